@@ -1,0 +1,379 @@
+"""Records -> RDF: one named graph per record, plus provenance and reference graphs.
+
+Each record's statements go into a named graph of their own (``.../record/<source>/<id>``), and
+the provenance graph says which source document and which verbatim quote that graph comes from,
+and where the record is (file and line). So every triple of the graph can be traced to its quote,
+and two sources that disagree stay side by side, each in its own graph.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from ..ontology.namespaces import GRAPH, ID, MD, RECORD
+from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
+from .problems import BuildFailed, Problem
+from .records import Field, Node, Record, Value
+from .reference import TABLES, ReferenceTables, Row, identifier_triples
+from .slugs import is_slug
+from .sources import SourceCollection
+
+Term = URIRef | Literal
+Triple = tuple[URIRef, URIRef, Term]
+
+RESERVED = ("id", "type", "source", "quote", "key", "ref")
+DATE_FORMATS = (
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), XSD.date),
+    (re.compile(r"\d{4}-\d{2}"), XSD.gYearMonth),
+    (re.compile(r"\d{4}"), XSD.gYear),
+)
+INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger}
+REFERENCE_TYPES = {"country": MD.Country, "mineral": MD.Mineral}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a statement comes from: a record (file and line) or a reference-table row."""
+
+    file: str
+    line: int
+    graph: URIRef | None = None
+
+
+@dataclass
+class BuiltGraph:
+    """The dataset as named graphs, and where each subject is stated."""
+
+    graphs: dict[URIRef, Graph]
+    locations: dict[URIRef, list[Location]]
+    record_graphs: list[URIRef]
+
+
+@dataclass
+class _RecordContext:
+    record: Record
+    entity: URIRef
+    graph: URIRef
+    tag: str
+    triples: list[Triple] = field(default_factory=list)
+
+
+def record_graph_iri(entity_id: str, source_file: str, key: str | None) -> URIRef:
+    """``record/003/agreement/x``: the record's named graph, from its source and subject."""
+    tag = source_file.split("_", 1)[0].removesuffix(".txt")
+    return RECORD[f"{tag}/{entity_id}" + (f"/{key}" if key else "")]
+
+
+class Builder:
+    """Turns records into named graphs, collecting every problem rather than stopping at one."""
+
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        reference: ReferenceTables,
+        sources: SourceCollection,
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.reference = reference
+        self.sources = sources
+        self.problems: list[Problem] = []
+        self.locations: dict[URIRef, list[Location]] = defaultdict(list)
+
+    # -- problems -------------------------------------------------------------------------------
+
+    def _problem(self, record: Record, line: int, rule: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(record.file, line, rule, message, fix))
+
+    # -- first pass: what exists ----------------------------------------------------------------
+
+    def _entity_id(self, record: Record) -> str | None:
+        entity_id = record.node.text("id")
+        if entity_id is None:
+            self._problem(record, record.line, "record-id", "This record has no 'id'.",
+                          "Add 'id: <kind>/<slug>', for example 'id: organization/kabil'.")
+            return None
+        kind, _, slug = entity_id.partition("/")
+        if not (is_slug(kind) and slug and all(is_slug(part) for part in slug.split("/"))):
+            self._problem(record, record.node.fields["id"].line, "record-id",
+                          f"The id '{entity_id}' is not of the form <kind>/<slug>.",
+                          "Use lower-case words joined by hyphens, e.g. 'agreement/india-iea-mou'.")
+            return None
+        return entity_id
+
+    def _source_documents(self, records: list[Record]) -> dict[str, URIRef]:
+        documents: dict[str, URIRef] = {}
+        for record in records:
+            if "SourceDocument" in _as_list(record.node.fields.get("type")):
+                file_name, entity_id = record.node.text("file_name"), record.node.text("id")
+                if file_name and entity_id:
+                    documents[file_name] = ID[entity_id]
+        return documents
+
+    # -- second pass: statements ----------------------------------------------------------------
+
+    def build(self, records: list[Record]) -> BuiltGraph:
+        """All records as named graphs; raises BuildFailed listing every problem found."""
+        ids = {i for r in records if (i := r.node.text("id"))}
+        self.known_ids = ids
+        self.documents = self._source_documents(records)
+        self.reference_rows: dict[URIRef, Row] = {}
+        provenance: list[Triple] = []
+        record_graphs: dict[URIRef, list[Triple]] = {}
+        for record in records:
+            context = self._record(record)
+            if context is None:
+                continue
+            if context.graph in record_graphs:
+                self._problem(record, record.line, "record-duplicate",
+                              f"Another record from the same source already describes "
+                              f"{context.entity}.",
+                              "Merge the two records, or add 'key: <word>' to tell them apart.")
+                continue
+            record_graphs[context.graph] = context.triples
+            provenance.extend(self._provenance(context))
+        reference = self._reference_triples()
+        if self.problems:
+            raise BuildFailed("build", self.problems)
+        graphs = {name: _graph(triples) for name, triples in sorted(record_graphs.items())}
+        graphs[GRAPH.provenance] = _graph(provenance + self._reference_provenance())
+        graphs[GRAPH.reference] = _graph(reference)
+        graphs[GRAPH.ontology] = self.vocabulary.ontology
+        return BuiltGraph(graphs, dict(self.locations), sorted(record_graphs))
+
+    def _record(self, record: Record) -> _RecordContext | None:
+        entity_id = self._entity_id(record)
+        source, quote = record.node.text("source"), record.node.text("quote")
+        if not source:
+            self._problem(record, record.line, "record-source", "This record does not cite a source.",
+                          "Add 'source: <file name>' naming one of the source documents.")
+        elif source not in self.sources.files:
+            self._problem(record, record.node.fields["source"].line, "record-source",
+                          f"'{source}' is not a file of the source collection.",
+                          f"Use one of: {', '.join(self.sources.files)}.")
+        elif source not in self.documents:
+            self._problem(record, record.node.fields["source"].line, "record-source",
+                          f"No SourceDocument record describes '{source}'.",
+                          "Add a record of type SourceDocument with 'file_name: " + source + "'.")
+        if not quote:
+            self._problem(record, record.line, "record-quote", "This record has no quote.",
+                          "Add 'quote: ...' with the exact words of the source it is taken from.")
+        key = record.node.text("key")
+        if entity_id is None or not source or not quote:
+            return None
+        entity = ID[entity_id]
+        self._known(entity_id)
+        context = _RecordContext(record, entity, record_graph_iri(entity_id, source, key),
+                                 source.split("_", 1)[0] + (f"-{key}" if key else ""))
+        self.locations[entity].append(Location(record.file, record.line, context.graph))
+        for type_name in _as_list(record.node.fields.get("type")):
+            if isinstance(type_name, str) and type_name in self.vocabulary.types:
+                context.triples.append((entity, RDF.type, self.vocabulary.types[type_name]))
+            else:
+                self._unknown(record, record.node.fields["type"].line, "record-type",
+                              f"'{type_name}' is not a type the ontology knows.",
+                              str(type_name), self.vocabulary.types)
+        if ref := record.node.text("ref"):
+            row = self.reference.find(ref)
+            if row is None:
+                self._problem(record, record.node.fields["ref"].line, "record-ref",
+                              f"No row of the reference tables matches 'ref: {ref}'.",
+                              f"Write 'ref: <table>/<key>' with a table among {', '.join(TABLES)}.")
+            else:
+                self.reference_rows[entity] = row
+        self._fields(context, entity, record.node, top=True)
+        return context
+
+    def _fields(self, context: _RecordContext, subject: URIRef, node: Node, *, top: bool) -> None:
+        for key, item in node.fields.items():
+            if key in RESERVED:
+                if not top and key != "type":
+                    self._problem(context.record, item.line, "record-field",
+                                  f"'{key}' is only allowed at the top of a record.",
+                                  "Move it to the record itself.")
+                continue
+            spec = self.vocabulary.fields.get(key)
+            if spec is None:
+                self._unknown(context.record, item.line, "record-field",
+                              f"'{key}' is not a field the ontology knows.", key,
+                              self.vocabulary.fields)
+                continue
+            for value in _as_list(item):
+                term = self._value(context, subject, spec, item, value)
+                if term is not None:
+                    context.triples.append((subject, spec.iri, term))
+
+    def _value(
+        self, context: _RecordContext, subject: URIRef, spec: FieldSpec, item: Field,
+        value: str | Node,
+    ) -> Term | None:
+        record = context.record
+        if isinstance(value, Node):
+            if spec.kind is not PropertyKind.OBJECT:
+                self._problem(record, value.line, "record-value",
+                              f"'{spec.key}' takes a single value, not a set of fields.",
+                              f"Write '{spec.key}: <value>'.")
+                return None
+            return self._nested(context, subject, spec, value)
+        if spec.kind is PropertyKind.TEXT:
+            return Literal(value, lang="en")
+        if spec.kind is PropertyKind.DATA:
+            return self._literal(record, spec, item, value)
+        if "/" in value:
+            return self._reference(record, spec, item, value)
+        if value in self.vocabulary.values and (
+            spec.range is None or value in self.vocabulary.values_of(spec.range)
+        ):
+            return self.vocabulary.values[value]
+        allowed = self.vocabulary.values_of(spec.range) if spec.range else []
+        hint = (f"Use one of: {', '.join(allowed)}." if allowed
+                else "Refer to an entity by its id, e.g. 'country/australia'.")
+        self._problem(record, item.line, "record-value",
+                      f"'{value}' is not a known value for '{spec.key}'.", hint)
+        return None
+
+    def _nested(self, context: _RecordContext, subject: URIRef, spec: FieldSpec, node: Node) -> URIRef:
+        nested = URIRef(f"{subject}#{spec.key}-{context.tag}")
+        type_name = node.text("type")
+        node_type = self.vocabulary.types.get(type_name) if type_name else spec.range
+        if node_type is not None:
+            context.triples.append((nested, RDF.type, node_type))
+        self.locations[nested].append(Location(context.record.file, node.line, context.graph))
+        self._fields(context, nested, node, top=False)
+        context.triples.extend(self._normalised(nested, context.triples))
+        return nested
+
+    def _normalised(self, node: URIRef, triples: list[Triple]) -> list[Triple]:
+        """value x scale multiplier, exact in Decimal arithmetic, for a quantity node."""
+        values = [o for s, p, o in triples if s == node and p == MD.value]
+        scales = [o for s, p, o in triples if s == node and p == MD.scale]
+        if len(values) != 1 or len(scales) > 1:
+            return []
+        number = Decimal(str(values[0]))
+        if scales:
+            multiplier = self.vocabulary.ontology.value(scales[0], MD.multiplier)
+            number *= Decimal(str(multiplier))
+        return [(node, MD.normalisedValue, decimal_literal(number))]
+
+    def _literal(self, record: Record, spec: FieldSpec, item: Field, value: str) -> Literal | None:
+        if spec.range == MD.PartialDate:
+            for pattern, datatype in DATE_FORMATS:
+                if pattern.fullmatch(value):
+                    literal = Literal(value, datatype=datatype)
+                    if literal.ill_typed is not True:
+                        return literal
+            self._problem(record, item.line, "record-date",
+                          f"'{value}' is not a date.",
+                          "Write YYYY-MM-DD, YYYY-MM (a month) or YYYY (a year), "
+                          "keeping the precision the source gives.")
+            return None
+        if spec.range == XSD.decimal or spec.range in INTEGER_TYPES:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = None
+            if number is None or (spec.range in INTEGER_TYPES and number != number.to_integral()):
+                kind = "a whole number" if spec.range in INTEGER_TYPES else "a number"
+                self._problem(record, item.line, "record-number",
+                              f"'{value}' in '{spec.key}' is not {kind}.",
+                              "Write the number with digits only (a dot for decimals, no commas); "
+                              "put the scale word (million, crore) in 'scale'.")
+                return None
+            if spec.range in INTEGER_TYPES:
+                return Literal(int(number), datatype=spec.range)
+            return decimal_literal(number)
+        return Literal(value)
+
+    def _known(self, entity_id: str) -> bool:
+        """Whether a record defines the id or a reference table knows it (noting which row)."""
+        row = self.reference.by_entity_id(entity_id)
+        if row is not None:
+            self.reference_rows.setdefault(ID[entity_id], row)
+        return row is not None or entity_id in self.known_ids
+
+    def _reference(self, record: Record, spec: FieldSpec, item: Field, value: str) -> URIRef | None:
+        if self._known(value):
+            return ID[value]
+        kind = value.partition("/")[0]
+        candidates = set(self.known_ids)
+        if kind == "country":
+            candidates |= {f"country/{s}" for s in self.reference.countries}
+        if kind == "mineral":
+            candidates |= {f"mineral/{s}" for s in self.reference.elements}
+        self._unknown(record, item.line, "unknown-reference",
+                      f"'{spec.key}' refers to '{value}', which no record defines and the "
+                      "reference tables do not know.", value, candidates,
+                      "Correct the id, or add a record that defines it.")
+        return None
+
+    def _unknown(self, record: Record, line: int, rule: str, message: str, given: str,
+                 known: object, fix: str = "") -> None:
+        names = sorted(known)  # type: ignore[call-overload]
+        close = difflib.get_close_matches(given, names, n=3)
+        suggestion = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        self._problem(record, line, rule, message, (suggestion + fix).strip()
+                      or "See the README for the record format.")
+
+    # -- provenance and reference ---------------------------------------------------------------
+
+    def _provenance(self, context: _RecordContext) -> list[Triple]:
+        record = context.record
+        return [
+            (context.graph, RDF.type, MD.Record),
+            (context.graph, MD.describes, context.entity),
+            (context.graph, PROV.wasDerivedFrom, self.documents[str(record.node.text("source"))]),
+            (context.graph, MD.quote, Literal(record.node.text("quote"))),
+            (context.graph, MD.recordFile, Literal(record.file)),
+            (context.graph, MD.recordLine, Literal(record.line, datatype=XSD.positiveInteger)),
+        ]
+
+    def _reference_triples(self) -> list[Triple]:
+        triples: list[Triple] = []
+        for entity, row in sorted(self.reference_rows.items()):
+            kind = str(entity)[len(str(ID)) :].partition("/")[0]
+            by_slug = kind in REFERENCE_TYPES and self.reference.by_entity_id(
+                str(entity)[len(str(ID)) :]) is row
+            if by_slug:
+                triples.append((entity, RDF.type, REFERENCE_TYPES[kind]))
+            triples.extend(identifier_triples(entity, row))
+            self.locations[entity].append(Location(row.file, row.line, GRAPH.reference))
+        return triples
+
+    def _reference_provenance(self) -> list[Triple]:
+        tables = sorted({row.table for row in self.reference_rows.values()})
+        triples: list[Triple] = []
+        for table in tables:
+            iri = self.reference.source_iri(table)
+            triples += [
+                (GRAPH.reference, PROV.wasDerivedFrom, iri),
+                (iri, RDF.type, PROV.Entity),
+                (iri, RDFS.label, Literal(f"Reference table {TABLES[table][0]}", lang="en")),
+                (iri, MD.fileName, Literal(TABLES[table][0])),
+            ]
+        return triples
+
+
+def decimal_literal(number: Decimal) -> Literal:
+    """An xsd:decimal in canonical form ("24.0", "5.9"), as Turtle and N-Triples both write it."""
+    text = format(number.normalize(), "f")
+    return Literal(text if "." in text else f"{text}.0", datatype=XSD.decimal)
+
+
+def _as_list(item: Field | None) -> list[str | Node]:
+    if item is None:
+        return []
+    value: Value = item.value
+    return value if isinstance(value, list) else [value]
+
+
+def _graph(triples: list[Triple]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph

@@ -1,0 +1,46 @@
+"""The source documents: their files, their text, and the normalisation quotes are matched under."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+
+# Markup that is not part of the words: Markdown emphasis (**bold**, __bold__), backslash escapes
+# (\$24) and the literal "\n" that YAML front matter leaves in one document.
+_MARKUP = re.compile(r"\*\*|__|\\(?=[^\w\s])")
+_LITERAL_NEWLINE = re.compile(r"\\n")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Text as quotes are compared: markup removed, every run of whitespace made one space."""
+    return _SPACE.sub(" ", _LITERAL_NEWLINE.sub(" ", _MARKUP.sub("", text))).strip()
+
+
+class SourceCollection:
+    """The folder of source documents, read once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """File name -> normalised text, for every document (``*.txt``) in the folder."""
+        return {
+            path.name: normalise(path.read_text(encoding="utf-8"))
+            for path in sorted(self.directory.glob("*.txt"))
+        }
+
+    def contains(self, file: str, quote: str) -> bool:
+        """Whether the quote occurs in the file, both normalised."""
+        return normalise(quote) in self.files.get(file, "")
+
+    def closest_passage(self, file: str, quote: str, width: int = 160) -> str:
+        """The passage of the file that shares the longest run of text with the quote."""
+        from difflib import SequenceMatcher
+
+        text, wanted = self.files.get(file, ""), normalise(quote)
+        match = SequenceMatcher(None, text, wanted, autojunk=False).find_longest_match()
+        start = max(0, match.a - match.b)
+        return text[start : start + max(len(wanted), width)]

@@ -1,9 +1,11 @@
 """The facts: hand-edited records (``records/*.yaml``) and the build that turns them into RDF."""
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).parent
 PROJECT_DIR = PACKAGE_DIR.parent
 RECORDS_DIR = PACKAGE_DIR / "records"
 BUILD_DIR = PACKAGE_DIR / "build"
-SHARED_DIR = PROJECT_DIR.parent / "shared"
+# The shared folder (sources/ and reference/) sits beside the checkout unless said otherwise.
+SHARED_DIR = Path(os.environ.get("MINERAL_DIPLOMACY_SHARED", PROJECT_DIR.parent / "shared"))

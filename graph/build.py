@@ -12,6 +12,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from rdflib import Graph, Literal, URIRef
@@ -31,7 +32,7 @@ Triple = tuple[URIRef, URIRef, Term]
 RESERVED = ("id", "type", "source", "quote", "key", "ref")
 DATE_FORMATS = (
     (re.compile(r"\d{4}-\d{2}-\d{2}"), XSD.date),
-    (re.compile(r"\d{4}-\d{2}"), XSD.gYearMonth),
+    (re.compile(r"\d{4}-(0[1-9]|1[0-2])"), XSD.gYearMonth),
     (re.compile(r"\d{4}"), XSD.gYear),
 )
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger}
@@ -264,10 +265,8 @@ class Builder:
     def _literal(self, record: Record, spec: FieldSpec, item: Field, value: str) -> Literal | None:
         if spec.range == MD.PartialDate:
             for pattern, datatype in DATE_FORMATS:
-                if pattern.fullmatch(value):
-                    literal = Literal(value, datatype=datatype)
-                    if literal.ill_typed is not True:
-                        return literal
+                if pattern.fullmatch(value) and _valid_date(value, datatype):
+                    return Literal(value, datatype=datatype)
             self._problem(record, item.line, "record-date",
                           f"'{value}' is not a date.",
                           "Write YYYY-MM-DD, YYYY-MM (a month) or YYYY (a year), "
@@ -357,6 +356,17 @@ class Builder:
                 (iri, MD.fileName, Literal(TABLES[table][0])),
             ]
         return triples
+
+
+def _valid_date(value: str, datatype: URIRef) -> bool:
+    """Whether a full date is a real calendar day (2022-02-30 is not)."""
+    if datatype != XSD.date:
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def decimal_literal(number: Decimal) -> Literal:

@@ -95,8 +95,12 @@ def run_build(
     and ReasonerUnavailable when Java is missing."""
     sources = SourceCollection(shared_dir / "sources")
     records = read_records(records_dir, PROJECT_DIR)
-    built = Builder(vocabulary(), ReferenceTables(shared_dir / "reference"), sources).build(records)
-    problems = check_quotes(records, sources) + provenance_problems(built) + shape_problems(built)
+    quote_problems = check_quotes(records, sources)
+    try:
+        built = Builder(vocabulary(), ReferenceTables(shared_dir / "reference"), sources).build(records)
+    except BuildFailed as failed:  # report the quotes too, so one run shows every problem
+        raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
+    problems = quote_problems + provenance_problems(built) + shape_problems(built)
     if problems:
         raise BuildFailed("checks", problems)
     data = [g for name, g in built.graphs.items() if name != GRAPH.ontology]

@@ -74,10 +74,11 @@ def union(built: BuiltGraph) -> Graph:
 def _location(built: BuiltGraph, violation: Violation) -> Location:
     candidates = built.locations.get(violation.focus, []) if isinstance(
         violation.focus, URIRef) else []
-    if isinstance(violation.path, URIRef):
+    path = violation.path if isinstance(violation.path, URIRef) else None
+    if path is not None or violation.value is not None:
         for location in candidates:
             graph = built.graphs.get(location.graph) if location.graph else None
-            if graph is not None and (violation.focus, violation.path, None) in graph:
+            if graph is not None and (violation.focus, path, violation.value) in graph:
                 return location
     return candidates[0] if candidates else Location("(generated)", 0)
 
@@ -88,7 +89,8 @@ def shape_problems(built: BuiltGraph) -> list[Problem]:
     for violation in validate(union(built)):
         where = _location(built, violation)
         message, _, fix = violation.message.partition(FIX_MARKER)
-        subject = f"{violation.focus}" + (f" (value {violation.value})" if violation.value else "")
+        shows_value = violation.value is not None and violation.value != violation.focus
+        subject = f"{violation.focus}" + (f" (value {violation.value})" if shows_value else "")
         problems.append(Problem(where.file, where.line, violation.shape,
                                 f"{message} [{subject}]", fix or "See the shape's comment."))
     return problems

@@ -1,0 +1,1 @@
+"""Tests, run with the README test command."""

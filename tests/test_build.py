@@ -1,0 +1,252 @@
+"""The build end to end: the real records, broken records, determinism and safe publishing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, XSD
+
+from mineral_diplomacy.graph import SHARED_DIR
+from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.graph.output import DATASET_FILES, current_release
+from mineral_diplomacy.graph.pipeline import run_build
+from mineral_diplomacy.graph.problems import BuildFailed
+from mineral_diplomacy.graph.sources import SourceCollection
+from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD, RECORD, WD
+
+from .conftest import SOURCE_003, write_records
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of the project's real records."""
+    return run_build(out_dir=tmp_path_factory.mktemp("out")).release
+
+
+@pytest.fixture(scope="module")
+def dataset(release: Path) -> Dataset:
+    data = Dataset(default_union=True)
+    data.parse(release / "dataset.nq", format="nquads")
+    return data
+
+
+def _failure(records: Path, out: Path) -> BuildFailed:
+    with pytest.raises(BuildFailed) as failed:
+        run_build(records_dir=records, out_dir=out)
+    assert current_release(out) is None, "a failed build must write nothing"
+    return failed.value
+
+
+# --- The real data ------------------------------------------------------------------------------
+
+def test_release_has_all_files_and_graphs(release: Path, dataset: Dataset) -> None:
+    assert sorted(p.name for p in release.iterdir()) == sorted([*DATASET_FILES, "summary.json"])
+    names = {g.identifier for g in dataset.graphs()}
+    assert {GRAPH.ontology, GRAPH.provenance, GRAPH.reference, GRAPH.inferred} <= names
+    assert any(str(n).startswith(str(RECORD)) for n in names)
+
+
+def test_every_fact_traces_to_a_quote_found_in_its_source(dataset: Dataset) -> None:
+    sources = SourceCollection(SHARED_DIR / "sources")
+    provenance = dataset.graph(GRAPH.provenance)
+    record_graphs = [g for g in dataset.graphs() if str(g.identifier).startswith(str(RECORD))]
+    assert len(record_graphs) > 30
+    for graph in record_graphs:
+        assert len(graph) > 0
+        quote = provenance.value(graph.identifier, MD.quote)
+        document = provenance.value(graph.identifier, PROV.wasDerivedFrom)
+        file_name = dataset.value(document, MD.fileName)
+        assert quote and file_name and sources.contains(str(file_name), str(quote)), graph.identifier
+
+
+def test_source_document_described_with_title_publisher_and_date(dataset: Dataset) -> None:
+    doc = ID["source/akka-ias-indias-mineral-diplomacy-strategy"]
+    assert dataset.value(doc, MD.fileName) == Literal(SOURCE_003)
+    assert str(dataset.value(doc, URIRef("http://purl.org/dc/terms/title"))) == (
+        "India's Mineral Diplomacy Strategy")
+    assert dataset.value(doc, URIRef("http://purl.org/dc/terms/issued")) == Literal(
+        "2024-12-17", datatype=XSD.date)
+    assert dataset.value(doc, URIRef("http://purl.org/dc/terms/publisher")) == ID[
+        "organization/akka-ias-academy"]
+
+
+def test_facts_of_source_003(dataset: Dataset) -> None:
+    mou = ID["agreement/kabil-australia-critical-mineral-investment-partnership"]
+    assert (mou, RDF.type, MD.MemorandumOfUnderstanding) in dataset
+    assert set(dataset.objects(mou, MD.party)) == {ID["organization/kabil"], ID["country/australia"]}
+    assert dataset.value(mou, MD.signedOn) == Literal("2022-03", datatype=XSD.gYearMonth)
+    pact = ID["agreement/india-argentina-lithium-exploration-pact"]
+    amount = dataset.value(pact, MD.amount)
+    assert dataset.value(amount, MD.currency) == MD.USD
+    assert dataset.value(amount, MD.value).toPython() == 24
+    assert dataset.value(amount, MD.normalisedValue).toPython() == 24_000_000
+    assert (ID["country/india"], URIRef("http://www.w3.org/ns/org#memberOf"),
+            ID["organization/minerals-security-partnership"]) in dataset
+    recommendation = ID["recommendation/mineral-diplomacy-division-in-mea"]
+    assert (recommendation, RDF.type, MD.Recommendation) in dataset
+    assert (recommendation, RDF.type, MD.Engagement) not in dataset
+
+
+def test_country_links_come_from_the_reference_table(dataset: Dataset) -> None:
+    with (SHARED_DIR / "reference" / "countries.csv").open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["iso_alpha2"] == "AU")
+    australia = ID["country/australia"]
+    reference = dataset.graph(GRAPH.reference)
+    assert reference.value(australia, MD.isoAlpha3) == Literal(row["iso_alpha3"])
+    assert (australia, OWL.sameAs, WD[row["wikidata_qid"]]) in reference
+    assert (australia, RDF.type, MD.Country) in reference
+
+
+def test_inferred_graph_holds_class_memberships(dataset: Dataset) -> None:
+    inferred = dataset.graph(GRAPH.inferred)
+    assert (ID["organization/kabil"], RDF.type, MD.Actor) in inferred
+    assert all(p == RDF.type for p in inferred.predicates())
+
+
+def test_trig_and_turtle_hold_the_same_statements(release: Path, dataset: Dataset) -> None:
+    trig = Dataset()
+    trig.parse(release / "dataset.trig", format="trig")
+    assert {(s, p, o, g) for s, p, o, g in trig.quads()} == {
+        (s, p, o, g) for s, p, o, g in dataset.quads()}
+    summary = json.loads((release / "summary.json").read_text())
+    assert summary["checks"]["records_read"] == len(
+        [g for g in dataset.graphs() if str(g.identifier).startswith(str(RECORD))])
+
+
+def test_build_is_byte_identical_between_runs(tmp_path: Path) -> None:
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:  # separate processes: different hash seeds, fresh parsers
+        subprocess.run([sys.executable, "-m", "mineral_diplomacy.graph.cli", "build",
+                        "--out", str(out)], check=True, capture_output=True)
+    for name in [*DATASET_FILES, "summary.json"]:
+        first = (current_release(outs[0]) / name).read_bytes()  # type: ignore[operator]
+        assert first == (current_release(outs[1]) / name).read_bytes(), name  # type: ignore[operator]
+
+
+def test_cli_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for heading in ("Triples per named graph", "Entities per class", "Checks passed",
+                    "quotes found verbatim", "SHACL shapes conform", "OWL consistency"):
+        assert heading in out
+
+
+# --- Broken records fail with messages a domain expert understands -------------------------------
+
+def test_quote_not_in_source(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: region/central-asia
+  type: Region
+  label: Central Asia
+  source: {SOURCE_003}
+  quote: India and Kazakhstan signed a treaty on uranium
+""")
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert (problem.file.endswith("test.yaml"), problem.line, problem.rule) == (
+        True, 13, "quote-not-in-source")
+    assert "closest passage" in problem.message and "India and Kazakhstan" in problem.message
+
+
+def test_amount_without_currency(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: agreement/india-argentina-lithium-exploration-pact
+  type: ExplorationPact
+  label: Lithium exploration pact
+  parties: [country/india, country/argentina]
+  amount: {{value: 24, scale: million}}
+  source: {SOURCE_003}
+  quote: A $24 million lithium exploration pact was signed
+""")
+    problems = _failure(records_dir, tmp_path / "out").problems
+    assert {p.rule for p in problems} == {"MonetaryAmountShape", "QuantityShape"}
+    assert all(p.line == 13 for p in problems)  # the line of 'amount:'
+    assert any("must say its currency" in p.message and "currency: USD" in p.fix
+               for p in problems)
+
+
+def test_unknown_party(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: agreement/kabil-australia-mou
+  type: MemorandumOfUnderstanding
+  label: KABIL-Australia MoU
+  parties: [organization/kabil, country/australa]
+  source: {SOURCE_003}
+  quote: KABIL (Khanij Bidesh India Ltd.) signed a Memorandum of Understanding (MoU) with Australia
+""")
+    problems = _failure(records_dir, tmp_path / "out").problems
+    by_value = {p.message.split("'")[3]: p for p in problems if p.rule == "unknown-reference"}
+    assert set(by_value) == {"organization/kabil", "country/australa"}
+    assert by_value["country/australa"].line == 12
+    assert "country/australia" in by_value["country/australa"].fix
+
+
+@pytest.mark.parametrize(("field", "value", "rule"), [
+    ("signed_on", "March 2022", "record-date"),
+    ("signed_on", "2022-13", "record-date"),
+    ("maturity", "finished", "record-value"),
+    ("partys", "[country/india]", "record-field"),
+    ("count", "two", "record-number"),
+])
+def test_bad_values(records_dir: Path, tmp_path: Path, field: str, value: str, rule: str) -> None:
+    write_records(records_dir, f"""
+- id: agreement/x
+  type: MemorandumOfUnderstanding
+  label: X
+  parties: [country/india, country/australia]
+  {field}: {value}
+  source: {SOURCE_003}
+  quote: signed a Memorandum of Understanding (MoU) with Australia
+""")
+    problems = _failure(records_dir, tmp_path / "out").problems
+    assert [(p.rule, p.line) for p in problems] == [(rule, 13)]
+
+
+def test_record_without_source_or_quote(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, """
+- id: region/central-asia
+  type: Region
+  label: Central Asia
+""")
+    rules = {p.rule for p in _failure(records_dir, tmp_path / "out").problems}
+    assert rules == {"record-source", "record-quote"}
+
+
+def test_unknown_type_suggests_the_right_one(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: region/central-asia
+  type: Regoin
+  label: Central Asia
+  source: {SOURCE_003}
+  quote: Central Asia
+""")
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert problem.rule == "record-type" and "'Region'" in problem.fix
+
+
+def test_failed_build_keeps_the_previous_release(real_records: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = run_build(records_dir=real_records, out_dir=out).release
+    before = {p.name: p.read_bytes() for p in good.iterdir()}
+    path = next(real_records.glob("003_*.yaml"))
+    path.write_text(path.read_text().replace("currency: USD", "currency: DOLLARS"))
+    with pytest.raises(BuildFailed):
+        run_build(records_dir=real_records, out_dir=out)
+    assert current_release(out) == good.resolve()
+    assert {p.name: p.read_bytes() for p in good.iterdir()} == before
+
+
+def test_cli_reports_problems_and_exits_non_zero(
+    real_records: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = next(real_records.glob("003_*.yaml"))
+    path.write_text(path.read_text().replace("two lithium and three", "two lithium and four"))
+    assert main(["build", "--records", str(real_records), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "quote-not-in-source" in err and "003_b26980c2506844ff.yaml:" in err
+    assert "nothing was written" in err

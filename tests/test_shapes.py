@@ -1,0 +1,179 @@
+"""Each SHACL shape, with at least one conforming and one violating example."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from mineral_diplomacy.ontology.vocabulary import load_ontology
+from mineral_diplomacy.shapes.validate import load_shapes, validate
+
+PRELUDE = """
+@prefix md:      <https://w3id.org/mineral-diplomacy/ontology#> .
+@prefix ex:      <https://w3id.org/mineral-diplomacy/id/test/> .
+@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl:     <http://www.w3.org/2002/07/owl#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov:    <http://www.w3.org/ns/prov#> .
+@prefix org:     <http://www.w3.org/ns/org#> .
+@prefix wd:      <http://www.wikidata.org/entity/> .
+
+ex:in a md:Country ; rdfs:label "India"@en ; md:isoAlpha2 "IN" .
+ex:au a md:Country ; rdfs:label "Australia"@en ; md:isoAlpha2 "AU" .
+ex:kabil a md:StateOwnedEnterprise ; rdfs:label "KABIL"@en .
+ex:doc a md:SourceDocument ; dcterms:title "A document"@en ; md:fileName "x.txt" .
+ex:li a md:Mineral ; rdfs:label "lithium"@en .
+"""
+
+MOU = """ex:e a md:MemorandumOfUnderstanding ; rdfs:label "An MoU"@en ;
+    md:party ex:in , ex:au ; md:engagementModel md:bilateral ; md:maturity md:signed ."""
+
+# shape -> (conforming example, violating example), each added to PRELUDE
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "LabelShape": (
+        'ex:r a md:Region ; rdfs:label "Central Asia"@en .',
+        "ex:r a md:Region .",
+    ),
+    "TypedShape": (
+        'ex:r a md:Region ; rdfs:label "Central Asia"@en .',
+        'ex:r rdfs:label "Something untyped"@en .',
+    ),
+    "RecordShape": (
+        'ex:rec a md:Record ; prov:wasDerivedFrom ex:doc ; md:quote "the words" ; '
+        'md:describes ex:in ; md:recordLine "3"^^xsd:positiveInteger .',
+        'ex:rec a md:Record ; prov:wasDerivedFrom ex:doc ; md:describes ex:in ; '
+        'md:recordLine "3"^^xsd:positiveInteger .',
+    ),
+    "SourceDocumentShape": (
+        'ex:d2 a md:SourceDocument ; dcterms:title "Another"@en ; md:fileName "y.txt" ; '
+        "dcterms:publisher ex:kabil .",
+        'ex:d2 a md:SourceDocument ; md:fileName "y.txt" .',
+    ),
+    "DateShape": (
+        MOU + ' ex:e md:signedOn "2022-03"^^xsd:gYearMonth .',
+        MOU + ' ex:e md:signedOn "2022-13"^^xsd:gYearMonth .',
+    ),
+    "EngagementShape": (
+        MOU,
+        'ex:e a md:Dialogue ; rdfs:label "Talks"@en ; md:party ex:in , ex:li .',
+    ),
+    "AgreementShape": (
+        MOU,
+        'ex:e a md:ExplorationPact ; rdfs:label "A pact"@en ; md:party ex:in .',
+    ),
+    "PartyCountShape": (
+        'ex:e a md:Initiative ; rdfs:label "x"@en ; md:engagementModel md:trilateral ; '
+        "md:party ex:in , ex:au , ex:kabil .",
+        'ex:e a md:Initiative ; rdfs:label "x"@en ; md:engagementModel md:bilateral ; '
+        "md:party ex:in .",
+    ),
+    "ProposalShape": (
+        'ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:maturity md:proposed .',
+        'ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:maturity md:signed .',
+    ),
+    "JointVentureShape": (
+        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; '
+        "md:establishes ex:kabil .",
+        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; '
+        "md:establishes ex:au .",
+    ),
+    "QuantityShape": (
+        "ex:q a md:Quantity ; md:value 5.9 ; md:unit md:tonne ; md:scale md:million .",
+        "ex:q a md:Quantity ; md:value 5.9 ; md:scale md:million .",
+    ),
+    "MonetaryAmountShape": (
+        "ex:m a md:MonetaryAmount ; md:value 24.0 ; md:scale md:million ; md:currency md:USD .",
+        "ex:m a md:MonetaryAmount ; md:value 24.0 ; md:scale md:million .",
+    ),
+    "CountShape": (
+        'ex:b a md:MineralBlock ; rdfs:label "Blocks"@en ; md:count "5"^^xsd:nonNegativeInteger .',
+        'ex:b a md:MineralBlock ; rdfs:label "Blocks"@en ; md:count 2.5 .',
+    ),
+    "CountryShape": (
+        "ex:in md:locatedIn ex:au .",
+        'ex:c a md:Country ; rdfs:label "Atlantis"@en .',
+    ),
+    "MembershipShape": (
+        'ex:in org:memberOf ex:quad . ex:quad a md:Grouping ; rdfs:label "Quad"@en .',
+        "ex:in org:memberOf ex:li .",
+    ),
+    "PlaceShape": (
+        'ex:b a md:MineralBlock ; rdfs:label "Block"@en ; md:locatedIn ex:au .',
+        'ex:b a md:MineralBlock ; rdfs:label "Block"@en ; md:locatedIn ex:kabil .',
+    ),
+    "MineralShape": (
+        'ex:p a md:Project ; rdfs:label "Project"@en ; md:mineral ex:li .',
+        'ex:p a md:Project ; rdfs:label "Project"@en ; md:mineral ex:in .',
+    ),
+    "InvestmentShape": (
+        'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:investor ex:kabil .',
+        'ex:i a md:Investment ; rdfs:label "Investment"@en .',
+    ),
+    "LawAmendmentShape": (
+        'ex:law a md:Law ; rdfs:label "MMDR Act"@en . '
+        'ex:am a md:LawAmendment ; rdfs:label "Amendment"@en ; md:amends ex:law .',
+        'ex:am a md:LawAmendment ; rdfs:label "Amendment"@en .',
+    ),
+    "StatisticShape": (
+        'ex:s a md:Statistic ; rdfs:label "Reserves"@en ; md:measure "reserves" ; md:quantity ex:q . '
+        "ex:q a md:Quantity ; md:value 5.9 ; md:unit md:tonne .",
+        'ex:s a md:Statistic ; rdfs:label "Reserves"@en ; md:quantity ex:q . '
+        "ex:q a md:Quantity ; md:value 5.9 ; md:unit md:tonne .",
+    ),
+    "RecommendationShape": (
+        'ex:r a md:Recommendation ; rdfs:label "Advice"@en ; md:recommendedBy ex:doc ; '
+        'md:statement "Do this." .',
+        'ex:r a md:Recommendation , md:Policy ; rdfs:label "Advice"@en ; md:recommendedBy ex:doc ; '
+        'md:statement "Do this." .',
+    ),
+    "AssessmentShape": (
+        'ex:a a md:Assessment ; rdfs:label "Judgement"@en ; md:assessedBy ex:doc ; '
+        'md:statement "Things are so." .',
+        'ex:a a md:Assessment ; rdfs:label "Judgement"@en ; md:statement "Things are so." .',
+    ),
+    "IdentifierShape": (
+        'ex:in md:wikidataId "Q668" ; owl:sameAs wd:Q668 .',
+        'ex:in md:isoAlpha3 "India" ; owl:sameAs <http://example.org/india> .',
+    ),
+}
+
+
+def _violations(example: str) -> list[str]:
+    data = load_ontology()
+    data.parse(data=PRELUDE + example, format="turtle")
+    return [v.shape for v in validate(data)]
+
+
+def test_every_shape_has_examples() -> None:
+    shapes = load_shapes()
+    named = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(RDF.type, SH.NodeShape)
+             if isinstance(s, URIRef)}
+    assert named == set(EXAMPLES)
+
+
+def test_prelude_conforms() -> None:
+    assert _violations("") == []
+
+
+@pytest.mark.parametrize("shape", sorted(EXAMPLES))
+def test_conforming_example_passes(shape: str) -> None:
+    assert _violations(EXAMPLES[shape][0]) == []
+
+
+@pytest.mark.parametrize("shape", sorted(EXAMPLES))
+def test_violating_example_is_caught_by_its_shape(shape: str) -> None:
+    assert shape in _violations(EXAMPLES[shape][1])
+
+
+def test_messages_say_what_to_fix() -> None:
+    shapes = load_shapes()
+    messages = [str(m) for m in shapes.objects(None, SH.message)]
+    assert messages and all(" To fix: " in m for m in messages)
+
+
+def test_graph_for_type_check_is_not_shared() -> None:
+    """load_ontology returns a fresh graph: examples must not leak into one another."""
+    first, second = load_ontology(), load_ontology()
+    assert first is not second and isinstance(first, Graph)

@@ -250,3 +250,20 @@ def test_cli_reports_problems_and_exits_non_zero(
     err = capsys.readouterr().err
     assert "quote-not-in-source" in err and "003_b26980c2506844ff.yaml:" in err
     assert "nothing was written" in err
+
+
+def test_every_class_the_data_uses_has_a_shape(dataset: Dataset) -> None:
+    from rdflib.namespace import RDFS, SH
+
+    from mineral_diplomacy.shapes.validate import load_shapes
+
+    ontology = dataset.graph(GRAPH.ontology)
+    targeted = set(load_shapes().objects(None, SH.targetClass))
+    used = {
+        cls for name in (GRAPH.reference, *[g.identifier for g in dataset.graphs()
+                                              if str(g.identifier).startswith(str(RECORD))])
+        for cls in dataset.graph(name).objects(None, RDF.type) if str(cls).startswith(str(MD))
+    } | {MD.Record}
+    unshaped = [cls for cls in used
+                if not targeted & set(ontology.transitive_objects(cls, RDFS.subClassOf))]
+    assert len(used) > 15 and unshaped == []

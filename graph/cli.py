@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 from ..ontology.reasoning import ReasonerUnavailable
-from . import BUILD_DIR, RECORDS_DIR, SHARED_DIR
+from . import BUILD_DIR, COVERAGE_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from .coverage import coverage, report
 from .pipeline import BuildResult, run_build
 from .problems import BuildFailed
+from .records import read_records
+from .sources import SourceCollection
 
 
 def _print_summary(result: BuildResult, seconds: float) -> None:
@@ -46,6 +49,20 @@ def build_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def coverage_command(args: argparse.Namespace) -> int:
+    """Print sentence coverage per source; 1 if a fact-stating sentence is uncovered."""
+    sources = SourceCollection(args.shared / "sources")
+    try:
+        records = read_records(args.records, PROJECT_DIR)
+    except BuildFailed as failed:
+        print(failed.report(), file=sys.stderr)
+        return 1
+    documents = coverage(sources, records, args.marks)
+    print(report(documents, details=args.details))
+    complete = all(not d.uncovered and not d.problems for d in documents)
+    return 0 if complete else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     main_parser = argparse.ArgumentParser(
@@ -59,6 +76,13 @@ def parser() -> argparse.ArgumentParser:
                        help="folder holding sources/ and reference/")
     build.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     build.set_defaults(handler=build_command)
+    cover = commands.add_parser("coverage", help="which sentences of each source the records cite")
+    cover.add_argument("--records", type=Path, default=RECORDS_DIR, help="folder of *.yaml records")
+    cover.add_argument("--shared", type=Path, default=SHARED_DIR, help="folder holding sources/")
+    cover.add_argument("--marks", type=Path, default=COVERAGE_DIR,
+                       help="folder of sentences marked as stating no fact")
+    cover.add_argument("--details", action="store_true", help="list every uncovered sentence")
+    cover.set_defaults(handler=coverage_command)
     return main_parser
 
 

@@ -13,9 +13,14 @@ _LITERAL_NEWLINE = re.compile(r"\\n")
 _SPACE = re.compile(r"\s+")
 
 
+def markup_free(text: str) -> str:
+    """Text with markup removed and literal "\\n" made a line break; lines are kept."""
+    return _LITERAL_NEWLINE.sub("\n", _MARKUP.sub("", text))
+
+
 def normalise(text: str) -> str:
     """Text as quotes are compared: markup removed, every run of whitespace made one space."""
-    return _SPACE.sub(" ", _LITERAL_NEWLINE.sub(" ", _MARKUP.sub("", text))).strip()
+    return _SPACE.sub(" ", markup_free(text)).strip()
 
 
 class SourceCollection:

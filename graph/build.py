@@ -351,7 +351,7 @@ class Builder:
             iri = self.reference.source_iri(table)
             triples += [
                 (GRAPH.reference, PROV.wasDerivedFrom, iri),
-                (iri, RDF.type, PROV.Entity),
+                (iri, RDF.type, MD.ReferenceTable),
                 (iri, RDFS.label, Literal(f"Reference table {TABLES[table][0]}", lang="en")),
                 (iri, MD.fileName, Literal(TABLES[table][0])),
             ]

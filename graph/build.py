@@ -137,6 +137,10 @@ class Builder:
                               f"{context.entity}.",
                               "Merge the two records, or add 'key: <word>' to tell them apart.")
                 continue
+            if not context.triples:
+                self._problem(record, record.line, "record-empty", "This record states nothing.",
+                              "Add at least one field (a type, a label, a property), or remove it.")
+                continue
             record_graphs[context.graph] = context.triples
             provenance.extend(self._provenance(context))
         reference = self._reference_triples()

@@ -267,3 +267,13 @@ def test_every_class_the_data_uses_has_a_shape(dataset: Dataset) -> None:
     unshaped = [cls for cls in used
                 if not targeted & set(ontology.transitive_objects(cls, RDFS.subClassOf))]
     assert len(used) > 15 and unshaped == []
+
+
+def test_record_that_states_nothing(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: country/malawi
+  source: {SOURCE_003}
+  quote: Central Asia
+""")
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert (problem.rule, problem.line) == ("record-empty", 9)

@@ -14,12 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from ..ontology.namespaces import GRAPH, ID, MD, RECORD
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
+from .lists import LISTS_TABLE, build_lists
 from .problems import BuildFailed, Problem
 from .records import Field, Node, Record, Value
 from .reference import TABLES, ReferenceTables, Row, identifier_triples
@@ -119,12 +121,14 @@ class Builder:
 
     # -- second pass: statements ----------------------------------------------------------------
 
-    def build(self, records: list[Record]) -> BuiltGraph:
-        """All records as named graphs; raises BuildFailed listing every problem found."""
-        ids = {i for r in records if (i := r.node.text("id"))}
-        self.known_ids = ids
+    def build(self, records: list[Record], lists_file: Path | None = None) -> BuiltGraph:
+        """All records (and the official lists, given their curation file) as named graphs;
+        raises BuildFailed listing every problem found."""
+        self.known_ids = {i for r in records if (i := r.node.text("id"))}
         self.documents = self._source_documents(records)
         self.reference_rows: dict[URIRef, Row] = {}
+        self.with_lists = lists_file is not None
+        lists = self._lists(lists_file) if lists_file else []
         provenance: list[Triple] = []
         record_graphs: dict[URIRef, list[Triple]] = {}
         for record in records:
@@ -147,6 +151,8 @@ class Builder:
         if self.problems:
             raise BuildFailed("build", self.problems)
         graphs = {name: _graph(triples) for name, triples in sorted(record_graphs.items())}
+        if lists:
+            graphs[GRAPH.lists] = _graph(lists)
         graphs[GRAPH.provenance] = _graph(provenance + self._reference_provenance())
         graphs[GRAPH.reference] = _graph(reference)
         graphs[GRAPH.ontology] = self.vocabulary.ontology
@@ -336,6 +342,15 @@ class Builder:
             (context.graph, MD.recordLine, Literal(record.line, datatype=XSD.positiveInteger)),
         ]
 
+    def _lists(self, lists_file: Path) -> list[Triple]:
+        lists = build_lists(self.reference, lists_file, self.vocabulary, self._known)
+        self.problems.extend(lists.problems)
+        self.reference_rows.update(lists.refs)
+        for iri, (file, line) in lists.locations.items():
+            self.locations[iri].append(Location(file, line, GRAPH.lists))
+            self.known_ids.add(str(iri)[len(str(ID)) :])  # records may refer to what the lists define
+        return lists.triples
+
     def _reference_triples(self) -> list[Triple]:
         triples: list[Triple] = []
         for entity, row in sorted(self.reference_rows.items()):
@@ -349,15 +364,19 @@ class Builder:
         return triples
 
     def _reference_provenance(self) -> list[Triple]:
-        tables = sorted({row.table for row in self.reference_rows.values()})
-        triples: list[Triple] = []
-        for table in tables:
-            iri = self.reference.source_iri(table)
+        tables = {self.reference.source_iri(t): TABLES[t][0]
+                  for t in {row.table for row in self.reference_rows.values()}}
+        derived = [(GRAPH.reference, iri) for iri in tables]
+        if self.with_lists:
+            lists_table = self.reference.source_iri("critical-mineral-lists")
+            tables[lists_table] = LISTS_TABLE
+            derived.append((GRAPH.lists, lists_table))
+        triples: list[Triple] = [(graph, PROV.wasDerivedFrom, iri) for graph, iri in derived]
+        for iri, file in sorted(tables.items()):
             triples += [
-                (GRAPH.reference, PROV.wasDerivedFrom, iri),
                 (iri, RDF.type, MD.ReferenceTable),
-                (iri, RDFS.label, Literal(f"Reference table {TABLES[table][0]}", lang="en")),
-                (iri, MD.fileName, Literal(TABLES[table][0])),
+                (iri, RDFS.label, Literal(f"Reference table {file}", lang="en")),
+                (iri, MD.fileName, Literal(file)),
             ]
         return triples
 

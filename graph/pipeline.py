@@ -17,7 +17,7 @@ from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, 
 from ..ontology.vocabulary import vocabulary
 from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
-from . import BUILD_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from . import BUILD_DIR, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from .build import Builder, BuiltGraph
 from .output import publish, serialise
 from .problems import BuildFailed, Problem
@@ -97,7 +97,8 @@ def run_build(
     records = read_records(records_dir, PROJECT_DIR)
     quote_problems = check_quotes(records, sources)
     try:
-        built = Builder(vocabulary(), ReferenceTables(shared_dir / "reference"), sources).build(records)
+        built = Builder(vocabulary(), ReferenceTables(shared_dir / "reference"), sources).build(
+            records, LISTS_FILE)
     except BuildFailed as failed:  # report the quotes too, so one run shows every problem
         raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
     problems = quote_problems + provenance_problems(built) + shape_problems(built)

@@ -19,6 +19,7 @@ PRELUDE = """
 @prefix prov:    <http://www.w3.org/ns/prov#> .
 @prefix org:     <http://www.w3.org/ns/org#> .
 @prefix wd:      <http://www.wikidata.org/entity/> .
+@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
 
 ex:in a md:Country ; rdfs:label "India"@en ; md:isoAlpha2 "IN" .
 ex:au a md:Country ; rdfs:label "Australia"@en ; md:isoAlpha2 "AU" .
@@ -132,6 +133,14 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'ex:a a md:Assessment ; rdfs:label "Judgement"@en ; md:assessedBy ex:doc ; '
         'md:statement "Things are so." .',
         'ex:a a md:Assessment ; rdfs:label "Judgement"@en ; md:statement "Things are so." .',
+    ),
+    "CriticalMineralListShape": (
+        'ex:l a md:CriticalMineralList ; rdfs:label "A list"@en ; md:issuer ex:in ; '
+        'dcterms:issued "2023"^^xsd:gYear ; skos:member ex:li ; '
+        'md:statedItemCount "1"^^xsd:nonNegativeInteger .',
+        'ex:l a md:CriticalMineralList ; rdfs:label "A list"@en ; md:issuer ex:in ; '
+        'dcterms:issued "2023"^^xsd:gYear ; skos:member ex:li ; '
+        'md:statedItemCount "2"^^xsd:nonNegativeInteger .',
     ),
     "IdentifierShape": (
         'ex:in md:wikidataId "Q668" ; owl:sameAs wd:Q668 .',

@@ -1,0 +1,72 @@
+"""Reading the question files and checking a question's answer against what it expects.
+
+A question file (``queries/<id>.yaml``) holds: ``id``, ``question`` (plain English), ``asked_by``
+(who asks it and why, one line), ``theme``, ``sparql``, and ``expected``:
+
+    expected:
+      match: exact          # exact: these rows and no others; contains: at least these rows
+      rows:                 # each row lists only the variables worth comparing, as text
+        - {subject: ..., count: "13"}
+
+or ``expected: {ask: true}`` for an ASK query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from ..server.store import ask, select, text
+from . import QUERIES_DIR
+
+
+@dataclass(frozen=True)
+class Question:
+    """One competency question."""
+
+    id: str
+    question: str
+    asked_by: str
+    theme: str
+    sparql: str
+    expected: dict[str, object]
+
+
+def load_questions(directory: Path = QUERIES_DIR) -> list[Question]:
+    """Every question file, by id."""
+    questions = []
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        questions.append(Question(data["id"], data["question"], data["asked_by"],
+                                  data.get("theme", ""), data["sparql"], data["expected"]))
+    return questions
+
+
+def answer_rows(store: ox.Store, question: Question) -> list[dict[str, str]]:
+    """The question's answer as rows of text (for ASK: one row with 'ask')."""
+    if "ask" in question.expected:
+        return [{"ask": str(ask(store, question.sparql)).lower()}]
+    names, rows = select(store, question.sparql)
+    return [{name: text(row[name]) for name in names} for row in rows]
+
+
+def differences(question: Question, rows: list[dict[str, str]]) -> list[str]:
+    """What differs between the answer and the expectation, as readable lines ([] if none)."""
+    if "ask" in question.expected:
+        wanted = str(question.expected["ask"]).lower()
+        return [] if rows == [{"ask": wanted}] else [f"expected ASK {wanted}, got {rows}"]
+    expected = [{k: str(v) for k, v in row.items()} for row in question.expected["rows"]]  # type: ignore[union-attr]
+    remaining = list(rows)
+    lines = []
+    for want in expected:  # each expected row compares only the variables it names
+        match = next((r for r in remaining if all(r.get(k, "") == v for k, v in want.items())), None)
+        if match is None:
+            lines.append(f"missing row: {want}")
+        else:
+            remaining.remove(match)
+    if question.expected.get("match", "exact") == "exact":
+        lines += [f"unexpected row: {row}" for row in remaining]
+    return lines

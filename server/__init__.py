@@ -1,0 +1,1 @@
+"""Serving the checked graph: the embedded pyoxigraph store (the SPARQL endpoint comes next)."""

@@ -37,6 +37,12 @@ class ListsGraph:
     problems: list[Problem] = field(default_factory=list)
     refs: dict[URIRef, Row] = field(default_factory=dict)
 
+    def entity(self, entity_id: str, where: tuple[str, int]) -> URIRef:
+        """The IRI of an entity the lists graph states, noting where it first comes from."""
+        iri = ID[entity_id]
+        self.locations.setdefault(iri, where)
+        return iri
+
 
 def _documented_sources(sources_md: Path) -> dict[str, tuple[str, str]]:
     """list_id -> (what the list is, where it was transcribed from), from SOURCES.md's table."""
@@ -55,17 +61,18 @@ def build_lists(
 ) -> ListsGraph:
     """The lists graph. ``known(id)`` says whether an entity id is defined (and notes reference rows)."""
     curation = yaml.safe_load(curation_file.read_text(encoding="utf-8"))
-    curation_name = f"graph/{curation_file.name}"
-    table = reference.directory / LISTS_TABLE
     result = ListsGraph()
+    where = (f"graph/{curation_file.name}", 0)
+    _issuers(result, curation.get("issuers", {}), where, reference, vocabulary, known)
+    _groups(result, curation.get("groups", {}), where, reference, known)
+    _lists(result, curation, where, reference, known)
+    return result
 
-    def entity(entity_id: str, where: tuple[str, int]) -> URIRef:
-        iri = ID[entity_id]
-        result.locations.setdefault(iri, where)
-        return iri
 
-    for issuer_id, spec in curation.get("issuers", {}).items():
-        iri = entity(issuer_id, (curation_name, 0))
+def _issuers(result: ListsGraph, issuers: dict, where: tuple[str, int], reference: ReferenceTables,
+             vocabulary: Vocabulary, known: Callable[[str], bool]) -> None:
+    for issuer_id, spec in issuers.items():
+        iri = result.entity(issuer_id, where)
         result.triples.append((iri, RDF.type, vocabulary.types[spec["type"]]))
         if "label" in spec:
             result.triples.append((iri, RDFS.label, Literal(spec["label"], lang="en")))
@@ -73,8 +80,14 @@ def build_lists(
             result.triples.append((iri, MD.country, ID[spec["country"]]))
         if "ref" in spec and (row := reference.find(spec["ref"])) is not None:
             result.refs[iri] = row
-    for group_id, spec in curation.get("groups", {}).items():
-        group = entity(group_id, (curation_name, 0))
+
+
+def _groups(result: ListsGraph, groups: dict, where: tuple[str, int], reference: ReferenceTables,
+            known: Callable[[str], bool]) -> None:
+    """Mineral groups and their member elements, by atomic number."""
+    slug_by_number = {row.get("atomic_number"): slug for slug, row in reference.elements.items()}
+    for group_id, spec in groups.items():
+        group = result.entity(group_id, where)
         result.triples += [
             (group, RDF.type, MD.MineralGroup),
             (group, RDFS.label, Literal(spec["label"], lang="en")),
@@ -82,52 +95,52 @@ def build_lists(
         ]
         if "part_of" in spec:
             result.triples.append((ID[spec["part_of"]], MD.hasGroupMember, group))
-        by_number = {row.get("atomic_number"): slug for slug, row in reference.elements.items()}
         for number in spec.get("elements", []):
-            member = f"mineral/{by_number[str(number)]}"
-            known(member)
+            member = f"mineral/{slug_by_number[str(number)]}"
+            known(member)  # brings in the element's name and identifiers
             result.triples.append((group, MD.hasGroupMember, ID[member]))
 
+
+def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference: ReferenceTables,
+           known: Callable[[str], bool]) -> None:
+    """Each list with its issuer, year, description and sources, and its items as minerals."""
     documented = _documented_sources(reference.directory / "SOURCES.md")
-    with table.open(encoding="utf-8", newline="") as handle:
+    defined = set(curation.get("issuers", {})) | set(curation.get("groups", {}))
+    with (reference.directory / LISTS_TABLE).open(encoding="utf-8", newline="") as handle:
         rows = [(index + 2, row) for index, row in enumerate(csv.DictReader(handle))]
-    items: dict[str, list[URIRef]] = {}
+    counts: dict[URIRef, int] = {}
     for line, row in rows:
-        list_spec = curation["lists"].get(row["list_id"])
-        where = (f"shared/reference/{LISTS_TABLE}", line)
-        if list_spec is None:
-            result.problems.append(Problem(*where, "list-unknown",
-                                           f"The list {row['list_id']} has no entry in {curation_name}.",
+        row_where = (f"shared/reference/{LISTS_TABLE}", line)
+        spec = curation["lists"].get(row["list_id"])
+        if spec is None:
+            result.problems.append(Problem(*row_where, "list-unknown",
+                                           f"The list {row['list_id']} has no entry in {where[0]}.",
                                            "Add it under 'lists' with an id and an issuer."))
             continue
-        lst = entity(list_spec["id"], where)
-        if lst not in items:
-            items[lst] = []
+        lst = result.entity(spec["id"], row_where)
+        if lst not in counts:
+            counts[lst] = 0
             description, sources = documented.get(row["list_id"], ("", ""))
             result.triples += [
                 (lst, RDF.type, MD.CriticalMineralList),
                 (lst, RDFS.label, Literal(row["list_name"], lang="en")),
-                (lst, MD.issuer, ID[list_spec["issuer"]]),
+                (lst, MD.issuer, ID[spec["issuer"]]),
                 (lst, DCTERMS.issued, Literal(row["year"], datatype=XSD.gYear)),
+                (lst, DCTERMS.description, Literal(description, lang="en")),
+                (lst, DCTERMS.source, Literal(sources)),
             ]
-            if description:
-                result.triples.append((lst, DCTERMS.description, Literal(description, lang="en")))
-                result.triples.append((lst, DCTERMS.source, Literal(sources)))
-            if not known(list_spec["issuer"]) and list_spec["issuer"] not in curation.get("issuers", {}):
-                result.problems.append(Problem(curation_name, 0, "list-issuer",
-                                               f"The issuer {list_spec['issuer']} is not defined.",
+            if not known(spec["issuer"]) and spec["issuer"] not in defined:
+                result.problems.append(Problem(*where, "list-issuer",
+                                               f"The issuer {spec['issuer']} is not defined.",
                                                "Define it in a record or under 'issuers'."))
         mineral = curation.get("items", {}).get(row["item"], f"mineral/{slugify(row['item'])}")
-        mineral_iri = entity(mineral, where)
-        if not known(mineral) and mineral not in curation.get("groups", {}):
+        mineral_iri = result.entity(mineral, row_where)
+        if not known(mineral) and mineral not in defined:  # a mineral that is not an element
             result.triples += [
                 (mineral_iri, RDF.type, MD.Mineral),
                 (mineral_iri, RDFS.label, Literal(row["item"].lower(), lang="en")),
             ]
-        items[lst].append(mineral_iri)
+        counts[lst] += 1
         result.triples.append((lst, SKOS.member, mineral_iri))
-    for lst, members in items.items():
-        count = len(members)
-        result.triples.append((lst, MD.statedItemCount, Literal(count, datatype=XSD.nonNegativeInteger)))
-    return result
-
+    result.triples += [(lst, MD.statedItemCount, Literal(n, datatype=XSD.nonNegativeInteger))
+                       for lst, n in counts.items()]

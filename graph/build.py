@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from ..ontology.namespaces import GRAPH, ID, MD, RECORD
+from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
 from .lists import LISTS_TABLE, build_lists
 from .problems import BuildFailed, Problem
@@ -29,7 +29,6 @@ from .slugs import is_slug
 from .sources import SourceCollection
 
 Term = URIRef | Literal
-Triple = tuple[URIRef, URIRef, Term]
 
 RESERVED = ("id", "type", "source", "quote", "key", "ref")
 DATE_FORMATS = (
@@ -68,10 +67,14 @@ class _RecordContext:
     triples: list[Triple] = field(default_factory=list)
 
 
+def source_tag(source_file: str) -> str:
+    """The short name of a source file used in IRIs: ``003`` for ``003_b26980c2506844ff.txt``."""
+    return source_file.split("_", 1)[0].removesuffix(".txt")
+
+
 def record_graph_iri(entity_id: str, source_file: str, key: str | None) -> URIRef:
     """``record/003/agreement/x``: the record's named graph, from its source and subject."""
-    tag = source_file.split("_", 1)[0].removesuffix(".txt")
-    return RECORD[f"{tag}/{entity_id}" + (f"/{key}" if key else "")]
+    return RECORD[f"{source_tag(source_file)}/{entity_id}" + (f"/{key}" if key else "")]
 
 
 class Builder:
@@ -181,7 +184,7 @@ class Builder:
         entity = ID[entity_id]
         self._known(entity_id)
         context = _RecordContext(record, entity, record_graph_iri(entity_id, source, key),
-                                 source.split("_", 1)[0] + (f"-{key}" if key else ""))
+                                 source_tag(source) + (f"-{key}" if key else ""))
         self.locations[entity].append(Location(record.file, record.line, context.graph))
         for type_name in _as_list(record.node.fields.get("type")):
             if isinstance(type_name, str) and type_name in self.vocabulary.types:

@@ -17,13 +17,12 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from ..ontology.namespaces import ID, MD
+from ..ontology.namespaces import ID, MD, Triple
 from ..ontology.vocabulary import Vocabulary
 from .problems import Problem
 from .reference import ReferenceTables, Row
 from .slugs import slugify
 
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
 LISTS_TABLE = "critical_mineral_lists.csv"
 _SOURCES_ROW = re.compile(r"^\| `(?P<id>[^`]+)` \| (?P<list>[^|]+) \| (?P<sources>[^|]+) \|")
 

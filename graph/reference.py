@@ -14,10 +14,8 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, OWL, RDFS, SKOS, XSD
 
-from ..ontology.namespaces import GEONAMES, ID, MD, WD
+from ..ontology.namespaces import GEONAMES, ID, MD, WD, Triple
 from .slugs import slugify
-
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 # table name -> (file, column that ``ref: table/KEY`` matches)
 TABLES = {

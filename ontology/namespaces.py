@@ -1,11 +1,12 @@
 """IRIs of the project: the ontology namespace, entity ids, named graphs and reused vocabularies."""
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
 
 from . import ONTOLOGY_FILE
 
 BASE = "https://w3id.org/mineral-diplomacy/"
+Triple = tuple[URIRef, URIRef, URIRef | Literal]  # the statements the build writes (no blank nodes)
 _MD_URI = BASE + "ontology#"
 
 
@@ -46,4 +47,4 @@ PREFIXES: dict[str, str] = {
     "gn": str(GEONAMES),
 }
 
-__all__ = ["BASE", "GEONAMES", "GRAPH", "ID", "MD", "ONTOLOGY_IRI", "PREFIXES", "RECORD", "WD"]
+__all__ = ["BASE", "GEONAMES", "GRAPH", "ID", "MD", "ONTOLOGY_IRI", "PREFIXES", "RECORD", "WD", "Triple"]

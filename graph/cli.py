@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,20 @@ def coverage_command(args: argparse.Namespace) -> int:
     return 0 if complete else 1
 
 
+def serve_command(args: argparse.Namespace) -> int:
+    """Serve the published build with gunicorn on 127.0.0.1 (replaces this process)."""
+    from ..server import GUNICORN_CONFIG
+
+    if args.port:
+        os.environ["MINERAL_DIPLOMACY_PORT"] = str(args.port)
+    os.environ["MINERAL_DIPLOMACY_BUILD_DIR"] = str(args.out)
+    print(f"Serving {args.out / 'current'} at http://127.0.0.1:"
+          f"{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}/ (SPARQL endpoint: /sparql)", flush=True)
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+                              "mineral_diplomacy.server.wsgi:app"])
+    return 0  # not reached
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     main_parser = argparse.ArgumentParser(
@@ -83,6 +98,10 @@ def parser() -> argparse.ArgumentParser:
                        help="folder of sentences marked as stating no fact")
     cover.add_argument("--details", action="store_true", help="list every uncovered sentence")
     cover.set_defaults(handler=coverage_command)
+    serve = commands.add_parser("serve", help="serve the published build (SPARQL endpoint and UI)")
+    serve.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
+    serve.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8765)")
+    serve.set_defaults(handler=serve_command)
     return main_parser
 
 

@@ -1,1 +1,5 @@
-"""Serving the checked graph: the embedded pyoxigraph store (the SPARQL endpoint comes next)."""
+"""Serving the checked graph: embedded pyoxigraph store, SPARQL endpoint, pages and editor."""
+
+from pathlib import Path
+
+GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")

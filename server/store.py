@@ -2,10 +2,15 @@
 
 The default graph is the union of all named graphs (as in Fuseki's unionDefaultGraph), so a query
 sees every fact; ``GRAPH`` patterns still reach each record's graph and its provenance.
+``ReleaseHolder`` serves one release and switches to a newer one only once it has loaded: a
+failed or half-written build never replaces the graph being served.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,6 +18,7 @@ import pyoxigraph as ox
 from ..ontology.namespaces import PREFIXES
 
 Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]
+log = logging.getLogger("mineral_diplomacy.server")
 
 
 def load_store(release: Path) -> ox.Store:
@@ -42,3 +48,61 @@ def ask(store: ox.Store, query: str) -> bool:
 def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     """A term as plain text: an IRI, or a literal's lexical form ('' when unbound)."""
     return "" if term is None else str(term.value)
+
+
+@dataclass
+class Release:
+    """A loaded release: its folder, its store, and when it was loaded."""
+
+    path: Path
+    store: ox.Store
+    loaded_at: float = field(default_factory=time.time)
+    load_seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def load_release(path: Path) -> Release:
+    """Load one release folder."""
+    started = time.perf_counter()
+    store = load_store(path)
+    return Release(path, store, load_seconds=time.perf_counter() - started)
+
+
+class ReleaseHolder:
+    """The release being served; looks for a newer ``current`` at most every ``interval`` s."""
+
+    def __init__(self, build_dir: Path, interval: float = 2.0) -> None:
+        self.build_dir = build_dir
+        self.interval = interval
+        self._checked = 0.0
+        self.release = self._load_current()
+
+    def _resolve(self) -> Path:
+        link = self.build_dir / "current"
+        if not link.exists():
+            raise FileNotFoundError(
+                f"No published build in {self.build_dir}: run 'mineral-diplomacy build' first."
+            )
+        return link.resolve()
+
+    def _load_current(self) -> Release:
+        self._checked = time.monotonic()
+        return load_release(self._resolve())
+
+    def get(self) -> Release:
+        """The release to answer with, switching to a newer published one when there is one."""
+        now = time.monotonic()
+        if now - self._checked < self.interval:
+            return self.release
+        self._checked = now
+        try:
+            path = self._resolve()
+            if path != self.release.path:
+                self.release = load_release(path)
+                log.info("serving release %s", self.release.name)
+        except (OSError, ValueError) as error:  # keep serving what we have
+            log.warning("kept release %s: %s", self.release.name, error)
+        return self.release

@@ -43,3 +43,58 @@ def write_records(folder: Path, text: str, name: str = "test.yaml") -> Path:
     path = folder / name
     path.write_text(DOCUMENT_RECORD + text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the project's records, published once for the whole test session."""
+    from mineral_diplomacy.graph.pipeline import run_build
+
+    out = tmp_path_factory.mktemp("published")
+    run_build(out_dir=out)
+    return out
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(published: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real server (gunicorn) on a free port, started for the session and stopped after."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port),
+           "MINERAL_DIPLOMACY_MAX_TIMEOUT": "5", "MINERAL_DIPLOMACY_TIMEOUT": "5"}
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mineral_diplomacy.graph.cli", "serve", "--out", str(published)],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the server did not start; see {log.name}") from None
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

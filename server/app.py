@@ -1,0 +1,225 @@
+"""The Flask application: SPARQL 1.1 Protocol endpoint, entity pages, editor, downloads, health.
+
+Read-only by design: there is no update operation, SERVICE calls reach only allow-listed
+endpoints, and nothing a request says can make the server read a local file or fetch a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, Response, abort, redirect, render_template, request, send_file, send_from_directory
+
+from ..graph import BUILD_DIR
+from ..graph.output import DATASET_FILES
+from ..ontology import ONTOLOGY_FILE
+from ..ontology.namespaces import BASE, PREFIXES
+from ..queries.catalogue import load_questions
+from .description import RDFLIB_FORMATS, description, statistics
+from .evaluate import Answer, QueryFailed, ResultCache, run_forked
+from .federation import ServiceNotAllowed, check_services
+from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
+from .pages import describe, local_path, rdf_description
+from .protocol import Limits, parse_query_request
+from .store import ReleaseHolder
+
+log = logging.getLogger("mineral_diplomacy.server")
+SERVER_DIR = Path(__file__).parent
+YASGUI_DIR = SERVER_DIR / "node_modules" / "@zazuko" / "yasgui" / "build"
+DOWNLOAD_TYPES = {
+    "dataset.nq": "application/n-quads",
+    "dataset.trig": "application/trig",
+    "dataset.ttl": "text/turtle",
+    "summary.json": "application/json",
+}
+_PATH = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Settings, from MINERAL_DIPLOMACY_* environment variables or defaults."""
+
+    build_dir: Path = BUILD_DIR
+    default_timeout: float = 10.0
+    max_timeout: float = 60.0
+    max_query_chars: int = 20_000
+    max_request_bytes: int = 64 * 1024
+    max_result_bytes: int = 32 * 1024 * 1024
+    cache_bytes: int = 64 * 1024 * 1024
+    service_allowlist: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_environment(cls) -> ServerConfig:
+        env = os.environ.get
+        allow = env("MINERAL_DIPLOMACY_SERVICE_ALLOWLIST", "")
+        return cls(
+            build_dir=Path(env("MINERAL_DIPLOMACY_BUILD_DIR", str(BUILD_DIR))),
+            default_timeout=float(env("MINERAL_DIPLOMACY_TIMEOUT", "10")),
+            max_timeout=float(env("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60")),
+            max_result_bytes=int(env("MINERAL_DIPLOMACY_MAX_RESULT_BYTES", str(32 * 1024 * 1024))),
+            service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
+        )
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def _media(media_type: str) -> str:
+    return media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+
+
+def create_app(config: ServerConfig | None = None) -> Flask:
+    """The application serving the release published in ``config.build_dir``."""
+    config = config or ServerConfig.from_environment()
+    app = Flask(__name__, template_folder=str(SERVER_DIR / "templates"),
+                static_folder=str(SERVER_DIR / "static"))
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    holder = ReleaseHolder(config.build_dir)
+    cache = ResultCache(config.cache_bytes)
+    limits = Limits(config.default_timeout, config.max_timeout, config.max_query_chars,
+                    config.max_result_bytes)
+    statistics_of: dict[str, object] = {}
+    questions = load_questions()
+
+    def release_statistics() -> object:
+        release = holder.get()
+        if release.name not in statistics_of:
+            statistics_of.clear()
+            statistics_of[release.name] = statistics(release.store)
+        return statistics_of[release.name]
+
+    def service_description(endpoint: str) -> Response:
+        graph = description(endpoint, request.host_url, release_statistics(),  # type: ignore[arg-type]
+                            bool(config.service_allowlist))
+        try:
+            fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
+        except NotAcceptable as error:
+            return _error(406, str(error))
+        body = graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
+        return Response(body, content_type=_media(fmt.media_type))
+
+    @app.after_request
+    def cors(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers.setdefault("Vary", "Accept")
+        return response
+
+    @app.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+    def sparql() -> Response:
+        if request.method == "OPTIONS":
+            response = Response(status=204)
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Max-Age"] = "86400"
+            return response
+        started = time.perf_counter()
+        cached = False
+        try:
+            parsed = parse_query_request(request, limits)
+            if parsed is None:
+                if request.accept_mimetypes.best == "text/html":
+                    return redirect("/")  # type: ignore[return-value]
+                return service_description(request.base_url)
+            check_services(parsed.job.query, config.service_allowlist)
+            release = holder.get()
+            key = (release.name, *parsed.job.cache_key())
+            answer: Answer | None = cache.get(key)
+            cached = answer is not None
+            if answer is None:
+                answer = run_forked(release.store, parsed.job, PREFIXES, config.max_result_bytes,
+                                    parsed.timeout)
+                cache.put(key, answer)
+            response = Response(answer.body, content_type=_media(answer.media_type))
+            response.headers["X-Timeout"] = f"{parsed.timeout:g}"
+            response.headers["X-Cache"] = "hit" if cached else "miss"
+            query_text = parsed.job.query
+        except QueryFailed as failed:
+            response, query_text = _error(failed.status, failed.message), request.values.get("query", "")
+        except ServiceNotAllowed as refused:
+            response, query_text = _error(403, str(refused)), request.values.get("query", "")
+        response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
+        log.info("query status=%d ms=%.1f cached=%s bytes=%s query=%r", response.status_code,
+                 (time.perf_counter() - started) * 1000, "yes" if cached else "no",
+                 response.content_length, " ".join(query_text.split())[:160])
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        examples = [{"id": q.id, "question": q.question, "theme": q.theme or "other",
+                     "asked_by": q.asked_by, "query": q.sparql} for q in questions]
+        return render_template("index.html", examples=examples, prefixes=PREFIXES,
+                               yasgui=YASGUI_DIR.exists())
+
+    @app.route("/queries.json")
+    def queries_json() -> Response:
+        return Response(json.dumps([q.__dict__ for q in questions], indent=1),
+                        content_type="application/json")
+
+    def entity_page(iri: str) -> Response | str:
+        html = request.accept_mimetypes.best_match(["text/html", *[f.media_type for f in GRAPH_FORMATS]])
+        release = holder.get()
+        override = request.args.get("format")
+        if html == "text/html" and not override:
+            view = describe(release.store, iri)
+            if view is None:
+                abort(404)
+            return render_template("entity.html", view=view, local_path=local_path)
+        try:
+            fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, override)
+        except NotAcceptable as error:
+            return _error(406, str(error))
+        body = rdf_description(release.store, iri, fmt.writer)  # type: ignore[arg-type]
+        if not body.strip():
+            return _error(404, f"The graph says nothing about {iri}.")
+        return Response(body, content_type=_media(fmt.media_type))
+
+    @app.route("/id/<path:rest>")
+    def entity(rest: str) -> Response | str:
+        if not _PATH.fullmatch(rest):
+            abort(404)
+        return entity_page(f"{BASE}id/{rest}")
+
+    @app.route("/record/<path:rest>")
+    def record(rest: str) -> Response | str:
+        if not _PATH.fullmatch(rest):
+            abort(404)
+        return entity_page(f"{BASE}record/{rest}")
+
+    @app.route("/ontology")
+    def ontology() -> Response:
+        return send_file(ONTOLOGY_FILE, mimetype="text/turtle")
+
+    @app.route("/download/<name>")
+    def download(name: str) -> Response:
+        if name not in DOWNLOAD_TYPES or (name not in DATASET_FILES and name != "summary.json"):
+            abort(404)
+        return send_file(holder.get().path / name, mimetype=DOWNLOAD_TYPES[name],
+                         as_attachment=True, download_name=f"mineral-diplomacy-{name}")
+
+    @app.route("/void")
+    def void() -> Response:
+        return service_description(request.host_url + "sparql")
+
+    @app.route("/.well-known/void")
+    def well_known_void() -> Response:
+        return redirect("/void", code=303)  # type: ignore[return-value]
+
+    @app.route("/health")
+    def health() -> Response:
+        release = holder.get()
+        body = {"status": "ok", "release": release.name, "loaded_at": release.loaded_at,
+                "load_seconds": round(release.load_seconds, 3), "quads": len(release.store)}
+        return Response(json.dumps(body), content_type="application/json")
+
+    @app.route("/vendor/yasgui/<path:name>")
+    def yasgui(name: str) -> Response:
+        return send_from_directory(YASGUI_DIR, name)
+
+    return app

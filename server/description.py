@@ -1,0 +1,113 @@
+"""The SPARQL 1.1 Service Description and the VoID description, with statistics of the release."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+from ..ontology.namespaces import BASE, PREFIXES
+from .negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from .store import text
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+DATASET = URIRef(BASE + "dataset")
+# rdflib's serializer names for the graph formats the server offers
+RDFLIB_FORMATS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+@dataclass(frozen=True)
+class GraphStatistics:
+    """Counts for one named graph (or, with no name, for the whole dataset)."""
+
+    name: str
+    triples: int
+    entities: int
+    classes: int
+    properties: int
+
+
+def _counts(store: ox.Store, query: str, union: bool = False) -> list[dict[str, str]]:
+    solutions = store.query(query, use_default_graph_as_union=union)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    return [{n: text(s[n]) for n in names} for s in solutions]
+
+
+def statistics(store: ox.Store) -> tuple[GraphStatistics, list[GraphStatistics]]:
+    """Whole-dataset and per-graph counts of triples, entities (subjects), classes, properties."""
+    (total,) = _counts(store, """
+        SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?e) (COUNT(DISTINCT ?p) AS ?p)
+        WHERE { ?s ?p ?o }""", union=True)
+    (classes,) = _counts(store, "SELECT (COUNT(DISTINCT ?c) AS ?c) WHERE { ?s a ?c }", union=True)
+    per_graph = {row["g"]: row for row in _counts(store, """
+        SELECT ?g (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?e) (COUNT(DISTINCT ?p) AS ?p)
+        WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g""")}
+    graph_classes = {row["g"]: row["c"] for row in _counts(store, """
+        SELECT ?g (COUNT(DISTINCT ?c) AS ?c) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g""")}
+    whole = GraphStatistics("", int(total["t"]), int(total["e"]), int(classes["c"]), int(total["p"]))
+    graphs = [
+        GraphStatistics(g, int(row["t"]), int(row["e"]), int(graph_classes.get(g, 0)), int(row["p"]))
+        for g, row in sorted(per_graph.items())
+    ]
+    return whole, graphs
+
+
+def _void(graph: Graph, node: URIRef | BNode, stats: GraphStatistics) -> None:
+    graph.add((node, VOID.triples, Literal(stats.triples, datatype=XSD.integer)))
+    graph.add((node, VOID.entities, Literal(stats.entities, datatype=XSD.integer)))
+    graph.add((node, VOID.classes, Literal(stats.classes, datatype=XSD.integer)))
+    graph.add((node, VOID.properties, Literal(stats.properties, datatype=XSD.integer)))
+
+
+def description(endpoint: str, root: str, stats: tuple[GraphStatistics, list[GraphStatistics]],
+                federation_allowed: bool) -> Graph:
+    """The service description of ``endpoint`` with the VoID description of its dataset."""
+    whole, graphs = stats
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    service = URIRef(endpoint)
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    if federation_allowed:
+        graph.add((service, SD.feature, SD.BasicFederatedQuery))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        graph.add((service, SD.resultFormat, URIRef(fmt.writer.iri)))
+    default_dataset = BNode("defaultDataset")
+    graph.add((service, SD.defaultDataset, default_dataset))
+    graph.add((default_dataset, RDF.type, SD.Dataset))
+    default_graph = BNode("defaultGraph")
+    graph.add((default_dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    _void(graph, default_graph, whole)
+    # VoID: the dataset, its dumps and endpoint, and one subset per named graph
+    graph.add((DATASET, RDF.type, VOID.Dataset))
+    graph.add((DATASET, DCTERMS.title, Literal("Mineral Diplomacy knowledge graph", lang="en")))
+    graph.add((DATASET, VOID.sparqlEndpoint, service))
+    graph.add((DATASET, VOID.uriSpace, Literal(BASE + "id/")))
+    for dump in ("dataset.nq", "dataset.trig", "dataset.ttl"):
+        graph.add((DATASET, VOID.dataDump, URIRef(f"{root}download/{dump}")))
+    _void(graph, DATASET, whole)
+    for stats_of_graph in graphs:
+        named = BNode()
+        subset = BNode()
+        graph.add((default_dataset, SD.namedGraph, named))
+        graph.add((named, SD.name, URIRef(stats_of_graph.name)))
+        graph.add((named, SD.graph, subset))
+        graph.add((DATASET, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        graph.add((subset, RDF.type, SD.Graph))
+        _void(graph, subset, stats_of_graph)
+    return graph

@@ -1,0 +1,205 @@
+"""Running a query so that it can be stopped: in a forked child, with a deadline and a size cap.
+
+pyoxigraph has no query timeout, and a thread cannot be stopped. Each query that is not already
+cached runs in a child process forked from the server process (it shares the loaded store
+copy-on-write); the child serialises the result with pyoxigraph's own writers into a buffer capped
+in bytes and sends it through a pipe. When the deadline passes the child is killed, so a runaway
+query costs nothing more and the server goes on serving others.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import select
+import signal
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, choose
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """What to evaluate and how to answer."""
+
+    query: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    accept: str
+    format: str | None
+
+    def cache_key(self) -> tuple[Any, ...]:
+        return (self.query, self.default_graphs, self.named_graphs, self.accept, self.format)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished query: the body and its media type."""
+
+    body: bytes
+    media_type: str
+
+
+class QueryFailed(Exception):
+    """The query could not be answered; ``status`` is the HTTP status to send."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _CappedBuffer(io.RawIOBase):
+    """A bytes buffer that refuses to grow past a limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer = io.BytesIO()
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.buffer.tell() + len(data) > self.limit:
+            raise OverflowError
+        return self.buffer.write(data)
+
+
+def _dataset_arguments(job: QueryJob) -> dict[str, Any]:
+    """pyoxigraph arguments for default-graph-uri / named-graph-uri (else: union default graph)."""
+    if not job.default_graphs and not job.named_graphs:
+        return {"use_default_graph_as_union": True}
+    arguments: dict[str, Any] = {}
+    if job.default_graphs:
+        arguments["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs:
+        arguments["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return arguments
+
+
+def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_bytes: int) -> Answer:
+    """Evaluate and serialise in this process (the child's work). Raises QueryFailed."""
+    try:
+        result = store.query(job.query, prefixes=prefixes, **_dataset_arguments(job))
+    except SyntaxError as error:
+        raise QueryFailed(400, f"Malformed query: {error}") from None
+    except (OSError, ValueError, RuntimeError) as error:
+        raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
+    formats = GRAPH_FORMATS if isinstance(result, ox.QueryTriples) else RESULT_FORMATS
+    try:
+        fmt = choose(formats, MIMEAccept(_parse_accept(job.accept)), job.format)
+    except NotAcceptable as error:
+        raise QueryFailed(406, str(error)) from None
+    output = _CappedBuffer(max_bytes)
+    try:
+        result.serialize(output, fmt.writer)  # type: ignore[arg-type]
+    except OverflowError:
+        raise QueryFailed(
+            422,
+            f"The result is larger than the server's cap of {max_bytes} bytes and was not sent. "
+            "Add LIMIT and OFFSET to the query to fetch it in pages.",
+        ) from None
+    except (OSError, ValueError, RuntimeError) as error:
+        raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
+    return Answer(output.buffer.getvalue(), fmt.media_type)
+
+
+def _parse_accept(header: str) -> list[tuple[str, float]]:
+    """An Accept header as (media type, quality) pairs, the way werkzeug's MIMEAccept wants them."""
+    values = []
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        values.append((media, quality))
+    return values
+
+
+def run_forked(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_bytes: int,
+               timeout: float) -> Answer:
+    """Evaluate in a forked child; kill it and raise QueryFailed(503) when ``timeout`` passes."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, send the outcome, and leave without cleanup
+        os.close(read_end)
+        try:
+            outcome: Answer | QueryFailed = run_query(store, job, prefixes, max_bytes)
+        except QueryFailed as failed:
+            outcome = failed
+        except BaseException as error:
+            outcome = QueryFailed(500, f"Query evaluation failed: {error}")
+        try:
+            payload = pickle.dumps(outcome.__dict__ if isinstance(outcome, Answer)
+                                   else {"status": outcome.status, "message": outcome.message})
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    chunks = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+                os.kill(pid, signal.SIGKILL)
+                raise QueryFailed(
+                    503,
+                    f"The query was stopped after {timeout:g} s, the time limit. "
+                    "Simplify it, or ask for a longer limit with the 'timeout' parameter "
+                    "(up to the server's maximum).",
+                )
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    data = pickle.loads(b"".join(chunks)) if chunks else {"status": 500, "message": "no result"}
+    if "status" in data:
+        raise QueryFailed(data["status"], data["message"])
+    return Answer(data["body"], data["media_type"])
+
+
+class ResultCache:
+    """Answers kept per build (the data is read-only), least recently used dropped first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Answer | None:
+        answer = self.entries.get(key)
+        if answer is not None:
+            self.entries.move_to_end(key)
+        return answer
+
+    def put(self, key: tuple[Any, ...], answer: Answer) -> None:
+        if len(answer.body) > self.max_bytes // 4:
+            return
+        self.entries[key] = answer
+        self.size += len(answer.body)
+        while self.size > self.max_bytes:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0

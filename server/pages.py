@@ -1,0 +1,114 @@
+"""Entity pages: everything the graph says about one IRI, both ways, each fact with its citation."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..ontology.namespaces import BASE, GRAPH
+from .store import text
+
+_PROVENANCE = f"<{GRAPH.provenance}>"
+_STATEMENTS = """
+PREFIX md: <https://w3id.org/mineral-diplomacy/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?subject ?p ?o ?g ?file ?quote (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel)
+       (SAMPLE(?sl) AS ?slabel)
+WHERE {
+  GRAPH ?g { PATTERN }
+  OPTIONAL { GRAPH PROVENANCE { ?g md:quote ?quote ; prov:wasDerivedFrom ?doc } ?doc md:fileName ?file }
+  OPTIONAL { ?p rdfs:label ?pl } OPTIONAL { ?o rdfs:label ?ol } OPTIONAL { ?subject rdfs:label ?sl }
+}
+GROUP BY ?subject ?p ?o ?g ?file ?quote
+ORDER BY ?p ?subject ?o ?g
+"""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a statement comes from: a record graph with its source file and quote, or a graph."""
+
+    graph: str
+    file: str
+    quote: str
+
+
+@dataclass
+class Statement:
+    """One property value (or, for incoming links, one subject), with every citation for it."""
+
+    property: str
+    property_label: str
+    value: str
+    value_label: str
+    value_is_iri: bool
+    citations: list[Citation] = field(default_factory=list)
+    details: list[Statement] = field(default_factory=list)  # a nested value's own statements
+
+
+@dataclass
+class EntityView:
+    """What an entity page shows."""
+
+    iri: str
+    label: str
+    types: list[tuple[str, str]]
+    outgoing: list[Statement]
+    incoming: list[Statement]
+
+
+def local_name(iri: str) -> str:
+    """The last part of an IRI, to show when a term has no label."""
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def local_path(iri: str) -> str | None:
+    """The server path that dereferences a project IRI (``/id/...``, ``/record/...``)."""
+    return "/" + iri[len(BASE):] if iri.startswith(BASE) else None
+
+
+def _statements(store: ox.Store, pattern: str, incoming: bool) -> list[Statement]:
+    query = _STATEMENTS.replace("PATTERN", pattern).replace("PROVENANCE", _PROVENANCE)
+    grouped: OrderedDict[tuple[str, str], Statement] = OrderedDict()
+    for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        node = row["subject"] if incoming else row["o"]
+        label = row["slabel"] if incoming else row["olabel"]
+        key = (text(row["p"]), text(node))
+        if key not in grouped:
+            grouped[key] = Statement(text(row["p"]), text(row["plabel"]) or local_name(text(row["p"])),
+                                     text(node), text(label) or text(node), isinstance(node, ox.NamedNode))
+        grouped[key].citations.append(Citation(text(row["g"]), text(row["file"]), text(row["quote"])))
+    return list(grouped.values())
+
+
+def describe(store: ox.Store, iri: str) -> EntityView | None:
+    """The entity page of ``iri``, or None when the graph says nothing about it."""
+    node = f"<{iri}>"
+    outgoing = _statements(store, f"BIND({node} AS ?subject) {node} ?p ?o", incoming=False)
+    incoming = _statements(store, f"?subject ?p {node} BIND({node} AS ?o)", incoming=True)
+    if not outgoing and not incoming:
+        return None
+    for statement in outgoing:  # values such as amounts, whose IRI is this one plus '#...'
+        if statement.value.startswith(iri + "#"):
+            inner = f"<{statement.value}>"
+            statement.details = _statements(store, f"BIND({inner} AS ?subject) {inner} ?p ?o",
+                                            incoming=False)
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    label_iri = "http://www.w3.org/2000/01/rdf-schema#label"
+    labels = [s.value for s in outgoing if s.property == label_iri]
+    types = [(s.value, s.value_label) for s in outgoing if s.property == rdf_type]
+    return EntityView(iri, labels[0] if labels else iri, types, outgoing, incoming)
+
+
+def rdf_description(store: ox.Store, iri: str, writer: ox.RdfFormat) -> bytes:
+    """The statements about ``iri`` (both ways) in an RDF format."""
+    node = f"<{iri}>"
+    result = store.query(
+        f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
+        f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}",
+        use_default_graph_as_union=True,
+    )
+    return result.serialize(format=writer)  # type: ignore[union-attr,return-value]

@@ -1,0 +1,312 @@
+"""The SPARQL 1.1 Protocol, pages and limits, through Flask's test client."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF, VOID
+
+from mineral_diplomacy.graph.output import publish
+from mineral_diplomacy.ontology.namespaces import GRAPH
+from mineral_diplomacy.server.app import ServerConfig, create_app
+from mineral_diplomacy.server.federation import service_targets
+from mineral_diplomacy.server.store import ReleaseHolder
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+KABIL = "https://w3id.org/mineral-diplomacy/id/organization/kabil"
+
+
+@pytest.fixture(scope="module")
+def client(published: Path) -> FlaskClient:
+    config = ServerConfig(build_dir=published, default_timeout=5, max_timeout=8,
+                          max_result_bytes=200_000, max_query_chars=5_000, max_request_bytes=8_000)
+    return create_app(config).test_client()
+
+
+def _json(response) -> dict:
+    assert response.status_code == 200, response.data
+    return json.loads(response.data)
+
+
+def _count(response) -> int:
+    return int(_json(response)["results"]["bindings"][0]["n"]["value"])
+
+
+# --- query operation: GET, POST form, POST body, datasets ---------------------------------------
+
+def test_get_post_form_and_post_body_give_the_same_answer(client: FlaskClient) -> None:
+    by_get = _count(client.get("/sparql", query_string={"query": COUNT}))
+    by_form = _count(client.post("/sparql", data={"query": COUNT}))
+    by_body = _count(client.post("/sparql", data=COUNT, content_type="application/sparql-query"))
+    assert by_get == by_form == by_body > 4000
+
+
+def test_default_and_named_graph_uri_are_honoured(client: FlaskClient) -> None:
+    ontology = _count(client.get("/sparql", query_string={
+        "query": COUNT, "default-graph-uri": str(GRAPH.ontology)}))
+    everything = _count(client.get("/sparql", query_string={"query": COUNT}))
+    assert 800 < ontology < everything
+    rows = _json(client.get("/sparql", query_string={
+        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "named-graph-uri": [str(GRAPH.lists), str(GRAPH.reference)]}))["results"]["bindings"]
+    assert sorted(r["g"]["value"] for r in rows) == sorted([str(GRAPH.lists), str(GRAPH.reference)])
+
+
+def test_graph_uri_must_be_an_iri(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT, "default-graph-uri": "not an iri"})
+    assert response.status_code == 400 and b"absolute IRI" in response.data
+
+
+# --- formats and content negotiation ------------------------------------------------------------
+
+@pytest.mark.parametrize(("accept", "media_type", "marker"), [
+    ("application/sparql-results+json", "application/sparql-results+json", b'"bindings"'),
+    ("application/sparql-results+xml", "application/sparql-results+xml", b"<sparql"),
+    ("text/csv", "text/csv", b"n\r\n"),
+    ("text/tab-separated-values", "text/tab-separated-values", b"?n\n"),
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml", b"<sparql"),
+    ("*/*", "application/sparql-results+json", b'"bindings"'),
+    ("application/json", "application/sparql-results+json", b'"bindings"'),
+])
+def test_select_results_formats(client: FlaskClient, accept: str, media_type: str, marker: bytes) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type and marker in response.data
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("text/turtle", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+])
+def test_construct_formats_parse_back(client: FlaskClient, accept: str, media_type: str) -> None:
+    query = f"CONSTRUCT {{ <{KABIL}> ?p ?o }} WHERE {{ <{KABIL}> ?p ?o }}"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type
+    parsed = Graph().parse(data=response.data, format={"text/turtle": "turtle", "application/n-triples": "nt",
+                                                       "application/ld+json": "json-ld",
+                                                       "application/rdf+xml": "xml"}[media_type])
+    assert len(parsed) > 5
+
+
+def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT, "format": "tsv"},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.mimetype == "text/tab-separated-values"
+
+
+def test_ask_and_describe(client: FlaskClient) -> None:
+    ask = _json(client.get("/sparql", query_string={"query": f"ASK {{ <{KABIL}> ?p ?o }}"}))
+    assert ask["boolean"] is True
+    describe = client.get("/sparql", query_string={"query": f"DESCRIBE <{KABIL}>"},
+                          headers={"Accept": "text/turtle"})
+    assert describe.status_code == 200 and b"kabil" in describe.data
+
+
+def test_406_when_nothing_acceptable(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": "image/png"})
+    assert response.status_code == 406 and b"available" in response.data
+    response = client.get("/sparql", query_string={"query": COUNT, "format": "turtle"})
+    assert response.status_code == 406
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+def test_malformed_query_gets_400_with_parser_message_and_position(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert b"Malformed query" in response.data and b"1:25" in response.data
+
+
+def test_repeated_query_parameter(client: FlaskClient) -> None:
+    response = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert response.status_code == 400 and b"given 2 times" in response.data
+
+
+@pytest.mark.parametrize("send", [
+    lambda c: c.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}),
+    lambda c: c.post("/sparql", data="INSERT DATA { <a:b> <a:c> <a:d> }",
+                     content_type="application/sparql-update"),
+    lambda c: c.get("/sparql", query_string={"update": "CLEAR ALL"}),
+])
+def test_updates_are_refused(client: FlaskClient, send) -> None:
+    response = send(client)
+    assert response.status_code == 403 and b"read-only" in response.data
+
+
+def test_wrong_method_and_wrong_content_type(client: FlaskClient) -> None:
+    assert client.put("/sparql", data=COUNT).status_code == 405
+    assert client.delete("/sparql").status_code == 405
+    response = client.post("/sparql", data=COUNT, content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_request_body_and_query_length_limits(client: FlaskClient) -> None:
+    big = "# " + "x" * 9_000 + "\n" + COUNT
+    assert client.post("/sparql", data=big, content_type="application/sparql-query").status_code == 413
+    long_query = "# " + "x" * 6_000 + "\n" + COUNT
+    response = client.get("/sparql", query_string={"query": long_query})
+    assert response.status_code == 413 and b"limit is 5000" in response.data
+
+
+# --- limits that hold ---------------------------------------------------------------------------
+
+def test_runaway_query_is_stopped_and_the_server_goes_on(client: FlaskClient) -> None:
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "1"})
+    assert response.status_code == 503 and b"stopped after 1 s" in response.data
+    assert time.monotonic() - started < 4
+    assert _count(client.get("/sparql", query_string={"query": COUNT})) > 4000
+
+
+def test_timeout_parameter_is_capped_and_checked(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}", "timeout": "1000"})
+    assert response.headers["X-Timeout"] == "8"
+    assert client.get("/sparql", query_string={"query": "ASK {}", "timeout": "soon"}).status_code == 400
+    assert client.get("/sparql", query_string={"query": "ASK {}", "timeout": "-1"}).status_code == 400
+
+
+def test_result_size_cap_is_announced_not_silent(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 422
+    assert b"larger than the server's cap of 200000 bytes" in response.data
+    assert response.headers["X-Result-Size-Limit"] == "200000"
+    limited = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"})
+    assert limited.status_code == 200
+
+
+def test_answers_are_cached_per_build(client: FlaskClient) -> None:
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c }"}
+    first = client.get("/sparql", query_string=query)
+    second = client.get("/sparql", query_string=query)
+    assert first.headers["X-Cache"] == "miss" and second.headers["X-Cache"] == "hit"
+    assert first.data == second.data
+
+
+def test_cors_for_reads(client: FlaskClient) -> None:
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).headers[
+        "Access-Control-Allow-Origin"] == "*"
+    preflight = client.options("/sparql", headers={"Origin": "http://example.org",
+                                                   "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_each_query_is_logged_with_its_duration(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="mineral_diplomacy.server"):
+        client.get("/sparql", query_string={"query": "ASK { ?s ?p 1 }"})
+    assert any("query status=200 ms=" in r.getMessage() for r in caplog.records)
+
+
+# --- federation ---------------------------------------------------------------------------------
+
+def test_service_calls_outside_the_allow_list_are_refused(client: FlaskClient) -> None:
+    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9999/sparql> { ?s ?p ?o } }",
+                  "PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
+                  "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }"):
+        response = client.get("/sparql", query_string={"query": query})
+        assert response.status_code == 403 and b"not allowed" in response.data
+
+
+def test_service_targets_skip_strings_and_comments() -> None:
+    query = '''BASE <http://a.example/> PREFIX e: <http://b.example/>
+        SELECT * WHERE { # SERVICE <http://c.example/> in a comment
+          ?s ?p "SERVICE <http://d.example/>" .
+          SERVICE <sparql> { ?s ?p ?o } SERVICE e:q { ?s ?p ?o } }'''
+    assert service_targets(query) == ["http://a.example/sparql", "http://b.example/q"]
+
+
+# --- service description and VoID --------------------------------------------------------------
+
+def test_bare_get_gives_the_service_description_with_void_statistics(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    description = Graph().parse(data=response.data, format="turtle")
+    assert (None, RDF.type, SD.Service) in description
+    triples = sorted(int(t) for t in description.objects(None, VOID.triples))
+    everything = _count(client.get("/sparql", query_string={"query": COUNT}))
+    assert everything in triples
+    named = {str(n) for n in description.objects(None, SD.name)}
+    assert {str(GRAPH.ontology), str(GRAPH.provenance), str(GRAPH.lists)} <= named
+    assert len(named) > 200  # one per record graph too
+
+
+def test_browser_on_the_endpoint_goes_to_the_editor(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/html"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_void_document(client: FlaskClient) -> None:
+    response = client.get("/void", headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.mimetype == "application/ld+json"
+    assert client.get("/.well-known/void").status_code == 303
+
+
+# --- pages, downloads, health -------------------------------------------------------------------
+
+def test_entity_page_for_people_shows_quotes_and_sources(client: FlaskClient) -> None:
+    response = client.get("/id/agreement/india-argentina-lithium-exploration-pact",
+                          headers={"Accept": "text/html"})
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert "India–Argentina lithium exploration pact" in page
+    assert "five lithium brine blocks" in page and "003_b26980c2506844ff.txt" in page
+    assert 'href="/id/country/argentina"' in page
+
+
+def test_entity_iri_gives_rdf_to_machines(client: FlaskClient) -> None:
+    turtle = client.get("/id/organization/kabil", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle" and len(Graph().parse(data=turtle.data, format="turtle")) > 5
+    jsonld = client.get("/id/organization/kabil?format=jsonld")
+    assert jsonld.mimetype == "application/ld+json"
+    assert client.get("/id/organization/no-such-thing", headers={"Accept": "text/html"}).status_code == 404
+    assert client.get("/id/organization/no-such-thing", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_record_page_shows_its_quote(client: FlaskClient) -> None:
+    response = client.get("/record/001/organization/minerals-security-partnership/size",
+                          headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "involving 14 countries" in response.data.decode()
+
+
+def test_downloads(client: FlaskClient) -> None:
+    trig = client.get("/download/dataset.trig")
+    assert trig.status_code == 200 and trig.mimetype == "application/trig"
+    assert client.get("/download/dataset.nq").mimetype == "application/n-quads"
+    assert client.get("/download/../pyproject.toml").status_code == 404
+    assert client.get("/download/secrets.txt").status_code == 404
+
+
+def test_health(client: FlaskClient) -> None:
+    body = _json(client.get("/health"))
+    assert body["status"] == "ok" and body["quads"] > 4000
+
+
+def test_editor_page_offers_the_example_questions(client: FlaskClient) -> None:
+    page = client.get("/").data.decode()
+    assert "Where do the source documents disagree" in page and "/vendor/yasgui/yasgui.min.js" in page
+    assert client.get("/vendor/yasgui/yasgui.min.js").status_code == 200
+
+
+# --- the served graph changes only to a complete, checked build ---------------------------------
+
+def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, published: Path) -> None:
+    files = {p.name: p.read_bytes() for p in (published / "current").iterdir()}
+    out = tmp_path / "out"
+    publish(files, out)
+    holder = ReleaseHolder(out, interval=0)
+    first = holder.get()
+    (out / "releases" / ".staging-half-written").mkdir()  # a build in progress is not picked up
+    assert holder.get() is first
+    changed = dict(files, **{"dataset.nq": files["dataset.nq"] + b"<urn:a> <urn:b> <urn:c> .\n"})
+    publish(changed, out)
+    assert holder.get().name != first.name and len(holder.get().store) == len(first.store) + 1

@@ -64,6 +64,35 @@ def coverage_command(args: argparse.Namespace) -> int:
     return 0 if complete else 1
 
 
+def ask_command(args: argparse.Namespace) -> int:
+    """List the questions, or answer one from the published build as a table."""
+    from ..queries.catalogue import answer_rows, load_questions
+    from ..queries.table import format_table
+    from ..server.store import load_store
+    from .output import current_release
+
+    questions = {q.id: q for q in load_questions()}
+    if args.list or not args.id:
+        for theme in sorted({q.theme for q in questions.values()}):
+            print(f"{theme}:")
+            for question in (q for q in questions.values() if q.theme == theme):
+                print(f"  {question.id:<36} {question.question}")
+        return 0
+    question = questions.get(args.id)
+    if question is None:
+        print(f"No question '{args.id}'; 'mineral-diplomacy ask --list' shows them.", file=sys.stderr)
+        return 2
+    release = current_release(args.out)
+    if release is None:
+        print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
+        return 2
+    rows = answer_rows(load_store(release), question)
+    print(f"{question.question}\n")
+    print(format_table(rows))
+    print(f"\n{len(rows)} row(s). Every entity id opens at http://127.0.0.1:8765/id/... with its sources.")
+    return 0
+
+
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the published build with gunicorn on 127.0.0.1 (replaces this process)."""
     from ..server import GUNICORN_CONFIG
@@ -98,6 +127,11 @@ def parser() -> argparse.ArgumentParser:
                        help="folder of sentences marked as stating no fact")
     cover.add_argument("--details", action="store_true", help="list every uncovered sentence")
     cover.set_defaults(handler=coverage_command)
+    ask = commands.add_parser("ask", help="answer one of the questions in queries/ as a table")
+    ask.add_argument("id", nargs="?", help="the question's id (see --list)")
+    ask.add_argument("--list", action="store_true", help="list the questions by theme")
+    ask.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
+    ask.set_defaults(handler=ask_command)
     serve = commands.add_parser("serve", help="serve the published build (SPARQL endpoint and UI)")
     serve.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     serve.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8765)")

@@ -45,6 +45,7 @@ class Answer:
 
     body: bytes
     media_type: str
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers, for a cached response
 
 
 class QueryFailed(Exception):

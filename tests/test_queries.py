@@ -7,7 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mineral_diplomacy.graph.pipeline import run_build
+from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.ontology.namespaces import BASE
 from mineral_diplomacy.queries.catalogue import Question, answer_rows, differences, load_questions
 from mineral_diplomacy.server.store import load_store, select, text
 
@@ -15,15 +16,36 @@ QUESTIONS = load_questions()
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    return load_store(run_build(out_dir=tmp_path_factory.mktemp("out")).release)
+def store(published: Path) -> ox.Store:
+    return load_store(published / "current")
 
 
 def test_questions_are_complete() -> None:
+    assert len(QUESTIONS) >= 30
     assert {"disagreements", "common-critical-minerals-india-us"} <= {q.id for q in QUESTIONS}
     for question in QUESTIONS:
         assert question.question.endswith("?") and question.asked_by and question.sparql
+        assert question.theme and question.expected
+        assert "ask" in question.expected or question.expected["rows"], question.id
         assert Path(__file__).parent.parent.joinpath("queries", f"{question.id}.yaml").exists()
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if "ask" not in q.expected], ids=lambda q: q.id)
+def test_every_row_leads_to_its_source(store: ox.Store, question: Question) -> None:
+    """Each row carries a quote, or an entity IRI whose page shows the quotes behind it."""
+    for row in answer_rows(store, question):
+        assert any(k in row and row[k] for k in ("quote", "aQuote", "claimQuote")) or any(
+            v.startswith(BASE) for v in row.values()), (question.id, row)
+
+
+def test_cli_lists_and_answers_questions(published: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert all(q.id in listing for q in QUESTIONS)
+    assert main(["ask", "grouping-sizes", "--out", str(published)]) == 0
+    table = capsys.readouterr().out
+    assert "000_20ec0fe7883e9450.txt" in table and " 14 " in table and "2 row(s)" in table
+    assert main(["ask", "no-such-question", "--out", str(published)]) == 2
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)

@@ -310,3 +310,12 @@ def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, p
     changed = dict(files, **{"dataset.nq": files["dataset.nq"] + b"<urn:a> <urn:b> <urn:c> .\n"})
     publish(changed, out)
     assert holder.get().name != first.name and len(holder.get().store) == len(first.store) + 1
+
+
+def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"
+    first = client.post("/sparql", data={"query": query})
+    again = client.post("/sparql", data={"query": query})
+    other_format = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+    assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
+    assert again.data == first.data and other_format.mimetype == "text/csv"

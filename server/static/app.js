@@ -22,3 +22,12 @@
     });
   });
 })();
+
+// Result cells link entity IRIs (https://w3id.org/mineral-diplomacy/...); open them on this server,
+// so a row is one click from its page with the sources and quotes behind it.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a[href^='https://w3id.org/mineral-diplomacy/']");
+  if (!link) return;
+  event.preventDefault();
+  window.open(link.getAttribute("href").replace("https://w3id.org/mineral-diplomacy/", "/"), "_blank");
+});

@@ -1,0 +1,352 @@
+"""Benchmark the SPARQL endpoint against its baselines, all measured in the same run.
+
+For graphs of the project's own shape scaled to about 10K, 100K and 1M triples (copies of the
+built dataset with renamed entities), it measures:
+
+* load: time from starting the endpoint to its first answer, and its memory (PSS of all processes);
+* latency (median of repeated runs) of representative queries and of the questions in queries/:
+  through the endpoint (answers cached per build, and uncached), on the bare pyoxigraph store
+  in-process, on rdflib's own SPARQL engine, and through the ``oxigraph`` server (Rust, from PyPI);
+* throughput of a simple lookup with 8 concurrent connections (wrk) against the endpoint and the
+  oxigraph server.
+
+Ratios are given against the oxigraph server. Run: ``.venv/bin/python benchmarks/run.py``
+(needs ``pip install -e '.[bench]'`` for the oxigraph server and Debian's ``wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from mineral_diplomacy.graph import BUILD_DIR
+from mineral_diplomacy.graph.output import publish
+from mineral_diplomacy.graph.pipeline import run_build
+from mineral_diplomacy.ontology.namespaces import BASE, PREFIXES
+from mineral_diplomacy.queries.catalogue import load_questions
+
+PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+KABIL = f"<{BASE}id/organization/kabil>"
+QUERIES = {
+    "entity lookup": f"SELECT ?p ?o WHERE {{ {KABIL} ?p ?o }}",
+    "label search": 'SELECT ?s ?label WHERE { ?s rdfs:label ?label '
+                    'FILTER(CONTAINS(LCASE(STR(?label)), "lithium")) }',
+    "join": "SELECT ?agreement ?partyName ?mineralName WHERE { ?agreement md:party ?party ; "
+            "md:mineral ?mineral . ?party rdfs:label ?partyName . ?mineral rdfs:label ?mineralName }",
+    "aggregation": "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)",
+    "property path": "SELECT ?place ?region WHERE { ?place md:locatedIn+ ?region . "
+                     "?region a md:Region }",
+    "construct": "CONSTRUCT { ?agreement md:party ?party } WHERE { ?agreement md:party ?party }",
+}
+ONTOLOGY_GRAPH = f"<{BASE}graph/ontology>"
+RUNS = itertools.count()
+
+
+def synthetic_nquads(original: bytes, copies: int) -> bytes:
+    """The dataset repeated ``copies`` times, each copy's entities and records renamed."""
+    lines = original.decode().splitlines()
+    out = list(lines)
+    for copy in range(1, copies):
+        for line in lines:
+            if line.endswith(f"{ONTOLOGY_GRAPH} ."):
+                continue
+            out.append(line.replace(f"{BASE}id/", f"{BASE}id/c{copy}/")
+                       .replace(f"{BASE}record/", f"{BASE}record/c{copy}/"))
+    return ("\n".join(out) + "\n").encode()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen, limit: float = 300) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return time.monotonic() - started
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def pss_megabytes(pid: int) -> float:
+    """Proportional set size of a process and its children (shared pages counted once)."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for each in pids:
+        rollup = Path(f"/proc/{each}/smaps_rollup")
+        if rollup.exists():
+            match = re.search(r"^Pss:\s+(\d+) kB", rollup.read_text(), re.MULTILINE)
+            total += int(match.group(1)) if match else 0
+    return total / 1024
+
+
+class Client:
+    """A SPARQL client on one kept-alive HTTP connection, as SPARQL client libraries use."""
+
+    def __init__(self, endpoint: str) -> None:
+        parts = urllib.parse.urlsplit(endpoint)
+        self.path = parts.path
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
+
+    def query(self, query: str, accept: str) -> float:
+        """Seconds for one GET query, the full answer read."""
+        started = time.perf_counter()
+        self.connection.request("GET", self.path + "?" + urllib.parse.urlencode({"query": query}),
+                                headers={"Accept": accept})
+        response = self.connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} for {query[:80]}")
+        return time.perf_counter() - started
+
+
+def median_seconds(run, repeat: int, budget: float) -> float:
+    """Median of ``repeat`` runs (fewer if a run is slow: stop once ``budget`` seconds are spent)."""
+    times = []
+    started = time.monotonic()
+    for _ in range(repeat):
+        times.append(run())
+        if time.monotonic() - started > budget:
+            break
+    return statistics.median(times)
+
+
+def accept_for(query: str) -> str:
+    return "text/turtle" if query.lstrip().upper().startswith("CONSTRUCT") or " CONSTRUCT " in query \
+        else "application/sparql-results+json"
+
+
+def wrk(url: str, seconds: int) -> float | None:
+    if shutil.which("wrk") is None:
+        return None
+    result = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", url], capture_output=True,
+                            text=True, timeout=seconds + 30)
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    return float(match.group(1)) if match else None
+
+
+def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dict[str, str]) -> dict:
+    quads = data.count(b"\n")
+    print(f"\n== {label}: {quads} quads ==", flush=True)
+    result: dict = {"quads": quads, "latency": {}}
+    all_queries = {**QUERIES, **questions}
+    with tempfile.TemporaryDirectory() as tmp:
+        build = Path(tmp) / "build"
+        publish({"dataset.nq": data}, build)
+        nq = build / "current" / "dataset.nq"
+
+        # bare pyoxigraph store, in this process
+        started = time.perf_counter()
+        store = ox.Store()
+        store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+        result["pyoxigraph_load_s"] = time.perf_counter() - started
+
+        def bare(query: str) -> float:
+            t = time.perf_counter()
+            answer = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+            answer.serialize(format=ox.RdfFormat.TURTLE if isinstance(answer, ox.QueryTriples)
+                             else ox.QueryResultsFormat.JSON)
+            return time.perf_counter() - t
+
+        # the endpoint (gunicorn + Flask), started as the README does
+        port = free_port()
+        env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_TIMEOUT": "300",
+               "MINERAL_DIPLOMACY_TIMEOUT": "300"}
+        endpoint_process = subprocess.Popen(
+            [sys.executable, "-m", "mineral_diplomacy.graph.cli", "serve", "--out", str(build)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}/sparql"
+        result["endpoint_start_s"] = wait_until_up(f"http://127.0.0.1:{port}/health", endpoint_process)
+        result["endpoint_pss_mb"] = pss_megabytes(endpoint_process.pid)
+
+        # the oxigraph server (Rust), in memory, loaded over HTTP
+        oxi_port = free_port()
+        oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        oxi_process = subprocess.Popen(
+            [oxigraph, "serve", "--bind", f"127.0.0.1:{oxi_port}", "--union-default-graph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        oxi = f"http://127.0.0.1:{oxi_port}"
+        wait_until_up(f"{oxi}/query?query=ASK%7B%7D", oxi_process)
+        started = time.perf_counter()
+        urllib.request.urlopen(urllib.request.Request(
+            f"{oxi}/store", data=nq.read_bytes(), headers={"Content-Type": "application/n-quads"},
+            method="POST"), timeout=600).read()
+        result["oxigraph_load_s"] = time.perf_counter() - started
+        result["oxigraph_pss_mb"] = pss_megabytes(oxi_process.pid)
+
+        # rdflib's own engine (slow: only up to --rdflib-max quads)
+        rdflib_dataset = None
+        if result["quads"] <= args.rdflib_max:
+            started = time.perf_counter()
+            rdflib_dataset = rdflib.Dataset(default_union=True)
+            rdflib_dataset.parse(data=data, format="nquads")
+            result["rdflib_load_s"] = time.perf_counter() - started
+
+        ours, theirs = Client(endpoint), Client(f"{oxi}/query")
+        try:
+            for name, body in all_queries.items():
+                query = PREFIX_HEADER + body
+                accept = accept_for(body)
+                row: dict[str, float | None] = {}
+                row["endpoint_uncached"] = median_seconds(  # a new comment each run: no cache hit
+                    lambda q=query, a=accept: ours.query(f"# run {next(RUNS)}\n{q}", a),
+                    args.repeat, args.budget)
+                ours.query(query, accept)  # fill the cache
+                row["endpoint_cached"] = median_seconds(
+                    lambda q=query, a=accept: ours.query(q, a), args.repeat, args.budget)
+                row["pyoxigraph"] = median_seconds(lambda q=query: bare(q), args.repeat, args.budget)
+                row["oxigraph_server"] = median_seconds(
+                    lambda q=query, a=accept: theirs.query(q, a), args.repeat, args.budget)
+                row["rdflib"] = median_seconds(
+                    lambda q=query: _rdflib_run(rdflib_dataset, q, args.budget), 3,
+                    args.budget) if rdflib_dataset is not None else None
+                result["latency"][name] = row
+                print(_latency_line(name, row), flush=True)
+            lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})
+            result["throughput_endpoint"] = wrk(endpoint + lookup, args.wrk_seconds)
+            result["throughput_oxigraph"] = wrk(f"{oxi}/query" + lookup, args.wrk_seconds)
+            print(f"throughput (8 connections, entity lookup): endpoint "
+                  f"{result['throughput_endpoint']} req/s, oxigraph server "
+                  f"{result['throughput_oxigraph']} req/s", flush=True)
+        finally:
+            stop(endpoint_process)
+            stop(oxi_process)
+    return result
+
+
+def _rdflib_run(dataset: rdflib.Dataset, query: str, limit: float) -> float:
+    """One run on rdflib's engine, in a forked child so that a run past ``limit`` s can be stopped
+    (it then counts as ``limit``: the figure is a lower bound, marked in the report)."""
+    def child(queue: multiprocessing.Queue) -> None:
+        started = time.perf_counter()
+        result = dataset.query(query)
+        result.serialize(format="turtle" if result.type == "CONSTRUCT" else "json")
+        queue.put(time.perf_counter() - started)
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    process.join(limit)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        return float("inf")
+    return float(queue.get())
+
+
+def _latency_line(name: str, row: dict[str, float | None]) -> str:
+    parts = [f"{k}={v * 1000:.1f}ms" for k, v in row.items() if v is not None]
+    return f"  {name:<40} " + " ".join(parts)
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": memory,
+            "python": platform.python_version(), "pyoxigraph": ox.__version__}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="target triple counts")
+    parser.add_argument("--repeat", type=int, default=15, help="runs per query and engine")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds per query and engine")
+    parser.add_argument("--rdflib-max", type=int, default=150_000, help="largest graph rdflib loads")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    release = BUILD_DIR / "current"
+    if not release.exists():
+        run_build()
+    original = (release / "dataset.nq").read_bytes()
+    base_quads = original.count(b"\n")
+    ontology_quads = sum(1 for line in original.decode().splitlines() if line.endswith(f"{ONTOLOGY_GRAPH} ."))
+    questions = {f"question: {q.id}": q.sparql for q in load_questions()}
+    report = {"machine": machine(), "budget_s": args.budget, "sizes": {}}
+    print(json.dumps(report["machine"]))
+    for target in (int(s) for s in args.sizes.split(",")):
+        copies = max(1, round((target - ontology_quads) / (base_quads - ontology_quads)))
+        report["sizes"][str(target)] = bench_size(f"~{target} triples", synthetic_nquads(original, copies),
+                                                  args, questions)
+    print("\n" + summary(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+def summary(report: dict) -> str:
+    """Markdown tables: medians in ms and ratios to the oxigraph server."""
+    args_budget_ms = report.get("budget_s", 20.0) * 1000
+    lines = [f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+             f"{report['machine']['memory']}, Python {report['machine']['python']}, "
+             f"pyoxigraph {report['machine']['pyoxigraph']}", ""]
+    for target, size in report["sizes"].items():
+        lines += [f"### ~{int(target):,} triples ({size['quads']:,} quads)", "",
+                  f"Endpoint up in {size['endpoint_start_s']:.2f} s, {size['endpoint_pss_mb']:.0f} MB PSS "
+                  f"(oxigraph server: loaded in {size['oxigraph_load_s']:.2f} s, "
+                  f"{size['oxigraph_pss_mb']:.0f} MB); pyoxigraph load {size['pyoxigraph_load_s']:.2f} s"
+                  + (f"; rdflib load {size['rdflib_load_s']:.1f} s" if "rdflib_load_s" in size else ""),
+                  "",
+                  "| query | endpoint cached | endpoint uncached | bare pyoxigraph | oxigraph server "
+                  "| rdflib | cached / oxigraph | uncached / oxigraph |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, row in size["latency"].items():
+            def ms(v: float | None) -> str:
+                if v is None:
+                    return "—"
+                return f"> {args_budget_ms:.0f}" if v == float("inf") else f"{v * 1000:.1f}"
+            oxi = row["oxigraph_server"]
+            lines.append(f"| {name} | {ms(row['endpoint_cached'])} | {ms(row['endpoint_uncached'])} | "
+                         f"{ms(row['pyoxigraph'])} | {ms(oxi)} | {ms(row['rdflib'])} | "
+                         f"{row['endpoint_cached'] / oxi:.2f} | {row['endpoint_uncached'] / oxi:.2f} |")
+        endpoint, oxigraph = size.get("throughput_endpoint"), size.get("throughput_oxigraph")
+        if endpoint and oxigraph:
+            lines += ["", f"Throughput, entity lookup, 8 connections: endpoint {endpoint:,.0f} req/s, "
+                          f"oxigraph server {oxigraph:,.0f} req/s, ratio {endpoint / oxigraph:.2f}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

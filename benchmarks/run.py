@@ -127,11 +127,18 @@ class Client:
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
 
     def query(self, query: str, accept: str) -> float:
-        """Seconds for one GET query, the full answer read."""
+        """Seconds for one GET query, the full answer read (reconnecting if the server closed
+        the idle connection)."""
+        target = self.path + "?" + urllib.parse.urlencode({"query": query})
         started = time.perf_counter()
-        self.connection.request("GET", self.path + "?" + urllib.parse.urlencode({"query": query}),
-                                headers={"Accept": accept})
-        response = self.connection.getresponse()
+        try:
+            self.connection.request("GET", target, headers={"Accept": accept})
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.connection.close()
+            started = time.perf_counter()
+            self.connection.request("GET", target, headers={"Accept": accept})
+            response = self.connection.getresponse()
         response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status} for {query[:80]}")

@@ -87,3 +87,11 @@ def test_official_lists_have_their_stated_sizes(store: ox.Store) -> None:
         GROUP BY ?list ?year ?issuer ORDER BY ?list""")
     got = {text(r["list"]).rsplit("/", 1)[-1]: (text(r["items"]), text(r["year"])) for r in rows}
     assert got == {"eu-2023": ("34", "2023"), "india-2023": ("30", "2023"), "usgs-2022": ("50", "2022")}
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+def test_question_is_portable_sparql(question: Question) -> None:
+    """Each question parses with rdflib's SPARQL 1.1 parser too, not only with Oxigraph."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    prepareQuery(question.sparql)

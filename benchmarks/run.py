@@ -20,6 +20,7 @@ import argparse
 import http.client
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -261,7 +262,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
 
 def _rdflib_run(dataset: rdflib.Dataset, query: str, limit: float) -> float:
     """One run on rdflib's engine, in a forked child so that a run past ``limit`` s can be stopped
-    (it then counts as ``limit``: the figure is a lower bound, marked in the report)."""
+    (reported as "> limit"); NaN when rdflib fails on the query (reported as "error")."""
     def child(queue: multiprocessing.Queue) -> None:
         started = time.perf_counter()
         result = dataset.query(query)
@@ -277,6 +278,8 @@ def _rdflib_run(dataset: rdflib.Dataset, query: str, limit: float) -> float:
         process.kill()
         process.join()
         return float("inf")
+    if process.exitcode != 0 or queue.empty():
+        return float("nan")  # rdflib's engine failed on this query
     return float(queue.get())
 
 
@@ -342,6 +345,8 @@ def summary(report: dict) -> str:
             def ms(v: float | None) -> str:
                 if v is None:
                     return "—"
+                if math.isnan(v):
+                    return "error"
                 return f"> {args_budget_ms:.0f}" if v == float("inf") else f"{v * 1000:.1f}"
             oxi = row["oxigraph_server"]
             lines.append(f"| {name} | {ms(row['endpoint_cached'])} | {ms(row['endpoint_uncached'])} | "

@@ -85,14 +85,16 @@ class CachedQueryPath:
     header; only complete 200 answers are kept. Everything else goes to the Flask application.
     """
 
-    HEADERS = ("Content-Type", "Access-Control-Allow-Origin", "Vary", "X-Timeout",
-               "X-Result-Size-Limit")
+    KEPT_HEADERS = ("Content-Type", "X-Timeout")
 
-    def __init__(self, app: Any, holder: ReleaseHolder, max_bytes: int, max_body: int) -> None:
+    def __init__(self, app: Any, holder: ReleaseHolder, config: ServerConfig) -> None:
         self.app = app
         self.holder = holder
-        self.cache = ResultCache(max_bytes)
-        self.max_body = max_body
+        self.cache = ResultCache(config.cache_bytes // 4)
+        self.max_body = config.max_request_bytes
+        # what every query answer carries (set by the application's after_request and view)
+        self.fixed_headers = [("Access-Control-Allow-Origin", "*"), ("Vary", "Accept"),
+                              ("X-Result-Size-Limit", str(config.max_result_bytes))]
 
     @staticmethod
     def _key(release: str, environ: dict[str, Any]) -> tuple[str, ...]:
@@ -114,7 +116,7 @@ class CachedQueryPath:
         return True
 
     def remember(self, release: str, environ: dict[str, Any], response: Response) -> None:
-        headers = tuple((h, response.headers[h]) for h in self.HEADERS if h in response.headers)
+        headers = tuple((h, response.headers[h]) for h in self.KEPT_HEADERS if h in response.headers)
         self.cache.put(self._key(release, environ),
                        Answer(response.get_data(), response.mimetype, headers))
 
@@ -127,7 +129,8 @@ class CachedQueryPath:
             key = self._key(self.holder.get().name, environ)
             hit = self.cache.get(key)
             if hit is not None:
-                headers = [*hit.headers, ("Content-Length", str(len(hit.body))), ("X-Cache", "hit")]
+                headers = [*hit.headers, *self.fixed_headers,
+                           ("Content-Length", str(len(hit.body))), ("X-Cache", "hit")]
                 start_response("200 OK", headers)
                 log.info("query status=200 ms=%.2f cached=fast bytes=%d request=%r",
                          (time.perf_counter() - started) * 1000, len(hit.body),
@@ -213,8 +216,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                  response.content_length, " ".join(query_text.split())[:160])
         return response
 
-    fast_path = CachedQueryPath(app.wsgi_app, holder, config.cache_bytes // 4,
-                                config.max_request_bytes)
+    fast_path = CachedQueryPath(app.wsgi_app, holder, config)
     app.wsgi_app = fast_path  # type: ignore[method-assign]
 
     @app.route("/")

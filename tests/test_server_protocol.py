@@ -319,3 +319,6 @@ def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> No
     other_format = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
     assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
     assert again.data == first.data and other_format.mimetype == "text/csv"
+    for header in ("Content-Type", "Access-Control-Allow-Origin", "Vary", "X-Result-Size-Limit",
+                   "X-Timeout"):
+        assert again.headers[header] == first.headers[header], header

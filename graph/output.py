@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -80,8 +81,12 @@ def serialise(graphs: dict[URIRef, Graph], summary: dict[str, object]) -> dict[s
     }
 
 
-def publish(files: dict[str, bytes], out_dir: Path) -> Path:
-    """Write a release and point ``out_dir/current`` at it atomically; return the release folder."""
+def publish(files: dict[str, bytes], out_dir: Path,
+            prepare: Callable[[Path], None] | None = None) -> Path:
+    """Write a release and point ``out_dir/current`` at it atomically; return the release folder.
+
+    ``prepare`` may add derived files (such as an on-disk store) to the release before it is
+    switched in; the release's name is the digest of ``files`` only."""
     digest = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:16]
     releases = out_dir / "releases"
     release = releases / digest
@@ -91,6 +96,8 @@ def publish(files: dict[str, bytes], out_dir: Path) -> Path:
         staging.mkdir(parents=True)
         for name, content in files.items():
             (staging / name).write_bytes(content)
+        if prepare is not None:
+            prepare(staging)
         staging.rename(release)
     link = out_dir / f".current-{os.getpid()}"
     link.unlink(missing_ok=True)

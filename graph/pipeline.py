@@ -15,6 +15,7 @@ from rdflib.namespace import RDF
 from ..ontology.namespaces import GRAPH, MD, RECORD
 from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, reason
 from ..ontology.vocabulary import vocabulary
+from ..server.store import prepare_store
 from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
 from . import BUILD_DIR, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
@@ -112,5 +113,5 @@ def run_build(
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, len(records), shape_count)
-    release = publish(serialise(graphs, summary), out_dir)
+    release = publish(serialise(graphs, summary), out_dir, prepare=prepare_store)
     return BuildResult(release, summary, reasoning.seconds)

@@ -284,7 +284,8 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     def health() -> Response:
         release = holder.get()
         body = {"status": "ok", "release": release.name, "loaded_at": release.loaded_at,
-                "load_seconds": round(release.load_seconds, 3), "quads": len(release.store)}
+                "load_seconds": round(release.load_seconds, 3), "quads": release.quads,
+                "store": "disk" if (release.path / "store").is_dir() else "memory"}
         return Response(json.dumps(body), content_type="application/json")
 
     @app.route("/vendor/yasgui/<path:name>")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,40 @@ Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]
 log = logging.getLogger("mineral_diplomacy.server")
 
 
+# Above this many quads a release is served from an on-disk store (RocksDB, opened read-only by
+# every process) instead of memory: pyoxigraph's in-memory store is copied page by page into each
+# worker and query process that reads it, while on-disk pages are shared through the page cache.
+DISK_STORE_QUADS = 200_000
+STORE_DIR = "store"
+
+
+def count_quads(release: Path) -> int:
+    """How many quads the release's N-Quads file holds (one per line)."""
+    with (release / "dataset.nq").open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def store_mode() -> str:
+    """'memory', 'disk' or 'auto' (by size), from MINERAL_DIPLOMACY_STORE."""
+    mode = os.environ.get("MINERAL_DIPLOMACY_STORE", "auto")
+    return mode if mode in ("memory", "disk", "auto") else "auto"
+
+
+def prepare_store(release: Path) -> None:
+    """Build the on-disk store of a release folder when it is to be served from disk."""
+    mode = store_mode()
+    if mode == "memory" or (mode == "auto" and count_quads(release) <= DISK_STORE_QUADS):
+        return
+    store = ox.Store(str(release / STORE_DIR))
+    store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+
+
 def load_store(release: Path) -> ox.Store:
-    """An in-memory store holding the release's N-Quads."""
+    """The release's store: its on-disk store opened read-only if it has one, else in memory."""
+    if (release / STORE_DIR).is_dir() and store_mode() != "memory":
+        return ox.Store.read_only(str(release / STORE_DIR))
     store = ox.Store()
     store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
     return store
@@ -58,6 +91,7 @@ class Release:
 
     path: Path
     store: ox.Store
+    quads: int
     loaded_at: float = field(default_factory=time.time)
     load_seconds: float = 0.0
 
@@ -71,7 +105,7 @@ def load_release(path: Path) -> Release:
     started = time.perf_counter()
     store = load_store(path)
     _release_free_memory()
-    return Release(path, store, load_seconds=time.perf_counter() - started)
+    return Release(path, store, count_quads(path), load_seconds=time.perf_counter() - started)
 
 
 def _release_free_memory() -> None:

@@ -322,3 +322,21 @@ def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> No
     for header in ("Content-Type", "Access-Control-Allow-Origin", "Vary", "X-Result-Size-Limit",
                    "X-Timeout"):
         assert again.headers[header] == first.headers[header], header
+
+
+def test_large_releases_are_served_from_an_on_disk_store(
+    tmp_path: Path, published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mineral_diplomacy.server.store import prepare_store
+
+    monkeypatch.setenv("MINERAL_DIPLOMACY_STORE", "disk")  # as 'auto' does above 200,000 quads
+    files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
+    release = publish(files, tmp_path / "out", prepare=prepare_store)
+    assert (release / "store").is_dir()
+    client = create_app(ServerConfig(build_dir=tmp_path / "out", default_timeout=5)).test_client()
+    assert _json(client.get("/health"))["store"] == "disk"
+    assert _count(client.get("/sparql", query_string={"query": COUNT})) > 4000
+    stopped = client.get("/sparql", query_string={"query": RUNAWAY, "timeout": "1"})
+    assert stopped.status_code == 503
+    page = client.get("/id/organization/kabil", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "KABIL" in page.data.decode()

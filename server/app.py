@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,13 @@ from ..ontology import ONTOLOGY_FILE
 from ..ontology.namespaces import BASE, PREFIXES
 from ..queries.catalogue import load_questions
 from .description import RDFLIB_FORMATS, description, statistics
-from .evaluate import Answer, QueryFailed, ResultCache, run_forked
+from .evaluate import Answer, QueryFailed, ResultCache
+from .evaluators import EvaluatorPool
 from .federation import ServiceNotAllowed, check_services
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .pages import describe, local_path, rdf_description
 from .protocol import Limits, parse_query_request
-from .store import ReleaseHolder
+from .store import Release, ReleaseHolder
 
 log = logging.getLogger("mineral_diplomacy.server")
 SERVER_DIR = Path(__file__).parent
@@ -55,6 +57,7 @@ class ServerConfig:
     max_request_bytes: int = 64 * 1024
     max_result_bytes: int = 32 * 1024 * 1024
     cache_bytes: int = 64 * 1024 * 1024
+    evaluators: int = 4
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -66,6 +69,7 @@ class ServerConfig:
             default_timeout=float(env("MINERAL_DIPLOMACY_TIMEOUT", "10")),
             max_timeout=float(env("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60")),
             max_result_bytes=int(env("MINERAL_DIPLOMACY_MAX_RESULT_BYTES", str(32 * 1024 * 1024))),
+            evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "4")),
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
         )
 
@@ -151,6 +155,19 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     limits = Limits(config.default_timeout, config.max_timeout, config.max_query_chars,
                     config.max_result_bytes)
     statistics_of: dict[str, object] = {}
+    pools: dict[str, EvaluatorPool] = {}
+    pool_lock = threading.Lock()
+
+    def evaluator_pool(release: Release) -> EvaluatorPool:
+        """The evaluators of the release being served, started on first use."""
+        with pool_lock:
+            if release.name not in pools:
+                for old in pools.values():
+                    old.close()
+                pools.clear()
+                pools[release.name] = EvaluatorPool(release, config.evaluators, PREFIXES,
+                                                    config.max_result_bytes)
+            return pools[release.name]
     questions = load_questions()
 
     def release_statistics() -> object:
@@ -198,8 +215,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
             answer: Answer | None = cache.get(key)
             cached = answer is not None
             if answer is None:
-                answer = run_forked(release.store, parsed.job, PREFIXES, config.max_result_bytes,
-                                    parsed.timeout)
+                answer = evaluator_pool(release).run(parsed.job, parsed.timeout)
                 cache.put(key, answer)
             response = Response(answer.body, content_type=_media(answer.media_type))
             response.headers["X-Timeout"] = f"{parsed.timeout:g}"
@@ -216,6 +232,8 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                  response.content_length, " ".join(query_text.split())[:160])
         return response
 
+    # gunicorn's post_fork hook starts the evaluators before the worker's threads exist
+    app.extensions["mineral_diplomacy"] = {"start_evaluators": lambda: evaluator_pool(holder.get())}
     fast_path = CachedQueryPath(app.wsgi_app, holder, config)
     app.wsgi_app = fast_path  # type: ignore[method-assign]
 

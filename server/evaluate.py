@@ -1,20 +1,11 @@
-"""Running a query so that it can be stopped: in a forked child, with a deadline and a size cap.
-
-pyoxigraph has no query timeout, and a thread cannot be stopped. Each query that is not already
-cached runs in a child process forked from the server process (it shares the loaded store
-copy-on-write); the child serialises the result with pyoxigraph's own writers into a buffer capped
-in bytes and sends it through a pipe. When the deadline passes the child is killed, so a runaway
-query costs nothing more and the server goes on serving others.
+"""Evaluating one query: parse, run, and serialise with pyoxigraph's own writers into a buffer
+capped in bytes; plus the per-build cache of answers. Where it runs (an evaluator process that can
+be killed at the deadline) is ``evaluators.py``'s job.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import pickle
-import select
-import signal
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -129,53 +120,6 @@ def _parse_accept(header: str) -> list[tuple[str, float]]:
                     quality = 0.0
         values.append((media, quality))
     return values
-
-
-def run_forked(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_bytes: int,
-               timeout: float) -> Answer:
-    """Evaluate in a forked child; kill it and raise QueryFailed(503) when ``timeout`` passes."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: evaluate, send the outcome, and leave without cleanup
-        os.close(read_end)
-        try:
-            outcome: Answer | QueryFailed = run_query(store, job, prefixes, max_bytes)
-        except QueryFailed as failed:
-            outcome = failed
-        except BaseException as error:
-            outcome = QueryFailed(500, f"Query evaluation failed: {error}")
-        try:
-            payload = pickle.dumps(outcome.__dict__ if isinstance(outcome, Answer)
-                                   else {"status": outcome.status, "message": outcome.message})
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    deadline = time.monotonic() + timeout
-    chunks = []
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
-                os.kill(pid, signal.SIGKILL)
-                raise QueryFailed(
-                    503,
-                    f"The query was stopped after {timeout:g} s, the time limit. "
-                    "Simplify it, or ask for a longer limit with the 'timeout' parameter "
-                    "(up to the server's maximum).",
-                )
-            chunk = os.read(read_end, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    data = pickle.loads(b"".join(chunks)) if chunks else {"status": 500, "message": "no result"}
-    if "status" in data:
-        raise QueryFailed(data["status"], data["message"])
-    return Answer(data["body"], data["media_type"])
 
 
 class ResultCache:

@@ -54,9 +54,14 @@ def prepare_store(release: Path) -> None:
     del store
 
 
+def serves_from_disk(release: Path) -> bool:
+    """Whether the release is served from its on-disk store."""
+    return (release / STORE_DIR).is_dir() and store_mode() != "memory"
+
+
 def load_store(release: Path) -> ox.Store:
     """The release's store: its on-disk store opened read-only if it has one, else in memory."""
-    if (release / STORE_DIR).is_dir() and store_mode() != "memory":
+    if serves_from_disk(release):
         return ox.Store.read_only(str(release / STORE_DIR))
     store = ox.Store()
     store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
@@ -92,6 +97,7 @@ class Release:
     path: Path
     store: ox.Store
     quads: int
+    on_disk: bool
     loaded_at: float = field(default_factory=time.time)
     load_seconds: float = 0.0
 
@@ -105,7 +111,8 @@ def load_release(path: Path) -> Release:
     started = time.perf_counter()
     store = load_store(path)
     _release_free_memory()
-    return Release(path, store, count_quads(path), load_seconds=time.perf_counter() - started)
+    return Release(path, store, count_quads(path), serves_from_disk(path),
+                   load_seconds=time.perf_counter() - started)
 
 
 def _release_free_memory() -> None:

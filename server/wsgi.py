@@ -4,5 +4,5 @@ import logging
 
 from .app import create_app
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(name)s %(message)s")
 app = create_app()

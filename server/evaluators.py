@@ -1,0 +1,135 @@
+"""A pool of evaluator processes: queries run outside the server process, so they can be stopped.
+
+pyoxigraph has no query timeout, and a thread cannot be stopped. Each worker keeps a few
+long-lived evaluator processes (forked from it, so an in-memory store is shared copy-on-write; an
+on-disk store is opened read-only by each evaluator and stays warm in its cache). A query is sent
+to an idle evaluator; when its deadline passes, that evaluator is killed and replaced, and the
+client gets a clear error, never a partial result. Other queries go on in the other evaluators.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import threading
+import time
+from multiprocessing.connection import Connection, Pipe
+from typing import Any
+
+import pyoxigraph as ox
+
+from .evaluate import Answer, QueryFailed, QueryJob, run_query
+from .store import STORE_DIR, Release
+
+
+def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[str, str],
+                      max_bytes: int) -> None:
+    """The evaluator's loop: receive a job, answer it (or its failure), until told to stop."""
+    # an on-disk store gets a handle of the evaluator's own; an in-memory one is shared by fork
+    store = ox.Store.read_only(str(release.path / STORE_DIR)) if release.on_disk else release.store
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:  # the server process is gone
+            return
+        if job is None:
+            return
+        try:
+            outcome: Answer | tuple[int, str] = run_query(store, job, prefixes, max_bytes)
+        except QueryFailed as failed:
+            outcome = (failed.status, failed.message)
+        except Exception as error:
+            outcome = (500, f"Query evaluation failed: {error}")
+        connection.send(outcome)
+
+
+class _Evaluator:
+    """One evaluator process and the parent's end of its pipe.
+
+    Forked with os.fork and kept minimal on the child's side (no multiprocessing bootstrap, no
+    logging), because the server process may have other threads running when it forks.
+    """
+
+    def __init__(self, release: Release, prefixes: dict[str, str], max_bytes: int) -> None:
+        self.connection, child = Pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the evaluator
+            self.connection.close()
+            try:
+                _evaluate_forever(child, release, prefixes, max_bytes)
+            finally:
+                os._exit(0)
+        child.close()
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+        deadline = time.monotonic() + (0 if kill else 5)
+        while time.monotonic() < deadline and os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            time.sleep(0.01)
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        self.connection.close()
+
+
+class EvaluatorPool:
+    """Evaluator processes for one release, shared by the threads of one server process."""
+
+    def __init__(self, release: Release, size: int, prefixes: dict[str, str], max_bytes: int) -> None:
+        self.release = release
+        self.prefixes = prefixes
+        self.max_bytes = max_bytes
+        self.idle: queue.Queue[_Evaluator] = queue.Queue()
+        self.lock = threading.Lock()
+        self.all: list[_Evaluator] = []
+        for _ in range(size):
+            self._add()
+
+    def _add(self) -> None:
+        evaluator = _Evaluator(self.release, self.prefixes, self.max_bytes)
+        with self.lock:
+            self.all.append(evaluator)
+        self.idle.put(evaluator)
+
+    def run(self, job: QueryJob, timeout: float) -> Answer:
+        """Answer ``job`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped)."""
+        deadline = time.monotonic() + timeout
+        try:
+            evaluator = self.idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryFailed(503, f"No evaluator became free within {timeout:g} s; try again.") from None
+        evaluator.connection.send(job)
+        if not evaluator.connection.poll(max(0.0, deadline - time.monotonic())):
+            self._replace(evaluator)
+            raise QueryFailed(
+                503,
+                f"The query was stopped after {timeout:g} s, the time limit. "
+                "Simplify it, or ask for a longer limit with the 'timeout' parameter "
+                "(up to the server's maximum).",
+            )
+        try:
+            outcome: Any = evaluator.connection.recv()
+        except (EOFError, OSError):
+            self._replace(evaluator)
+            raise QueryFailed(500, "The query's evaluator stopped unexpectedly.") from None
+        self.idle.put(evaluator)
+        if isinstance(outcome, tuple):
+            raise QueryFailed(*outcome)
+        return outcome  # type: ignore[no-any-return]
+
+    def _replace(self, evaluator: _Evaluator) -> None:
+        evaluator.stop(kill=True)
+        with self.lock:
+            self.all.remove(evaluator)
+        self._add()
+
+    def close(self) -> None:
+        """Stop every evaluator (when the release changes or the server stops)."""
+        with self.lock:
+            evaluators, self.all = self.all, []
+        for evaluator in evaluators:
+            evaluator.stop()

@@ -105,12 +105,16 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def pss_megabytes(pid: int) -> float:
-    """Proportional set size of a process and its children (shared pages counted once)."""
-    pids = [pid]
+def _descendants(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    found = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return [pid] + [d for child in found for d in _descendants(child)]
+
+
+def pss_megabytes(pid: int) -> float:
+    """Proportional set size of a process and all its descendants (shared pages counted once):
+    the server, its workers and their query evaluators."""
+    pids = _descendants(pid)
     total = 0
     for each in pids:
         rollup = Path(f"/proc/{each}/smaps_rollup")

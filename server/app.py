@@ -57,7 +57,7 @@ class ServerConfig:
     max_request_bytes: int = 64 * 1024
     max_result_bytes: int = 32 * 1024 * 1024
     cache_bytes: int = 64 * 1024 * 1024
-    evaluators: int = 4
+    evaluators: int = 2
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -69,7 +69,7 @@ class ServerConfig:
             default_timeout=float(env("MINERAL_DIPLOMACY_TIMEOUT", "10")),
             max_timeout=float(env("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60")),
             max_result_bytes=int(env("MINERAL_DIPLOMACY_MAX_RESULT_BYTES", str(32 * 1024 * 1024))),
-            evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "4")),
+            evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
         )
 

@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .evaluate import Answer, QueryFailed, QueryJob, run_query
-from .store import STORE_DIR, Release
+from .store import STORE_DIR, Release, release_free_memory
 
 
 def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[str, str],
@@ -43,6 +43,7 @@ def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[s
         except Exception as error:
             outcome = (500, f"Query evaluation failed: {error}")
         connection.send(outcome)
+        release_free_memory()  # a big query's working memory goes back to the system
 
 
 class _Evaluator:

@@ -110,12 +110,12 @@ def load_release(path: Path) -> Release:
     """Load one release folder."""
     started = time.perf_counter()
     store = load_store(path)
-    _release_free_memory()
+    release_free_memory()
     return Release(path, store, count_quads(path), serves_from_disk(path),
                    load_seconds=time.perf_counter() - started)
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Give the memory the bulk load used and freed back to the system (glibc keeps it otherwise,
     and every forked process would carry it)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do

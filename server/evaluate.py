@@ -12,6 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, choose
 
@@ -86,7 +87,7 @@ def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_byte
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
     formats = GRAPH_FORMATS if isinstance(result, ox.QueryTriples) else RESULT_FORMATS
     try:
-        fmt = choose(formats, MIMEAccept(_parse_accept(job.accept)), job.format)
+        fmt = choose(formats, parse_accept_header(job.accept, MIMEAccept), job.format)
     except NotAcceptable as error:
         raise QueryFailed(406, str(error)) from None
     output = _CappedBuffer(max_bytes)
@@ -101,25 +102,6 @@ def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_byte
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
     return Answer(output.buffer.getvalue(), fmt.media_type)
-
-
-def _parse_accept(header: str) -> list[tuple[str, float]]:
-    """An Accept header as (media type, quality) pairs, the way werkzeug's MIMEAccept wants them."""
-    values = []
-    for part in header.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        values.append((media, quality))
-    return values
 
 
 class ResultCache:
@@ -144,7 +126,3 @@ class ResultCache:
         while self.size > self.max_bytes:
             _, dropped = self.entries.popitem(last=False)
             self.size -= len(dropped.body)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.size = 0

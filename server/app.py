@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, render_template, request, send_file, send_from_directory
+from werkzeug.http import http_date
 
 from ..graph import BUILD_DIR
 from ..graph.output import DATASET_FILES
@@ -124,22 +125,38 @@ class CachedQueryPath:
         self.cache.put(self._key(release, environ),
                        Answer(response.get_data(), response.mimetype, headers))
 
+    def _hit(self, key: tuple[str, ...]) -> tuple[Answer, list[tuple[str, str]]] | None:
+        """A cached answer and all its response headers, logged as a query."""
+        started = time.perf_counter()
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        headers = [*hit.headers, *self.fixed_headers, ("Content-Length", str(len(hit.body))),
+                   ("X-Cache", "hit")]
+        log.info("query status=200 ms=%.2f cached=fast bytes=%d request=%r",
+                 (time.perf_counter() - started) * 1000, len(hit.body), (key[1] or key[3])[:160])
+        return hit, headers
+
+    def cached_response(self, query_string: str, accept: str) -> bytes | None:
+        """The whole HTTP/1.1 response to ``GET /sparql?<query_string>`` if its answer is cached,
+        without ever waiting for a release to load (the gunicorn worker's poller thread asks)."""
+        release = self.holder.current_unchecked()
+        found = self._hit((release.name, query_string, "", "", accept)) if release else None
+        if found is None:
+            return None
+        hit, headers = found
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        return f"HTTP/1.1 200 OK\r\nDate: {http_date()}\r\n{head}\r\n".encode("latin-1") + hit.body
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") == "/sparql" and (
             method == "GET" or (method == "POST" and self._read_body(environ))
         ):
-            started = time.perf_counter()
-            key = self._key(self.holder.get().name, environ)
-            hit = self.cache.get(key)
-            if hit is not None:
-                headers = [*hit.headers, *self.fixed_headers,
-                           ("Content-Length", str(len(hit.body))), ("X-Cache", "hit")]
-                start_response("200 OK", headers)
-                log.info("query status=200 ms=%.2f cached=fast bytes=%d request=%r",
-                         (time.perf_counter() - started) * 1000, len(hit.body),
-                         (key[1] or key[3])[:160])
-                return [hit.body]
+            found = self._hit(self._key(self.holder.get().name, environ))
+            if found is not None:
+                start_response("200 OK", found[1])
+                return [found[0].body]
         return self.app(environ, start_response)
 
 
@@ -233,8 +250,9 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         return response
 
     # gunicorn's post_fork hook starts the evaluators before the worker's threads exist
-    app.extensions["mineral_diplomacy"] = {"start_evaluators": lambda: evaluator_pool(holder.get())}
     fast_path = CachedQueryPath(app.wsgi_app, holder, config)
+    app.extensions["mineral_diplomacy"] = {"start_evaluators": lambda: evaluator_pool(holder.get()),
+                                           "cached_response": fast_path.cached_response}
     app.wsgi_app = fast_path  # type: ignore[method-assign]
 
     @app.route("/")

@@ -6,6 +6,7 @@ be killed at the deadline) is ``evaluators.py``'s job.
 from __future__ import annotations
 
 import io
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -111,18 +112,23 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.size = 0
         self.entries: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+        self.lock = threading.Lock()  # a worker's threads share it
 
     def get(self, key: tuple[Any, ...]) -> Answer | None:
-        answer = self.entries.get(key)
-        if answer is not None:
-            self.entries.move_to_end(key)
-        return answer
+        with self.lock:
+            answer = self.entries.get(key)
+            if answer is not None:
+                self.entries.move_to_end(key)
+            return answer
 
     def put(self, key: tuple[Any, ...], answer: Answer) -> None:
         if len(answer.body) > self.max_bytes // 4:
             return
-        self.entries[key] = answer
-        self.size += len(answer.body)
-        while self.size > self.max_bytes:
-            _, dropped = self.entries.popitem(last=False)
-            self.size -= len(dropped.body)
+        with self.lock:
+            previous = self.entries.pop(key, None)
+            self.size -= len(previous.body) if previous else 0
+            self.entries[key] = answer
+            self.size += len(answer.body)
+            while self.size > self.max_bytes:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body)

@@ -6,7 +6,8 @@ bind = f"127.0.0.1:{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}"
 # The store is loaded once before the workers fork, and shared by them copy-on-write.
 preload_app = True
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
-worker_class = os.environ.get("MINERAL_DIPLOMACY_WORKER_CLASS", "gthread")
+# gunicorn's gthread worker, answering repeated queries from its poller thread (server/worker.py)
+worker_class = "mineral_diplomacy.server.worker.CachedAnswerWorker"
 threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "4"))
 keepalive = 5
 # Queries have their own limit (at most MINERAL_DIPLOMACY_MAX_TIMEOUT); this only catches a stuck worker.

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,14 +45,47 @@ def store_mode() -> str:
 
 
 def prepare_store(release: Path) -> None:
-    """Build the on-disk store of a release folder when it is to be served from disk."""
+    """Build the on-disk store of a release folder when it is to be served from disk.
+
+    pyoxigraph's bulk loader works on one core; the N-Quads file is cut at line ends into one
+    part per core, loaded side by side into the same store. (A file with blank nodes is loaded
+    whole: their labels are scoped to one document.)
+    """
     mode = store_mode()
     if mode == "memory" or (mode == "auto" and count_quads(release) <= DISK_STORE_QUADS):
         return
+    data = (release / "dataset.nq").read_bytes()
+    parts = line_parts(data, 1 if b"_:" in data else min(os.cpu_count() or 1, 4))
     store = ox.Store(str(release / STORE_DIR))
-    store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
+    failures: list[BaseException] = []
+
+    def load(part: memoryview) -> None:
+        try:
+            store.bulk_load(input=bytes(part), format=ox.RdfFormat.N_QUADS)
+        except BaseException as error:  # re-raised below, in the publishing thread
+            failures.append(error)
+
+    loaders = [threading.Thread(target=load, args=(part,)) for part in parts]
+    for loader in loaders:
+        loader.start()
+    for loader in loaders:
+        loader.join()
+    if failures:
+        raise failures[0]
+    store.flush()  # the store closes when this returns, before any process opens it read-only
+
+
+def line_parts(data: bytes, count: int) -> list[memoryview]:
+    """``data`` cut into at most ``count`` parts of about equal size, each ending at a line end."""
+    view, parts, start = memoryview(data), [], 0
+    for index in range(1, count):
+        cut = data.find(b"\n", max(start, len(data) * index // count)) + 1
+        if cut <= 0:
+            break
+        parts.append(view[start:cut])
+        start = cut
+    parts.append(view[start:])
+    return [part for part in parts if len(part)]
 
 
 def serves_from_disk(release: Path) -> bool:
@@ -142,6 +176,11 @@ class ReleaseHolder:
     def _load_current(self) -> Release:
         self._checked = time.monotonic()
         return load_release(self._resolve())
+
+    def current_unchecked(self) -> Release | None:
+        """The release being served, or None when it is time to look for a newer one (which
+        ``get`` does, and may take as long as a load)."""
+        return self.release if time.monotonic() - self._checked < self.interval else None
 
     def get(self) -> Release:
         """The release to answer with, switching to a newer published one when there is one."""

@@ -88,3 +88,68 @@ def test_runaway_query_stopped_while_others_are_served(server_url: str) -> None:
     assert float(outcome["seconds"]) < 6  # type: ignore[arg-type]
     health = json.loads(urllib.request.urlopen(f"{server_url}/health", timeout=10).read())
     assert health["status"] == "ok"
+
+
+Answer = tuple[str, dict[str, str], bytes]
+
+
+def _exchange(server_url: str, *batches: bytes, slow: bool = False) -> list[Answer]:
+    """Send each batch of raw requests on one connection, reading its answers before the next
+    batch: (status line, headers, body) for each request. A slow client has a small receive
+    buffer and waits a little before reading."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(server_url).netloc.split(":")
+    found = []
+    with socket.socket() as sock:
+        if slow:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect((host, int(port)))
+        reader = sock.makefile("rb")
+        for batch in batches:
+            sock.sendall(batch)
+            if slow:
+                time.sleep(0.2)
+            for _ in range(batch.count(b"\r\n\r\n")):
+                status = reader.readline().decode().strip()
+                headers = {}
+                while (line := reader.readline().decode().strip()):
+                    name, _, value = line.partition(":")
+                    headers[name.lower()] = value.strip()
+                found.append((status, headers, reader.read(int(headers["content-length"]))))
+    return found
+
+
+def test_repeated_get_is_answered_by_the_worker_itself_as_by_the_application(server_url: str) -> None:
+    target = "/sparql?" + urllib.parse.urlencode({"query": f"SELECT ?p ?o WHERE {{ <{KABIL}> ?p ?o }}"})
+    get = f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode()
+    health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    # a new connection's first request, and pipelined ones, go to the thread pool; a complete
+    # request alone on a kept-alive connection, with a cached answer, is answered by the poller
+    first, second, after, repeat, again, later = _exchange(server_url, get + get + health, get, get, health)
+    assert first[0] == second[0] == repeat[0] == "HTTP/1.1 200 OK" and after[2].startswith(b'{"status"')
+    assert first[2] == second[2] == repeat[2] == again[2] and first[2].startswith(b"p,o\r\n")
+    assert first[1]["x-cache"] == "miss" and repeat[1]["x-cache"] == again[1]["x-cache"] == "hit"
+    assert "server" in second[1] and "server" not in repeat[1]  # gunicorn's header: who answered
+    for header in ("content-type", "access-control-allow-origin", "vary", "x-result-size-limit",
+                   "x-timeout"):
+        assert repeat[1][header] == first[1][header], header
+    assert "date" in repeat[1] and later[0] == "HTTP/1.1 200 OK"
+
+
+def test_a_cached_get_asking_to_close_is_answered_and_closed(server_url: str) -> None:
+    target = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    get = f"GET {target} HTTP/1.1\r\nHost: x\r\n"
+    _, answer = _exchange(server_url, f"{get}\r\n".encode(), f"{get}Connection: close\r\n\r\n".encode())
+    assert answer[1]["connection"] == "close" and answer[1]["x-cache"] == "hit" and b"true" in answer[2]
+
+
+def test_a_large_cached_answer_reaches_a_slow_client_whole(server_url: str) -> None:
+    target = "/sparql?" + urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+    get = f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: application/n-triples\r\n\r\n".encode()
+    first, repeat, health = _exchange(server_url, get, get, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                      slow=True)
+    assert len(first[2]) > 200_000 and repeat[2] == first[2] and repeat[1]["x-cache"] == "hit"
+    assert "server" not in repeat[1]  # begun by the poller, finished by a pool thread
+    assert health[0] == "HTTP/1.1 200 OK"

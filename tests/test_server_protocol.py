@@ -7,6 +7,7 @@ import logging
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace
@@ -312,6 +313,16 @@ def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, p
     assert holder.get().name != first.name and len(holder.get().store) == len(first.store) + 1
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_line_parts_cut_at_line_ends_and_lose_nothing(count: int) -> None:
+    from mineral_diplomacy.server.store import line_parts
+
+    data = b"".join(f"<s{i}> <p> <o> .\n".encode() for i in range(5))
+    parts = [bytes(part) for part in line_parts(data, count)]
+    assert b"".join(parts) == data and len(parts) == min(count, 5)
+    assert all(part.endswith(b"\n") for part in parts)
+
+
 def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> None:
     query = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"
     first = client.post("/sparql", data={"query": query})
@@ -332,7 +343,11 @@ def test_large_releases_are_served_from_an_on_disk_store(
     monkeypatch.setenv("MINERAL_DIPLOMACY_STORE", "disk")  # as 'auto' does above 200,000 quads
     files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
     release = publish(files, tmp_path / "out", prepare=prepare_store)
-    assert (release / "store").is_dir()
+    in_memory = ox.Store()
+    in_memory.bulk_load(path=release / "dataset.nq", format=ox.RdfFormat.N_QUADS)
+    on_disk = ox.Store.read_only(str(release / "store"))  # loaded in parts, one per core
+    assert set(on_disk) == set(in_memory) and len(on_disk) == len(files["dataset.nq"].splitlines())
+    del on_disk
     client = create_app(ServerConfig(build_dir=tmp_path / "out", default_timeout=5)).test_client()
     assert _json(client.get("/health"))["store"] == "disk"
     assert _count(client.get("/sparql", query_string={"query": COUNT})) > 4000

@@ -23,12 +23,24 @@ import pyoxigraph as ox
 from .evaluate import Answer, QueryFailed, QueryJob, run_query
 from .store import STORE_DIR, Release, release_free_memory
 
+# Giving freed memory back costs time (and the next query faults it in again): only done once the
+# evaluator has grown by this much since it last did.
+TRIM_AFTER_GROWTH = 16 * 1024 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_bytes() -> int:
+    """This process's resident memory."""
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
 
 def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[str, str],
                       max_bytes: int) -> None:
     """The evaluator's loop: receive a job, answer it (or its failure), until told to stop."""
     # an on-disk store gets a handle of the evaluator's own; an in-memory one is shared by fork
     store = ox.Store.read_only(str(release.path / STORE_DIR)) if release.on_disk else release.store
+    trimmed_at = resident_bytes()
     while True:
         try:
             job = connection.recv()
@@ -43,7 +55,9 @@ def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[s
         except Exception as error:
             outcome = (500, f"Query evaluation failed: {error}")
         connection.send(outcome)
-        release_free_memory()  # a big query's working memory goes back to the system
+        if resident_bytes() > trimmed_at + TRIM_AFTER_GROWTH:  # a big query's working memory
+            release_free_memory()                               # goes back to the system
+            trimmed_at = resident_bytes()
 
 
 class _Evaluator:
@@ -84,7 +98,9 @@ class EvaluatorPool:
         self.release = release
         self.prefixes = prefixes
         self.max_bytes = max_bytes
-        self.idle: queue.Queue[_Evaluator] = queue.Queue()
+        # last in, first out: the evaluator used last has the data in its CPU caches (each one has
+        # its own copy of what it touched), so one after another, queries go to the same evaluator
+        self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.all: list[_Evaluator] = []
         for _ in range(size):

@@ -314,7 +314,12 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=int, default=150_000, help="largest graph rdflib loads")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--tables-from", type=Path, metavar="JSON",
+                        help="measure nothing: print the tables of figures saved with --json")
     args = parser.parse_args()
+    if args.tables_from:
+        print(summary(json.loads(args.tables_from.read_text())))
+        return
 
     release = BUILD_DIR / "current"
     if not release.exists():
@@ -358,11 +363,18 @@ def summary(report: dict) -> str:
                     return "—"
                 if math.isnan(v):
                     return "error"
-                return f"> {args_budget_ms:.0f}" if v == float("inf") else f"{v * 1000:.1f}"
+                if v == float("inf"):
+                    return f"> {args_budget_ms:.0f}"
+                return f"{v * 1000:.2f}" if v < 0.01 else f"{v * 1000:.1f}"
             oxi = row["oxigraph_server"]
             lines.append(f"| {name} | {ms(row['endpoint_cached'])} | {ms(row['endpoint_uncached'])} | "
                          f"{ms(row['pyoxigraph'])} | {ms(oxi)} | {ms(row['rdflib'])} | "
                          f"{row['endpoint_cached'] / oxi:.2f} | {row['endpoint_uncached'] / oxi:.2f} |")
+        cached = [row["endpoint_cached"] / row["oxigraph_server"] for row in size["latency"].values()]
+        uncached = [row["endpoint_uncached"] / row["oxigraph_server"] for row in size["latency"].values()]
+        lines += ["", f"Ratio to the oxigraph server over all {len(cached)} queries: cached "
+                      f"{min(cached):.2f}–{max(cached):.2f}, "
+                      f"uncached {min(uncached):.2f}–{max(uncached):.2f}"]
         endpoint, oxigraph = size.get("throughput_endpoint"), size.get("throughput_oxigraph")
         if endpoint and oxigraph:
             lines += ["", f"Throughput, entity lookup, 8 connections: endpoint {endpoint:,.0f} req/s, "

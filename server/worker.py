@@ -56,7 +56,8 @@ class CachedAnswerWorker(ThreadWorker):
         super().run()
 
     def on_client_socket_readable(self, conn: TConn, client: socket.socket) -> None:
-        if not self._answer_from_cache(conn):
+        # a stopping worker leaves every request to gthread, which answers "Connection: close"
+        if not (self.alive and self._answer_from_cache(conn)):
             super().on_client_socket_readable(conn, client)
 
     def _answer_from_cache(self, conn: TConn) -> bool:

@@ -73,3 +73,19 @@ def test_an_answer_too_big_for_the_socket_is_finished_by_a_pool_thread() -> None
     assert server_side.recv(100, socket.MSG_PEEK).startswith(b"GET /sparql?query=y")  # left for the pool
     client.close()
     server_side.close()
+
+
+def test_a_stopping_worker_leaves_cached_requests_to_gthread() -> None:
+    worker = _worker(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    worker.alive = False
+    handed: list[TConn] = []
+    worker.enqueue_req = handed.append  # gthread's next step: the pool, which answers "close"
+    server_side, client = socket.socketpair()
+    conn = TConn(worker.cfg, server_side, "client", "server")
+    worker.keepalived_conns.append(conn)
+    worker.poller.register(conn.sock, selectors.EVENT_READ, None)
+    client.sendall(b"GET /sparql?query=x HTTP/1.1\r\nHost: h\r\n\r\n")
+    worker.on_client_socket_readable(conn, conn.sock)
+    assert handed == [conn] and server_side.recv(100, socket.MSG_PEEK).startswith(b"GET /sparql")
+    client.close()
+    server_side.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
@@ -52,7 +53,9 @@ class CachedAnswerWorker(ThreadWorker):
 
     def run(self) -> None:
         # the application's cache of complete answers (server/app.py, CachedQueryPath)
-        self.cached_response = self.wsgi.extensions["mineral_diplomacy"]["cached_response"]
+        extension = self.wsgi.extensions["mineral_diplomacy"]
+        self.cached_response = extension["cached_response"]
+        self.log_hit = extension["log_hit"]
         super().run()
 
     def on_client_socket_readable(self, conn: TConn, client: socket.socket) -> None:
@@ -62,6 +65,7 @@ class CachedAnswerWorker(ThreadWorker):
 
     def _answer_from_cache(self, conn: TConn) -> bool:
         """Answer the waiting request from the cache if it qualifies; whether it was answered."""
+        started = time.perf_counter()
         try:
             data = conn.sock.recv(PEEK_BYTES, socket.MSG_PEEK)
         except OSError:
@@ -71,15 +75,19 @@ class CachedAnswerWorker(ThreadWorker):
             return False
         request = cached_get(data[:end])
         response = self.cached_response(*request) if request else None
-        if response is None:
+        if request is None or response is None:
             return False
         self.keepalived_conns.remove(conn)
+        sent: int | None
         try:
             conn.sock.recv(len(data))  # the request, now answered
             sent = conn.sock.send(response)
         except BlockingIOError:  # the client's receive buffer is full
             sent = 0
         except OSError:  # the client is gone
+            sent = None
+        self.log_hit(request[0], len(response), started)  # after sending: the client is not kept waiting
+        if sent is None:
             self.poller.unregister(conn.sock)
             self.nr_conns -= 1
             conn.close()

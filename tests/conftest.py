@@ -65,7 +65,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_url(published: Path, tmp_path_factory: pytest.TempPathFactory):
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the real server's output (its request log) goes."""
+    return tmp_path_factory.mktemp("server") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def server_url(published: Path, server_log: Path):
     """The real server (gunicorn) on a free port, started for the session and stopped after."""
     import os
     import subprocess
@@ -76,7 +82,7 @@ def server_url(published: Path, tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port),
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": "5", "MINERAL_DIPLOMACY_TIMEOUT": "5"}
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    log = server_log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "mineral_diplomacy.graph.cli", "serve", "--out", str(published)],
         env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -121,8 +122,11 @@ def _exchange(server_url: str, *batches: bytes, slow: bool = False) -> list[Answ
     return found
 
 
-def test_repeated_get_is_answered_by_the_worker_itself_as_by_the_application(server_url: str) -> None:
-    target = "/sparql?" + urllib.parse.urlencode({"query": f"SELECT ?p ?o WHERE {{ <{KABIL}> ?p ?o }}"})
+def test_repeated_get_is_answered_by_the_worker_itself_as_by_the_application(
+    server_url: str, server_log: Path
+) -> None:
+    query = f"SELECT ?p ?o WHERE {{ <{KABIL}> ?p ?o }} # worker test"
+    target = "/sparql?" + urllib.parse.urlencode({"query": query})
     get = f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode()
     health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
     # a new connection's first request, and pipelined ones, go to the thread pool; a complete
@@ -136,6 +140,11 @@ def test_repeated_get_is_answered_by_the_worker_itself_as_by_the_application(ser
                    "x-timeout"):
         assert repeat[1][header] == first[1][header], header
     assert "date" in repeat[1] and later[0] == "HTTP/1.1 200 OK"
+    # every query has its log line, the ones the poller answered too (written after sending)
+    time.sleep(0.2)
+    lines = [line for line in server_log.read_text().splitlines()
+             if "worker+test" in line or "worker test" in line]  # as sent, and as parsed
+    assert len(lines) == 4 and sum("cached=fast" in line for line in lines) == 3, lines
 
 
 def test_a_cached_get_asking_to_close_is_answered_and_closed(server_url: str) -> None:

@@ -44,6 +44,8 @@ def _worker(answer: bytes) -> Any:
     worker.method_queue, worker.keepalived_conns = PollableMethodQueue(), deque()
     worker.method_queue.init()
     worker.cached_response = lambda query_string, accept: answer if query_string == "query=x" else None
+    worker.logged = []
+    worker.log_hit = lambda request, size, started: worker.logged.append((request, size))
     return worker
 
 
@@ -67,10 +69,12 @@ def test_an_answer_too_big_for_the_socket_is_finished_by_a_pool_thread() -> None
     worker.tpool.shutdown(wait=True)
     worker.method_queue.run_callbacks(None)  # what the poller does next: finish_request
     assert received == answer and list(worker.keepalived_conns) == [conn]  # kept alive
+    assert worker.logged == [("query=x", len(answer))]  # one log line per answered query
 
     client.sendall(b"GET /sparql?query=y HTTP/1.1\r\nHost: h\r\n\r\n")  # not cached
     assert not worker._answer_from_cache(conn)
     assert server_side.recv(100, socket.MSG_PEEK).startswith(b"GET /sparql?query=y")  # left for the pool
+    assert len(worker.logged) == 1  # the pool's application logs that one
     client.close()
     server_side.close()
 

@@ -3,8 +3,9 @@
 pyoxigraph evaluates ``SERVICE <iri> { ... }`` by calling the endpoint over HTTP, so a query
 could make the server reach internal addresses. Before a query runs, its SERVICE targets are read
 with a small lexer (comments, strings and IRIs are skipped properly, prefixed names and BASE are
-resolved) and the query is refused unless every target is allow-listed; ``SERVICE ?variable`` is
-always refused.
+resolved, ``\\u`` escapes in IRIs and ``\\`` escapes in local names are decoded as the SPARQL parser
+does) and the query is refused unless every target is allow-listed. ``SERVICE ?variable`` and a
+target the lexer cannot read are always refused.
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ _TOKEN = re.compile(
     (?P<comment>\#[^\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
-  | (?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.:%-]*)
+  | (?P<pname>(?:[A-Za-z][\w.-]*)?:(?:[\w.:%-]|\\[_~.!$&'()*+,;=/?\#@%-])*)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<other>\S)
     """,
     re.VERBOSE,
 )
+
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)")
+
+
+def _unescape(text: str) -> str:
+    """``\\uXXXX`` and ``\\UXXXXXXXX`` (in IRIs) and ``\\x`` (in local names) decoded."""
+    return _ESCAPE.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 class ServiceNotAllowed(ValueError):
@@ -37,7 +46,10 @@ def _tokens(query: str) -> list[tuple[str, str]]:
 
 
 def service_targets(query: str) -> list[str]:
-    """The SERVICE targets of a query: absolute IRIs, or '?var' for a variable target."""
+    """The SERVICE targets of a query: absolute IRIs, '?var' for a variable target, or the text of
+    a target the lexer cannot read."""
+    if "service" not in query.lower():  # keywords cannot be escaped: no SERVICE call at all
+        return []
     tokens = _tokens(query)
     prefixes: dict[str, str] = {}
     base = ""
@@ -46,20 +58,20 @@ def service_targets(query: str) -> list[str]:
         word = text.upper() if kind in ("word", "pname") else ""
         following = tokens[index + 1 : index + 4]
         if word == "BASE" and following and following[0][0] == "iri":
-            base = following[0][1][1:-1]
+            base = _unescape(following[0][1][1:-1])
         elif word == "PREFIX" and len(following) >= 2 and following[1][0] == "iri":
-            prefixes[following[0][1].rstrip(":")] = urljoin(base, following[1][1][1:-1])
+            prefixes[following[0][1].rstrip(":")] = urljoin(base, _unescape(following[1][1][1:-1]))
         elif word == "SERVICE":
             rest = [t for t in following if t[1].upper() != "SILENT"]
             if not rest:
                 continue
             target_kind, target = rest[0]
             if target_kind == "iri":
-                targets.append(urljoin(base, target[1:-1]))
+                targets.append(urljoin(base, _unescape(target[1:-1])))
             elif target_kind == "pname":
                 prefix, _, local = target.partition(":")
-                targets.append(prefixes.get(prefix, f"{prefix}:") + local)
-            elif target_kind == "var":
+                targets.append(prefixes.get(prefix, f"{prefix}:") + _unescape(local))
+            else:  # a variable, or something this lexer cannot read: refused either way
                 targets.append(target)
     return targets
 

@@ -213,7 +213,10 @@ def test_each_query_is_logged_with_its_duration(
 def test_service_calls_outside_the_allow_list_are_refused(client: FlaskClient) -> None:
     for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9999/sparql> { ?s ?p ?o } }",
                   "PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
-                  "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }"):
+                  "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+                  # an escaped IRI, which the SPARQL parser decodes (and the lexer once skipped)
+                  r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\u0078> { ?s ?p ?o } }",
+                  r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\q> { ?s ?p ?o } }"):
         response = client.get("/sparql", query_string={"query": query})
         assert response.status_code == 403 and b"not allowed" in response.data
 
@@ -224,6 +227,13 @@ def test_service_targets_skip_strings_and_comments() -> None:
           ?s ?p "SERVICE <http://d.example/>" .
           SERVICE <sparql> { ?s ?p ?o } SERVICE e:q { ?s ?p ?o } }'''
     assert service_targets(query) == ["http://a.example/sparql", "http://b.example/q"]
+
+
+def test_service_targets_are_decoded_as_the_sparql_parser_does() -> None:
+    query = r"""PREFIX e: <http://b.\u0065xample/>
+        SELECT * WHERE { SERVICE <http://a.example/\u0073parql> { ?s ?p ?o }
+                         SERVICE e:a\/b { ?s ?p ?o } SERVICE SILENT <x\y> { ?s ?p ?o } }"""
+    assert service_targets(query) == ["http://a.example/sparql", "http://b.example/a/b", "<"]
 
 
 # --- service description and VoID --------------------------------------------------------------

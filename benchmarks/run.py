@@ -4,9 +4,10 @@ For graphs of the project's own shape scaled to about 10K, 100K and 1M triples (
 built dataset with renamed entities), it measures:
 
 * load: time from starting the endpoint to its first answer, and its memory (PSS of all processes);
-* latency (median of repeated runs) of representative queries and of the questions in queries/:
-  through the endpoint (answers cached per build, and uncached), on the bare pyoxigraph store
-  in-process, on rdflib's own SPARQL engine, and through the ``oxigraph`` server (Rust, from PyPI);
+* latency (median of repeated runs, after warm-up runs) of representative queries and of the
+  questions in queries/: through the endpoint (answers cached per build, and uncached), on the
+  bare pyoxigraph store in-process, on rdflib's own SPARQL engine, and through the ``oxigraph``
+  server (Rust, from PyPI);
 * throughput of a simple lookup with 8 concurrent connections (wrk) against the endpoint and the
   oxigraph server.
 
@@ -151,13 +152,28 @@ class Client:
         return time.perf_counter() - started
 
 
-def median_seconds(run, repeat: int, budget: float) -> float:
-    """Median of ``repeat`` runs (fewer if a run is slow: stop once ``budget`` seconds are spent)."""
-    times = []
+# Before each measurement, unmeasured runs warm up what the first runs would pay for (connections,
+# CPU caches, the interpreter's specialised code); then a fast query is run until enough time is
+# measured for a steady median. The same for every engine.
+WARMUP_RUNS, WARMUP_SECONDS = 5, 0.3
+MIN_MEASURED_SECONDS, MAX_RUNS = 0.3, 500
+
+
+def median_seconds(run, repeat: int, budget: float, warm_up: bool = True) -> float:
+    """Median of at least ``repeat`` runs (more for a fast query, until 0.3 s are measured; fewer
+    for a slow one: they stop once ``budget`` seconds are spent), after up to five unmeasured
+    warm-up runs (0.3 s at most)."""
     started = time.monotonic()
-    for _ in range(repeat):
+    for _ in range(WARMUP_RUNS if warm_up else 0):
+        run()
+        if time.monotonic() - started > WARMUP_SECONDS:
+            break
+    times: list[float] = []
+    started = time.monotonic()
+    while len(times) < MAX_RUNS:
         times.append(run())
-        if time.monotonic() - started > budget:
+        spent = time.monotonic() - started
+        if spent > budget or (len(times) >= repeat and spent >= MIN_MEASURED_SECONDS):
             break
     return statistics.median(times)
 
@@ -253,7 +269,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
                     lambda q=query, a=accept: theirs.query(q, a), args.repeat, args.budget)
                 row["rdflib"] = median_seconds(
                     lambda q=query: _rdflib_run(rdflib_dataset, q, args.budget), 3,
-                    args.budget) if rdflib_dataset is not None else None
+                    args.budget, warm_up=False) if rdflib_dataset is not None else None
                 result["latency"][name] = row
                 print(_latency_line(name, row), flush=True)
             lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})

@@ -125,6 +125,16 @@ def pss_megabytes(pid: int) -> float:
     return total / 1024
 
 
+def wait_until_settled(pid: int, limit: float = 10) -> None:
+    """Wait until the process tree of ``pid`` has not changed for a second (the first answer comes
+    from the first worker; the others, and their evaluators, may still be starting)."""
+    deadline, count, stable_since = time.monotonic() + limit, 0, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - stable_since < 1:
+        if len(_descendants(pid)) != count:
+            count, stable_since = len(_descendants(pid)), time.monotonic()
+        time.sleep(0.05)
+
+
 class Client:
     """A SPARQL client on one kept-alive HTTP connection, as SPARQL client libraries use."""
 
@@ -227,6 +237,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         endpoint = f"http://127.0.0.1:{port}/sparql"
         result["endpoint_start_s"] = wait_until_up(f"http://127.0.0.1:{port}/health", endpoint_process)
+        wait_until_settled(endpoint_process.pid)
         result["endpoint_pss_mb"] = pss_megabytes(endpoint_process.pid)
 
         # the oxigraph server (Rust), in memory, loaded over HTTP

@@ -130,8 +130,9 @@ def wait_until_settled(pid: int, limit: float = 10) -> None:
     from the first worker; the others, and their evaluators, may still be starting)."""
     deadline, count, stable_since = time.monotonic() + limit, 0, time.monotonic()
     while time.monotonic() < deadline and time.monotonic() - stable_since < 1:
-        if len(_descendants(pid)) != count:
-            count, stable_since = len(_descendants(pid)), time.monotonic()
+        now = len(_descendants(pid))
+        if now != count:
+            count, stable_since = now, time.monotonic()
         time.sleep(0.05)
 
 

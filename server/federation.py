@@ -32,7 +32,8 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)")
 
 
 def _unescape(text: str) -> str:
-    """``\\uXXXX`` and ``\\UXXXXXXXX`` (in IRIs) and ``\\x`` (in local names) decoded."""
+    """``\\u`` + 4 and ``\\U`` + 8 hex digits (in IRIs), and a character after ``\\`` (in local
+    names), decoded."""
     return _ESCAPE.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
 
 

@@ -16,11 +16,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import yaml
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
+from .geography import TABLE as REGIONS_TABLE
+from .geography import Geography, close_match_triples, membership_triples
 from .lists import LISTS_TABLE, build_lists
 from .problems import BuildFailed, Problem
 from .records import Field, Node, Record, Value
@@ -30,7 +33,10 @@ from .sources import SourceCollection
 
 Term = URIRef | Literal
 
-RESERVED = ("id", "type", "source", "quote", "key", "ref")
+RESERVED = ("id", "type", "source", "quote", "key", "ref", "mention", "note", "linked_by")
+# Where a status claim's "as of" date comes from when its record gives none: the document's date.
+DOCUMENT_DATES = (("issued", MD.documentDate), ("modified", MD.documentDate),
+                  ("written_after", MD.earliestDocumentDate))
 DATE_FORMATS = (
     (re.compile(r"\d{4}-\d{2}-\d{2}"), XSD.date),
     (re.compile(r"\d{4}-(0[1-9]|1[0-2])"), XSD.gYearMonth),
@@ -38,6 +44,7 @@ DATE_FORMATS = (
 )
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger}
 REFERENCE_TYPES = {"country": MD.Country, "mineral": MD.Mineral}
+REGIONS_FILE = f"shared/reference/{TABLES[REGIONS_TABLE][0]}"
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,12 @@ class Builder:
         vocabulary: Vocabulary,
         reference: ReferenceTables,
         sources: SourceCollection,
+        geography: Geography,
     ) -> None:
         self.vocabulary = vocabulary
         self.reference = reference
         self.sources = sources
+        self.geography = geography
         self.problems: list[Problem] = []
         self.locations: dict[URIRef, list[Location]] = defaultdict(list)
 
@@ -122,14 +131,30 @@ class Builder:
                     documents[file_name] = ID[entity_id]
         return documents
 
+    def _document_dates(self, records: list[Record]) -> dict[URIRef, tuple[Literal, URIRef]]:
+        """Each source document's date (publication, update, or earliest possible) and its kind,
+        from whichever of its records states it; the first kind in DOCUMENT_DATES wins."""
+        found: dict[URIRef, list[tuple[int, Literal, URIRef]]] = defaultdict(list)
+        for record in records:
+            entity_id = record.node.text("id")
+            for rank, (key, basis) in enumerate(DOCUMENT_DATES):
+                value = record.node.text(key)
+                if entity_id and value and (date_value := _date_literal(value)) is not None:
+                    found[ID[entity_id]].append((rank, date_value, basis))
+        return {document: min(dates, key=lambda d: d[0])[1:] for document, dates in found.items()}
+
     # -- second pass: statements ----------------------------------------------------------------
 
-    def build(self, records: list[Record], lists_file: Path | None = None) -> BuiltGraph:
-        """All records (and the official lists, given their curation file) as named graphs;
-        raises BuildFailed listing every problem found."""
+    def build(self, records: list[Record], lists_file: Path | None = None,
+              replaced_file: Path | None = None) -> BuiltGraph:
+        """All records (and the official lists, given their curation file; and the ids replaced
+        since earlier releases, given theirs) as named graphs; raises BuildFailed listing every
+        problem found."""
         self.known_ids = {i for r in records if (i := r.node.text("id"))}
         self.documents = self._source_documents(records)
+        self.document_dates = self._document_dates(records)
         self.reference_rows: dict[URIRef, Row] = {}
+        self.reference_areas: set[str] = set()
         self.with_lists = lists_file is not None
         lists = self._lists(lists_file) if lists_file else []
         provenance: list[Triple] = []
@@ -151,6 +176,7 @@ class Builder:
             record_graphs[context.graph] = context.triples
             provenance.extend(self._provenance(context))
         reference = self._reference_triples()
+        provenance.extend(self._replaced(replaced_file) if replaced_file else [])
         if self.problems:
             raise BuildFailed("build", self.problems)
         graphs = {name: _graph(triples) for name, triples in sorted(record_graphs.items())}
@@ -179,6 +205,7 @@ class Builder:
             self._problem(record, record.line, "record-quote", "This record has no quote.",
                           "Add 'quote: ...' with the exact words of the source it is taken from.")
         key = record.node.text("key")
+        self._check_editorial(record)
         if entity_id is None or not source or not quote:
             return None
         entity = ID[entity_id]
@@ -204,6 +231,24 @@ class Builder:
         self._fields(context, entity, record.node, top=True)
         return context
 
+    def _check_editorial(self, record: Record) -> None:
+        """A vague mention says so with 'mention: vague', and says who linked it and why."""
+        mention = record.node.fields.get("mention")
+        if mention is None:
+            return
+        if record.node.text("mention") != "vague":
+            self._problem(record, mention.line, "record-mention",
+                          "'mention' can only be 'vague'.",
+                          "Write 'mention: vague' when the passage mentions the entity only vaguely, "
+                          "or remove the field.")
+        for needed in ("note", "linked_by"):
+            if not record.node.text(needed):
+                self._problem(record, mention.line, "record-mention",
+                              f"A vague mention needs '{needed}': who identified it with this entity, "
+                              "and why.",
+                              "Add 'linked_by: <who, when>' and 'note: <why this passage means this "
+                              "entity>'.")
+
     def _fields(self, context: _RecordContext, subject: URIRef, node: Node, *, top: bool) -> None:
         for key, item in node.fields.items():
             if key in RESERVED:
@@ -218,14 +263,16 @@ class Builder:
                               f"'{key}' is not a field the ontology knows.", key,
                               self.vocabulary.fields)
                 continue
-            for value in _as_list(item):
-                term = self._value(context, subject, spec, item, value)
+            values = _as_list(item)
+            nested = sum(isinstance(v, Node) for v in values) > 1
+            for index, value in enumerate(values, start=1):
+                term = self._value(context, subject, spec, item, value, index if nested else 0)
                 if term is not None:
                     context.triples.append((subject, spec.iri, term))
 
     def _value(
         self, context: _RecordContext, subject: URIRef, spec: FieldSpec, item: Field,
-        value: str | Node,
+        value: str | Node, index: int,
     ) -> Term | None:
         record = context.record
         if isinstance(value, Node):
@@ -234,7 +281,7 @@ class Builder:
                               f"'{spec.key}' takes a single value, not a set of fields.",
                               f"Write '{spec.key}: <value>'.")
                 return None
-            return self._nested(context, subject, spec, value)
+            return self._nested(context, subject, spec, value, index)
         if spec.kind is PropertyKind.TEXT:
             return Literal(value, lang="en")
         if spec.kind is PropertyKind.DATA:
@@ -252,8 +299,9 @@ class Builder:
                       f"'{value}' is not a known value for '{spec.key}'.", hint)
         return None
 
-    def _nested(self, context: _RecordContext, subject: URIRef, spec: FieldSpec, node: Node) -> URIRef:
-        nested = URIRef(f"{subject}#{spec.key}-{context.tag}")
+    def _nested(self, context: _RecordContext, subject: URIRef, spec: FieldSpec, node: Node,
+                index: int) -> URIRef:
+        nested = URIRef(f"{subject}#{spec.key}-{context.tag}" + (f"-{index}" if index else ""))
         type_name = node.text("type")
         node_type = self.vocabulary.types.get(type_name) if type_name else spec.range
         if node_type is not None:
@@ -261,7 +309,25 @@ class Builder:
         self.locations[nested].append(Location(context.record.file, node.line, context.graph))
         self._fields(context, nested, node, top=False)
         context.triples.extend(self._normalised(nested, context.triples))
+        if node_type == MD.StatusClaim:
+            context.triples.extend(self._as_of(context, nested, node))
         return nested
+
+    def _as_of(self, context: _RecordContext, claim: URIRef, node: Node) -> list[Triple]:
+        """The basis of a status claim's "as of" date; when the record gives no date, the date of
+        its source document."""
+        if "as_of" in node.fields:
+            return [(claim, MD.asOfBasis, MD.dateInSentence)]
+        document = self.documents.get(str(context.record.node.text("source")))
+        if document is None or document not in self.document_dates:
+            self._problem(context.record, node.line, "status-date",
+                          "This status claim has no 'as_of' date, and its source document has none "
+                          "to take instead.",
+                          "Add 'as_of: <the date the sentence gives>', or give the source document an "
+                          "'issued', 'modified' or 'written_after' date.")
+            return []
+        value, basis = self.document_dates[document]
+        return [(claim, MD.asOf, value), (claim, MD.asOfBasis, basis)]
 
     def _normalised(self, node: URIRef, triples: list[Triple]) -> list[Triple]:
         """value x scale multiplier, exact in Decimal arithmetic, for a quantity node."""
@@ -277,9 +343,8 @@ class Builder:
 
     def _literal(self, record: Record, spec: FieldSpec, item: Field, value: str) -> Literal | None:
         if spec.range == MD.PartialDate:
-            for pattern, datatype in DATE_FORMATS:
-                if pattern.fullmatch(value) and _valid_date(value, datatype):
-                    return Literal(value, datatype=datatype)
+            if (date_value := _date_literal(value)) is not None:
+                return date_value
             self._problem(record, item.line, "record-date",
                           f"'{value}' is not a date.",
                           "Write YYYY-MM-DD, YYYY-MM (a month) or YYYY (a year), "
@@ -300,6 +365,12 @@ class Builder:
             if spec.range in INTEGER_TYPES:
                 return Literal(int(number), datatype=spec.range)
             return decimal_literal(number)
+        if spec.range == XSD.boolean:
+            if value in ("true", "false"):
+                return Literal(value == "true")
+            self._problem(record, item.line, "record-value",
+                          f"'{value}' in '{spec.key}' is not true or false.", "Write true or false.")
+            return None
         return Literal(value)
 
     def _known(self, entity_id: str) -> bool:
@@ -307,6 +378,9 @@ class Builder:
         row = self.reference.by_entity_id(entity_id)
         if row is not None:
             self.reference_rows.setdefault(ID[entity_id], row)
+        if entity_id in self.geography.areas:
+            self.reference_areas.add(entity_id)
+            return True
         return row is not None or entity_id in self.known_ids
 
     def _reference(self, record: Record, spec: FieldSpec, item: Field, value: str) -> URIRef | None:
@@ -318,6 +392,8 @@ class Builder:
             candidates |= {f"country/{s}" for s in self.reference.countries}
         if kind == "mineral":
             candidates |= {f"mineral/{s}" for s in self.reference.elements}
+        if kind in ("region", "continent"):
+            candidates |= set(self.geography.areas)
         self._unknown(record, item.line, "unknown-reference",
                       f"'{spec.key}' refers to '{value}', which no record defines and the "
                       "reference tables do not know.", value, candidates,
@@ -335,15 +411,38 @@ class Builder:
     # -- provenance and reference ---------------------------------------------------------------
 
     def _provenance(self, context: _RecordContext) -> list[Triple]:
-        record = context.record
-        return [
-            (context.graph, RDF.type, MD.Record),
-            (context.graph, MD.describes, context.entity),
-            (context.graph, PROV.wasDerivedFrom, self.documents[str(record.node.text("source"))]),
-            (context.graph, MD.quote, Literal(record.node.text("quote"))),
-            (context.graph, MD.recordFile, Literal(record.file)),
-            (context.graph, MD.recordLine, Literal(record.line, datatype=XSD.positiveInteger)),
+        record, graph = context.record, context.graph
+        triples: list[Triple] = [
+            (graph, RDF.type, MD.Record),
+            (graph, MD.describes, context.entity),
+            (graph, PROV.wasDerivedFrom, self.documents[str(record.node.text("source"))]),
+            (graph, MD.quote, Literal(record.node.text("quote"))),
+            (graph, MD.recordFile, Literal(record.file)),
+            (graph, MD.recordLine, Literal(record.line, datatype=XSD.positiveInteger)),
         ]
+        if record.node.text("mention") == "vague":
+            triples.append((graph, MD.vagueMentionOf, context.entity))
+        if note := record.node.text("note"):
+            triples.append((graph, SKOS.editorialNote, Literal(note, lang="en")))
+        if linked_by := record.node.text("linked_by"):
+            triples.append((graph, MD.linkedBy, Literal(linked_by)))
+        return triples
+
+    def _replaced(self, replaced_file: Path) -> list[Triple]:
+        """``old dcterms:isReplacedBy new`` for each id an earlier release published."""
+        triples: list[Triple] = []
+        display = f"graph/{replaced_file.name}"
+        for entry in yaml.safe_load(replaced_file.read_text(encoding="utf-8")) or []:
+            old, new = str(entry["old"]), str(entry["new"])
+            if old in self.known_ids or new not in self.known_ids:
+                self.problems.append(Problem(display, 0, "replaced-id",
+                                             f"'{old}' cannot be replaced by '{new}': the old id must "
+                                             "be defined by no record, and the new one by a record.",
+                                             "Correct the ids in " + display + "."))
+                continue
+            triples += [(ID[old], DCTERMS.isReplacedBy, ID[new]),
+                        (ID[old], RDFS.comment, Literal(str(entry["why"]), lang="en"))]
+        return triples
 
     def _lists(self, lists_file: Path) -> list[Triple]:
         lists = build_lists(self.reference, lists_file, self.vocabulary, self._known)
@@ -355,20 +454,62 @@ class Builder:
         return lists.triples
 
     def _reference_triples(self) -> list[Triple]:
+        """The reference graph: identifiers of what the records use, the memberships of their
+        groupings, and the regions and continents of every country in the graph."""
         triples: list[Triple] = []
-        for entity, row in sorted(self.reference_rows.items()):
-            kind = str(entity)[len(str(ID)) :].partition("/")[0]
-            by_slug = kind in REFERENCE_TYPES and self.reference.by_entity_id(
-                str(entity)[len(str(ID)) :]) is row
-            if by_slug:
+        for membership in self.geography.memberships:
+            if membership.grouping in self.known_ids and self._known(membership.member):
+                triples.extend(membership_triples(membership))
+                self._locate(ID[membership.entity_id], REGIONS_FILE, membership.line)
+        done: set[URIRef] = set()
+        while pending := sorted(set(self.reference_rows) - done):  # an organisation adds its country
+            entity = pending[0]
+            done.add(entity)
+            row = self.reference_rows[entity]
+            entity_id = str(entity)[len(str(ID)) :]
+            kind = entity_id.partition("/")[0]
+            if kind in REFERENCE_TYPES and self.reference.by_entity_id(entity_id) is row:
                 triples.append((entity, RDF.type, REFERENCE_TYPES[kind]))
             triples.extend(identifier_triples(entity, row))
-            self.locations[entity].append(Location(row.file, row.line, GRAPH.reference))
+            triples.extend(self._placed(entity, row))
+            self._locate(entity, row.file, row.line)
+        matches = {s: o for s, o in self.geography.close_matches.items() if s in self.known_ids}
+        self.reference_areas.update(matches.values())
+        triples.extend(close_match_triples(matches))
+        for area_id in sorted(self._with_parents(self.reference_areas)):
+            area = self.geography.areas[area_id]
+            triples.extend(self.geography.area_triples(area))
+            self._locate(ID[area_id], REGIONS_FILE, area.line)
         return triples
 
+    def _placed(self, entity: URIRef, row: Row) -> list[Triple]:
+        """A country's UN M49 region and continent; an organisation's country."""
+        if row.table == "countries":
+            areas = self.geography.areas_of(row.get("iso_alpha2"))
+            self.reference_areas.update(areas)
+            return [(entity, MD.locatedIn, ID[area]) for area in areas]
+        country = self.reference.country_id(row.get("country_iso2"))
+        if row.table == "organizations" and country is not None:
+            self.reference_rows.setdefault(ID[country], self.reference.countries[country[8:]])
+            return [(entity, MD.country, ID[country])]
+        return []
+
+    def _with_parents(self, area_ids: set[str]) -> set[str]:
+        closure: set[str] = set()
+        for area_id in area_ids:
+            while area_id and area_id not in closure:
+                closure.add(area_id)
+                area_id = self.geography.areas[area_id].parent or ""
+        return closure
+
+    def _locate(self, entity: URIRef, file: str, line: int) -> None:
+        self.locations[entity].append(Location(file, line, GRAPH.reference))
+
     def _reference_provenance(self) -> list[Triple]:
-        tables = {self.reference.source_iri(t): TABLES[t][0]
-                  for t in {row.table for row in self.reference_rows.values()}}
+        used = {row.table for row in self.reference_rows.values()}
+        if self.reference_areas:
+            used.add(REGIONS_TABLE)
+        tables = {self.reference.source_iri(t): TABLES[t][0] for t in used}
         derived = [(GRAPH.reference, iri) for iri in tables]
         if self.with_lists:
             lists_table = self.reference.source_iri("critical-mineral-lists")
@@ -382,6 +523,14 @@ class Builder:
                 (iri, MD.fileName, Literal(file)),
             ]
         return triples
+
+
+def _date_literal(value: str) -> Literal | None:
+    """A partial date at the precision written (2024-12-17, 2022-03, 2025), or None."""
+    for pattern, datatype in DATE_FORMATS:
+        if pattern.fullmatch(value) and _valid_date(value, datatype):
+            return Literal(value, datatype=datatype)
+    return None
 
 
 def _valid_date(value: str, datatype: URIRef) -> bool:

@@ -75,8 +75,6 @@ def _issuers(result: ListsGraph, issuers: dict, where: tuple[str, int], referenc
         result.triples.append((iri, RDF.type, vocabulary.types[spec["type"]]))
         if "label" in spec:
             result.triples.append((iri, RDFS.label, Literal(spec["label"], lang="en")))
-        if "country" in spec and known(spec["country"]):
-            result.triples.append((iri, MD.country, ID[spec["country"]]))
         if "ref" in spec and (row := reference.find(spec["ref"])) is not None:
             result.refs[iri] = row
 
@@ -108,6 +106,7 @@ def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference
     with (reference.directory / LISTS_TABLE).open(encoding="utf-8", newline="") as handle:
         rows = [(index + 2, row) for index, row in enumerate(csv.DictReader(handle))]
     counts: dict[URIRef, int] = {}
+    names: dict[URIRef, set[str]] = {}  # a non-element mineral: its first name is its label
     for line, row in rows:
         row_where = (f"shared/reference/{LISTS_TABLE}", line)
         spec = curation["lists"].get(row["list_id"])
@@ -135,10 +134,14 @@ def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference
         mineral = curation.get("items", {}).get(row["item"], f"mineral/{slugify(row['item'])}")
         mineral_iri = result.entity(mineral, row_where)
         if not known(mineral) and mineral not in defined:  # a mineral that is not an element
-            result.triples += [
-                (mineral_iri, RDF.type, MD.Mineral),
-                (mineral_iri, RDFS.label, Literal(row["item"].lower(), lang="en")),
-            ]
+            name = row["item"].lower()
+            if mineral_iri not in names:
+                names[mineral_iri] = {name}
+                result.triples += [(mineral_iri, RDF.type, MD.Mineral),
+                                   (mineral_iri, RDFS.label, Literal(name, lang="en"))]
+            elif name not in names[mineral_iri]:
+                names[mineral_iri].add(name)
+                result.triples.append((mineral_iri, SKOS.altLabel, Literal(name, lang="en")))
         counts[lst] += 1
         result.triples.append((lst, SKOS.member, mineral_iri))
     result.triples += [(lst, MD.statedItemCount, Literal(n, datatype=XSD.nonNegativeInteger))

@@ -18,8 +18,9 @@ from ..ontology.vocabulary import vocabulary
 from ..server.store import prepare_store
 from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
-from . import BUILD_DIR, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from . import BUILD_DIR, GEOGRAPHY_FILE, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, REPLACED_FILE, SHARED_DIR
 from .build import Builder, BuiltGraph
+from .geography import Geography
 from .output import publish, serialise
 from .problems import BuildFailed, Problem
 from .records import read_records
@@ -93,13 +94,16 @@ def run_build(
     out_dir: Path = BUILD_DIR,
 ) -> BuildResult:
     """Build, check and publish the dataset. Raises BuildFailed (nothing written) on any problem,
-    and ReasonerUnavailable when Java is missing."""
+    and ReasonerUnavailable when Java is missing. The ids replaced since earlier releases belong to
+    the project's own records, so another records folder is built without them."""
+    replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
     sources = SourceCollection(shared_dir / "sources")
     records = read_records(records_dir, PROJECT_DIR)
     quote_problems = check_quotes(records, sources)
     try:
-        built = Builder(vocabulary(), ReferenceTables(shared_dir / "reference"), sources).build(
-            records, LISTS_FILE)
+        reference = ReferenceTables(shared_dir / "reference")
+        built = Builder(vocabulary(), reference, sources, Geography(reference, GEOGRAPHY_FILE)).build(
+            records, LISTS_FILE, replaced)
     except BuildFailed as failed:  # report the quotes too, so one run shows every problem
         raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
     problems = quote_problems + provenance_problems(built) + shape_problems(built)

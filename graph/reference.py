@@ -22,6 +22,7 @@ TABLES = {
     "countries": ("countries.csv", "iso_alpha2"),
     "elements": ("elements.csv", "symbol"),
     "organizations": ("organizations.csv", "short_name"),
+    "regions": ("regions.csv", "iso_alpha2"),
 }
 
 
@@ -52,6 +53,7 @@ class ReferenceTables:
         self.countries = {slugify(r.get("common_name") or r.get("name")): r
                           for r in self.rows["countries"] if r.get("iso_alpha3")}
         self.elements = {slugify(r.get("name")): r for r in self.rows["elements"]}
+        self._country_ids = {r.get("iso_alpha2"): f"country/{slug}" for slug, r in self.countries.items()}
 
     def _read(self, table: str, file: str) -> list[Row]:
         with (self.directory / file).open(encoding="utf-8", newline="") as handle:
@@ -77,6 +79,10 @@ class ReferenceTables:
         if kind == "mineral":
             return self.elements.get(slug)
         return None
+
+    def country_id(self, alpha2: str) -> str | None:
+        """``country/<slug>`` for an ISO alpha-2 code, if the countries table knows it."""
+        return self._country_ids.get(alpha2)
 
     def source_iri(self, table: str) -> URIRef:
         """The IRI of a reference table as a provenance entity."""

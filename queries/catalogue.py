@@ -9,6 +9,14 @@ A question file (``queries/<id>.yaml``) holds: ``id``, ``question`` (plain Engli
         - {subject: ..., count: "13"}
 
 or ``expected: {ask: true}`` for an ASK query.
+
+Every expected row (and an ASK expectation) says ``because``: the passages of the sources, or the
+cells of the reference tables, that justify it, so that a reviewer can check the expected answer
+against the sources rather than against the graph's output:
+
+    because:
+      - {source: 003_b26980c2506844ff.txt, quote: "In March 2022, KABIL ... signed ..."}
+      - {reference: regions.csv, key: IN, column: msp, value: "yes"}
 """
 
 from __future__ import annotations
@@ -53,12 +61,28 @@ def answer_rows(store: ox.Store, question: Question) -> list[dict[str, str]]:
     return [{name: text(row[name]) for name in names} for row in rows]
 
 
+JUSTIFICATION = "because"
+
+
+def expected_rows(question: Question) -> list[dict[str, object]]:
+    """The expected rows, or the ASK expectation as one row."""
+    expected = question.expected
+    return list(expected.get("rows", [expected]))  # type: ignore[call-overload]
+
+
+def justifications(question: Question) -> list[dict[str, object]]:
+    """Every passage ({source, quote}) or reference row ({reference, row}) the expected answer cites."""
+    return [item for row in expected_rows(question)
+            for item in row.get(JUSTIFICATION, [])]  # type: ignore[attr-defined]
+
+
 def differences(question: Question, rows: list[dict[str, str]]) -> list[str]:
     """What differs between the answer and the expectation, as readable lines ([] if none)."""
     if "ask" in question.expected:
         wanted = str(question.expected["ask"]).lower()
         return [] if rows == [{"ask": wanted}] else [f"expected ASK {wanted}, got {rows}"]
-    expected = [{k: str(v) for k, v in row.items()} for row in question.expected["rows"]]  # type: ignore[union-attr]
+    expected = [{k: str(v) for k, v in row.items() if k != JUSTIFICATION}
+                for row in question.expected["rows"]]  # type: ignore[union-attr]
     remaining = list(rows)
     lines = []
     for want in expected:  # each expected row compares only the variables it names

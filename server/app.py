@@ -32,7 +32,7 @@ from .evaluate import Answer, QueryFailed, ResultCache
 from .evaluators import EvaluatorPool
 from .federation import ServiceNotAllowed, check_services
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
-from .pages import describe, local_path, rdf_description
+from .pages import describe, local_path, rdf_description, replacement
 from .protocol import Limits, parse_query_request
 from .store import Release, ReleaseHolder
 
@@ -285,6 +285,9 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     def entity_page(iri: str) -> Response | str:
         html = request.accept_mimetypes.best_match(["text/html", *[f.media_type for f in GRAPH_FORMATS]])
         release = holder.get()
+        if (new := replacement(release.store, iri)) is not None:  # merged or renamed since
+            query = request.query_string.decode()
+            return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)
         override = request.args.get("format")
         if html == "text/html" and not override:
             view = describe(release.store, iri)

@@ -112,3 +112,11 @@ def rdf_description(store: ox.Store, iri: str, writer: ox.RdfFormat) -> bytes:
         use_default_graph_as_union=True,
     )
     return result.serialize(format=writer)  # type: ignore[union-attr,return-value]
+
+
+def replacement(store: ox.Store, iri: str) -> str | None:
+    """The IRI that an IRI of an earlier release now stands merged into or renamed as, if any."""
+    rows = store.query(f"SELECT ?new WHERE {{ <{iri}> <http://purl.org/dc/terms/isReplacedBy> ?new }}",
+                       use_default_graph_as_union=True)
+    news = [text(row["new"]) for row in rows]  # type: ignore[union-attr]
+    return news[0] if news else None

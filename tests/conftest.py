@@ -16,6 +16,8 @@ DOCUMENT_RECORD = f"""
 - id: source/akka-ias-indias-mineral-diplomacy-strategy
   type: SourceDocument
   title: India's Mineral Diplomacy Strategy
+  issued: 2024-12-17
+  document_type: examPreparationNotes
   file_name: {SOURCE_003}
   source: {SOURCE_003}
   quote: "India's Mineral Diplomacy Strategy Posted at: 17/12/2024"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import OWL, PROV, RDF, XSD
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.graph.cli import main
@@ -77,17 +77,21 @@ def test_source_document_described_with_title_publisher_and_date(dataset: Datase
 
 
 def test_facts_of_source_003(dataset: Dataset) -> None:
-    mou = ID["agreement/kabil-australia-critical-mineral-investment-partnership"]
+    mou = ID["agreement/india-australia-critical-mineral-investment-partnership"]
     assert (mou, RDF.type, MD.MemorandumOfUnderstanding) in dataset
-    assert set(dataset.objects(mou, MD.party)) == {ID["organization/kabil"], ID["country/australia"]}
+    record = dataset.graph(RECORD[f"003/{mou[len(ID):]}"])
+    assert set(record.objects(mou, MD.party)) == {ID["organization/kabil"], ID["country/australia"]}
     assert dataset.value(mou, MD.signedOn) == Literal("2022-03", datatype=XSD.gYearMonth)
     pact = ID["agreement/india-argentina-lithium-exploration-pact"]
     amount = dataset.value(pact, MD.amount)
     assert dataset.value(amount, MD.currency) == MD.USD
     assert dataset.value(amount, MD.value).toPython() == 24
     assert dataset.value(amount, MD.normalisedValue).toPython() == 24_000_000
-    assert (ID["country/india"], URIRef("http://www.w3.org/ns/org#memberOf"),
-            ID["organization/minerals-security-partnership"]) in dataset
+    frameworks = set(dataset.graph(RECORD["003/country/india/frameworks"]).objects(
+        ID["country/india"], MD.worksThrough))
+    assert ID["organization/g7"] in frameworks  # works through, never a membership:
+    frameworks_graph = RECORD["003/country/india/frameworks"]
+    assert not list(dataset.quads((None, ORG.member, ID["country/india"], frameworks_graph)))
     recommendation = ID["recommendation/mineral-diplomacy-division-in-mea"]
     assert (recommendation, RDF.type, MD.Recommendation) in dataset
     assert (recommendation, RDF.type, MD.Engagement) not in dataset
@@ -149,7 +153,7 @@ def test_quote_not_in_source(records_dir: Path, tmp_path: Path) -> None:
 """)
     (problem,) = _failure(records_dir, tmp_path / "out").problems
     assert (problem.file.endswith("test.yaml"), problem.line, problem.rule) == (
-        True, 13, "quote-not-in-source")
+        True, 15, "quote-not-in-source")
     assert "closest passage" in problem.message and "India and Kazakhstan" in problem.message
 
 
@@ -159,13 +163,14 @@ def test_amount_without_currency(records_dir: Path, tmp_path: Path) -> None:
   type: ExplorationPact
   label: Lithium exploration pact
   parties: [country/india, country/argentina]
+  stages: exploration
   amount: {{value: 24, scale: million}}
   source: {SOURCE_003}
   quote: A $24 million lithium exploration pact was signed
 """)
     problems = _failure(records_dir, tmp_path / "out").problems
     assert {p.rule for p in problems} == {"MonetaryAmountShape", "QuantityShape"}
-    assert all(p.line == 13 for p in problems)  # the line of 'amount:'
+    assert all(p.line == 16 for p in problems)  # the line of 'amount:'
     assert any("must say its currency" in p.message and "currency: USD" in p.fix
                for p in problems)
 
@@ -182,14 +187,15 @@ def test_unknown_party(records_dir: Path, tmp_path: Path) -> None:
     problems = _failure(records_dir, tmp_path / "out").problems
     by_value = {p.message.split("'")[3]: p for p in problems if p.rule == "unknown-reference"}
     assert set(by_value) == {"organization/kabil", "country/australa"}
-    assert by_value["country/australa"].line == 12
+    assert by_value["country/australa"].line == 14
     assert "country/australia" in by_value["country/australa"].fix
 
 
 @pytest.mark.parametrize(("field", "value", "rule"), [
     ("signed_on", "March 2022", "record-date"),
     ("signed_on", "2022-13", "record-date"),
-    ("maturity", "finished", "record-value"),
+    ("status", "{maturity: finished}", "record-value"),
+    ("other_parties_unnamed", "perhaps", "record-value"),
     ("partys", "[country/india]", "record-field"),
     ("count", "two", "record-number"),
 ])
@@ -199,12 +205,13 @@ def test_bad_values(records_dir: Path, tmp_path: Path, field: str, value: str, r
   type: MemorandumOfUnderstanding
   label: X
   parties: [country/india, country/australia]
+  stages: governance
   {field}: {value}
   source: {SOURCE_003}
   quote: signed a Memorandum of Understanding (MoU) with Australia
 """)
     problems = _failure(records_dir, tmp_path / "out").problems
-    assert [(p.rule, p.line) for p in problems] == [(rule, 13)]
+    assert [(p.rule, p.line) for p in problems] == [(rule, 16)]
 
 
 def test_record_without_source_or_quote(records_dir: Path, tmp_path: Path) -> None:
@@ -276,4 +283,147 @@ def test_record_that_states_nothing(records_dir: Path, tmp_path: Path) -> None:
   quote: Central Asia
 """)
     (problem,) = _failure(records_dir, tmp_path / "out").problems
-    assert (problem.rule, problem.line) == ("record-empty", 9)
+    assert (problem.rule, problem.line) == ("record-empty", 11)
+
+
+# --- The model: status as of a date, vague mentions, roll-up, reference geography -----------------
+
+def _built(records_dir: Path, tmp_path: Path) -> Dataset:
+    data = Dataset(default_union=True)
+    data.parse(run_build(records_dir=records_dir, out_dir=tmp_path / "out").release / "dataset.nq",
+               format="nquads")
+    return data
+
+
+def test_status_claim_takes_the_sentence_date_or_the_document_date(
+    records_dir: Path, tmp_path: Path
+) -> None:
+    write_records(records_dir, f"""
+- id: project/kabil-effort
+  type: AssetAcquisition
+  label: KABIL's effort
+  stages: mining
+  status: {{maturity: effortInProgress}}
+  source: {SOURCE_003}
+  quote: KABIL is also working to secure mineral supplies by acquiring assets in Bolivia and Chile.
+- id: agreement/mou
+  type: MemorandumOfUnderstanding
+  label: An MoU
+  parties: [country/india, country/australia]
+  stages: governance
+  status: {{maturity: signed, as_of: 2022-03}}
+  source: {SOURCE_003}
+  quote: In March 2022, KABIL (Khanij Bidesh India Ltd.) signed a Memorandum of Understanding (MoU)
+""")
+    data = _built(records_dir, tmp_path)
+    effort = data.value(ID["project/kabil-effort"], MD.status)
+    assert effort == URIRef(f"{ID['project/kabil-effort']}#status-003")
+    assert data.value(effort, MD.asOf) == Literal("2024-12-17", datatype=XSD.date)  # the document's
+    assert data.value(effort, MD.asOfBasis) == MD.documentDate
+    mou = data.value(ID["agreement/mou"], MD.status)
+    assert data.value(mou, MD.asOf) == Literal("2022-03", datatype=XSD.gYearMonth)
+    assert data.value(mou, MD.asOfBasis) == MD.dateInSentence
+
+
+def test_status_claim_without_any_date_is_refused(records_dir: Path, tmp_path: Path) -> None:
+    (records_dir / "test.yaml").write_text(f"""
+- id: source/undated
+  type: SourceDocument
+  title: Undated
+  document_type: newsDigest
+  file_name: {SOURCE_003}
+  source: {SOURCE_003}
+  quote: India's Mineral Diplomacy Strategy
+- id: project/kabil-effort
+  type: AssetAcquisition
+  label: KABIL's effort
+  stages: mining
+  status: {{maturity: effortInProgress}}
+  source: {SOURCE_003}
+  quote: KABIL is also working to secure mineral supplies
+""", encoding="utf-8")
+    problems = _failure(records_dir, tmp_path / "out").problems
+    assert [(p.rule, p.line) for p in problems] == [("status-date", 13)]
+
+
+def test_maturity_outside_a_status_claim_is_refused(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: project/kabil-effort
+  type: AssetAcquisition
+  label: KABIL's effort
+  stages: mining
+  maturity: effortInProgress
+  source: {SOURCE_003}
+  quote: KABIL is also working to secure mineral supplies
+""")
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert problem.rule == "MaturityInStatusShape" and "status: {maturity:" in problem.fix
+
+
+def test_vague_mention_needs_who_and_why(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: region/central-asia
+  type: Region
+  label: Central Asia
+  mention: vague
+  source: {SOURCE_003}
+  quote: this resource-rich region
+""")
+    problems = _failure(records_dir, tmp_path / "out").problems
+    assert {(p.rule, p.line) for p in problems} == {("record-mention", 14)}  # the line of "mention"
+    assert {p.message.split("'")[1] for p in problems} == {"note", "linked_by"}
+
+
+def test_vague_mention_is_recorded_with_its_note(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, f"""
+- id: region/central-asia
+  type: Region
+  label: Central Asia
+  mention: vague
+  linked_by: a curator (2026-12)
+  note: The region is the one named in the heading above.
+  source: {SOURCE_003}
+  quote: this resource-rich region
+""")
+    data = _built(records_dir, tmp_path)
+    record = RECORD["003/region/central-asia"]
+    assert (record, MD.vagueMentionOf, ID["region/central-asia"]) in data
+    assert (record, MD.describes, ID["region/central-asia"]) in data
+    assert str(data.value(record, SKOS.editorialNote)).startswith("The region is")
+    assert str(data.value(record, MD.linkedBy)) == "a curator (2026-12)"
+
+
+def test_one_real_thing_is_one_entity_with_a_dated_history(dataset: Dataset) -> None:
+    partnership = ID["agreement/india-australia-critical-mineral-investment-partnership"]
+    provenance = dataset.graph(GRAPH.provenance)
+    records = provenance.subjects(MD.describes, partnership)
+    documents = {provenance.value(r, PROV.wasDerivedFrom) for r in records}
+    assert len(documents) == 2
+    history = sorted((str(dataset.value(c, MD.asOf)), dataset.value(c, MD.maturity))
+                     for c in dataset.objects(partnership, MD.status))
+    assert history == [("2022-03", MD.signed), ("2025-12-10", MD.operational)]
+    old = ID["agreement/india-australia-critical-minerals-partnership"]  # an earlier release's IRI
+    assert {p for p, _ in dataset.predicate_objects(old)} == {DCTERMS.isReplacedBy, RDFS.comment}
+    assert dataset.value(old, DCTERMS.isReplacedBy) == partnership
+
+
+def test_agencies_roll_up_to_their_state(dataset: Dataset) -> None:
+    chain = list(dataset.transitive_objects(ID["organization/nest-division"], MD.actsFor))
+    assert chain[-1] == ID["country/india"] and ID["organization/ministry-of-external-affairs"] in chain
+    assert dataset.value(ID["organization/argentine-state-owned-lithium-enterprise"], MD.actsFor) == ID[
+        "country/argentina"]
+
+
+def test_reference_geography_and_memberships(dataset: Dataset) -> None:
+    reference = dataset.graph(GRAPH.reference)
+    argentina = ID["country/argentina"]
+    assert ID["continent/south-america"] in set(reference.objects(argentina, MD.locatedIn))
+    assert reference.value(ID["region/latin-america-and-the-caribbean"], MD.m49Code) == Literal("419")
+    latin_america = ID["region/latin-america-and-the-caribbean"]
+    assert (ID["region/latin-america"], SKOS.closeMatch, latin_america) in reference
+    with (SHARED_DIR / "reference" / "regions.csv").open(encoding="utf-8") as handle:
+        msp = [r["iso_alpha2"] for r in csv.DictReader(handle) if r["msp"] == "yes"]
+    members = set(reference.subjects(ORG.organization, ID["organization/minerals-security-partnership"]))
+    assert len(members) == len(msp) == 15
+    assert (ID["membership/india/g7"], None, None) not in dataset
+    assert reference.value(ID["organization/jervois-global"], MD.country) == ID["country/australia"]

@@ -60,7 +60,9 @@ def test_vocabulary_reads_types_fields_and_values() -> None:
     voc = vocabulary()
     assert voc.types["MemorandumOfUnderstanding"] == MD.MemorandumOfUnderstanding
     assert voc.fields["parties"].iri == MD.party
-    assert voc.values_of(MD.MaturityLevel) == ["operational", "proposed", "signed", "underNegotiation"]
+    assert voc.values_of(MD.MaturityLevel) == [
+        "announced", "effortInProgress", "inImplementation", "operational", "planned", "proposed", "signed",
+        "underNegotiation"]
 
 
 def test_closed_namespace_rejects_unknown_terms() -> None:

@@ -7,9 +7,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.graph.sources import SourceCollection
 from mineral_diplomacy.ontology.namespaces import BASE
-from mineral_diplomacy.queries.catalogue import Question, answer_rows, differences, load_questions
+from mineral_diplomacy.queries.catalogue import (
+    JUSTIFICATION,
+    Question,
+    answer_rows,
+    differences,
+    expected_rows,
+    justifications,
+    load_questions,
+)
 from mineral_diplomacy.server.store import load_store, select, text
 
 QUESTIONS = load_questions()
@@ -21,7 +31,7 @@ def store(published: Path) -> ox.Store:
 
 
 def test_questions_are_complete() -> None:
-    assert len(QUESTIONS) >= 30
+    assert len(QUESTIONS) >= 45
     assert {"disagreements", "common-critical-minerals-india-us"} <= {q.id for q in QUESTIONS}
     for question in QUESTIONS:
         assert question.question.endswith("?") and question.asked_by and question.sparql
@@ -52,6 +62,39 @@ def test_cli_lists_and_answers_questions(published: Path, capsys: pytest.Capture
 def test_question_gives_its_expected_answer(store: ox.Store, question: Question) -> None:
     problems = differences(question, answer_rows(store, question))
     assert not problems, "\n".join([f"{question.id}: {question.question}", *problems])
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+def test_expected_rows_say_which_passages_justify_them(question: Question) -> None:
+    """Every expected row (or ASK answer) cites the source passages or reference rows it comes
+    from; each passage is verbatim in its source, each reference row is in its table."""
+    assert all(row.get(JUSTIFICATION) for row in expected_rows(question)), question.id
+    sources = SourceCollection(SHARED_DIR / "sources")
+    for cited in justifications(question):
+        if "source" in cited:
+            assert sources.contains(str(cited["source"]), str(cited["quote"])), (question.id, cited)
+        else:
+            assert _rows_matching(str(cited["reference"]), cited.get("row", {})), (question.id, cited)  # type: ignore[arg-type]
+
+
+def _rows_matching(table: str, cells: dict[str, object]) -> int:
+    """How many rows of a reference table have every cell given (no cells: the table exists)."""
+    import csv
+
+    with (SHARED_DIR / "reference" / table).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return sum(all(row.get(k) == str(v) for k, v in cells.items()) for row in rows)
+
+
+def test_a_change_over_time_is_not_a_disagreement(store: ox.Store) -> None:
+    """The mission was announced (000, 001) and later launched (002): a history, not a disagreement."""
+    question = next(q for q in QUESTIONS if q.id == "disagreements")
+    rows = answer_rows(store, question)
+    mission = [r for r in rows if r["subject"].endswith("/programme/critical-mineral-mission")]
+    assert {r["kind"] for r in mission} == {"change over time"}
+    assert {(r["valueA"], r["valueB"]) for r in mission} == {("announced", "launched / in implementation")}
+    assert {r["kind"] for r in rows if r["subject"].endswith("/minerals-security-partnership")} == {
+        "disagreement"}
 
 
 def test_a_changed_answer_is_reported_readably() -> None:

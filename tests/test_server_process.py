@@ -46,9 +46,9 @@ def test_rdflib_sparqlstore(server_url: str) -> None:
     graph = Graph(store=SPARQLStore(f"{server_url}/sparql", returnFormat="json"))
     rows = list(graph.query("""
         SELECT ?partner WHERE {
-          <https://w3id.org/mineral-diplomacy/id/agreement/kabil-australia-critical-mineral-investment-partnership>
+          <https://w3id.org/mineral-diplomacy/id/agreement/india-australia-critical-mineral-investment-partnership>
             <https://w3id.org/mineral-diplomacy/ontology#party> ?partner }"""))
-    assert {str(r[0]).rsplit("/", 1)[-1] for r in rows} == {"kabil", "australia"}
+    assert {str(r[0]).rsplit("/", 1)[-1] for r in rows} == {"kabil", "australia", "india"}
 
 
 def test_raw_http_post_and_headers(server_url: str) -> None:

@@ -274,6 +274,13 @@ def test_entity_page_for_people_shows_quotes_and_sources(client: FlaskClient) ->
     assert 'href="/id/country/argentina"' in page
 
 
+def test_replaced_iri_redirects_to_the_entity_it_was_merged_into(client: FlaskClient) -> None:
+    old = client.get("/id/project/msp-lithium-projects-south-america?format=turtle")
+    assert old.status_code == 301
+    assert old.headers["Location"].endswith("/id/project/msp-argentina-lithium-exploration?format=turtle")
+    assert client.get("/id/project/no-such-thing").status_code == 404
+
+
 def test_entity_iri_gives_rdf_to_machines(client: FlaskClient) -> None:
     turtle = client.get("/id/organization/kabil", headers={"Accept": "text/turtle"})
     assert turtle.mimetype == "text/turtle" and len(Graph().parse(data=turtle.data, format="turtle")) > 5

@@ -23,19 +23,26 @@ PRELUDE = """
 
 ex:in a md:Country ; rdfs:label "India"@en ; md:isoAlpha2 "IN" .
 ex:au a md:Country ; rdfs:label "Australia"@en ; md:isoAlpha2 "AU" .
-ex:kabil a md:StateOwnedEnterprise ; rdfs:label "KABIL"@en .
-ex:doc a md:SourceDocument ; dcterms:title "A document"@en ; md:fileName "x.txt" .
+ex:kabil a md:StateOwnedEnterprise ; rdfs:label "KABIL"@en ; md:actsFor ex:in .
+ex:doc a md:SourceDocument ; dcterms:title "A document"@en ; md:fileName "x.txt" ;
+    md:documentType md:newsDigest .
 ex:li a md:Mineral ; rdfs:label "lithium"@en .
 """
 
 MOU = """ex:e a md:MemorandumOfUnderstanding ; rdfs:label "An MoU"@en ;
-    md:party ex:in , ex:au ; md:engagementModel md:bilateral ; md:maturity md:signed ."""
+    md:party ex:in , ex:au ; md:engagementModel md:bilateral ; md:stage md:mining ;
+    md:status ex:s . ex:s a md:StatusClaim ; md:maturity md:signed ;
+    md:asOf "2022-03"^^xsd:gYearMonth ; md:asOfBasis md:dateInSentence ."""
+PROPOSAL = ('ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:stage md:trade ; '
+            "md:status ex:s . ")
+STATUS = """ex:s a md:StatusClaim ; md:maturity md:{maturity} ; md:asOf "2025"^^xsd:gYear ;
+    md:asOfBasis md:dateInSentence ."""
 
 # shape -> (conforming example, violating example), each added to PRELUDE
 EXAMPLES: dict[str, tuple[str, str]] = {
     "LabelShape": (
-        'ex:r a md:Region ; rdfs:label "Central Asia"@en .',
-        "ex:r a md:Region .",
+        'ex:r a md:Region ; rdfs:label "Central Asia"@en ; skos:altLabel "Inner Asia"@en .',
+        'ex:r a md:Region ; rdfs:label "Central Asia"@en , "Inner Asia"@en .',
     ),
     "TypedShape": (
         'ex:r a md:Region ; rdfs:label "Central Asia"@en .',
@@ -44,13 +51,13 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "RecordShape": (
         'ex:rec a md:Record ; prov:wasDerivedFrom ex:doc ; md:quote "the words" ; '
         'md:describes ex:in ; md:recordLine "3"^^xsd:positiveInteger .',
-        'ex:rec a md:Record ; prov:wasDerivedFrom ex:doc ; md:describes ex:in ; '
-        'md:recordLine "3"^^xsd:positiveInteger .',
+        'ex:rec a md:Record ; prov:wasDerivedFrom ex:doc ; md:quote "the words" ; '
+        'md:describes ex:in ; md:vagueMentionOf ex:in ; md:recordLine "3"^^xsd:positiveInteger .',
     ),
     "SourceDocumentShape": (
         'ex:d2 a md:SourceDocument ; dcterms:title "Another"@en ; md:fileName "y.txt" ; '
-        "dcterms:publisher ex:kabil .",
-        'ex:d2 a md:SourceDocument ; md:fileName "y.txt" .',
+        "dcterms:publisher ex:kabil ; md:documentType md:explainer .",
+        'ex:d2 a md:SourceDocument ; dcterms:title "Another"@en ; md:fileName "y.txt" .',
     ),
     "DateShape": (
         MOU + ' ex:e md:signedOn "2022-03"^^xsd:gYearMonth .',
@@ -58,26 +65,26 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     ),
     "EngagementShape": (
         MOU,
-        'ex:e a md:Dialogue ; rdfs:label "Talks"@en ; md:party ex:in , ex:li .',
+        'ex:e a md:Dialogue ; rdfs:label "Talks"@en ; md:stage md:trade ; md:party ex:in , ex:li .',
     ),
     "AgreementShape": (
         MOU,
-        'ex:e a md:ExplorationPact ; rdfs:label "A pact"@en ; md:party ex:in .',
+        'ex:e a md:ExplorationPact ; rdfs:label "A pact"@en ; md:stage md:exploration ; md:party ex:in .',
     ),
     "PartyCountShape": (
         'ex:e a md:Initiative ; rdfs:label "x"@en ; md:engagementModel md:trilateral ; '
-        "md:party ex:in , ex:au , ex:kabil .",
+        "md:stage md:trade ; md:party ex:in , ex:au , ex:kabil .",
         'ex:e a md:Initiative ; rdfs:label "x"@en ; md:engagementModel md:bilateral ; '
-        "md:party ex:in .",
+        "md:stage md:trade ; md:party ex:in .",
     ),
     "ProposalShape": (
-        'ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:maturity md:proposed .',
-        'ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:maturity md:signed .',
+        PROPOSAL + STATUS.format(maturity="proposed"),
+        PROPOSAL + STATUS.format(maturity="signed"),
     ),
     "JointVentureShape": (
-        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; '
+        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; md:stage md:processing ; '
         "md:establishes ex:kabil .",
-        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; '
+        'ex:e a md:JointVenture ; rdfs:label "JV"@en ; md:party ex:in , ex:au ; md:stage md:processing ; '
         "md:establishes ex:au .",
     ),
     "QuantityShape": (
@@ -97,20 +104,55 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'ex:c a md:Country ; rdfs:label "Atlantis"@en .',
     ),
     "MembershipShape": (
-        'ex:in org:memberOf ex:quad . ex:quad a md:Grouping ; rdfs:label "Quad"@en .',
-        "ex:in org:memberOf ex:li .",
+        'ex:m a org:Membership ; org:member ex:in ; org:organization ex:quad ; org:role md:member . '
+        'ex:quad a md:Grouping ; rdfs:label "Quad"@en .',
+        'ex:m a org:Membership ; org:member ex:in ; org:organization ex:quad . '
+        'ex:quad a md:Grouping ; rdfs:label "Quad"@en .',
+    ),
+    "OrganisationLinksShape": (
+        'ex:in md:worksThrough ex:quad . ex:quad a md:Grouping ; rdfs:label "Quad"@en .',
+        "ex:in md:worksThrough ex:li .",
+    ),
+    "RollUpShape": (
+        'ex:firm a md:Company ; rdfs:label "A firm"@en ; md:actsFor ex:kabil . '
+        'ex:p a md:Project ; rdfs:label "P"@en ; md:stage md:mining ; md:participant ex:firm .',
+        'ex:firm a md:Company ; rdfs:label "A firm"@en . '
+        'ex:p a md:Project ; rdfs:label "P"@en ; md:stage md:mining ; md:participant ex:firm .',
+    ),
+    "StageShape": (
+        'ex:p a md:Project ; rdfs:label "P"@en ; md:stage md:exploration .',
+        'ex:p a md:Project ; rdfs:label "P"@en .',
+    ),
+    "StatusClaimShape": (
+        STATUS.format(maturity="planned"),
+        'ex:s a md:StatusClaim ; md:maturity md:planned .',
+    ),
+    "MaturityInStatusShape": (
+        'ex:p a md:Project ; rdfs:label "P"@en ; md:stage md:mining ; md:status ex:s . '
+        + STATUS.format(maturity="inImplementation"),
+        'ex:p a md:Project ; rdfs:label "P"@en ; md:stage md:mining ; md:maturity md:inImplementation .',
+    ),
+    "TradeMeasureShape": (
+        'ex:t a md:ExportRestriction ; rdfs:label "Restrictions"@en ; md:imposedBy ex:in ; '
+        "md:imposedOn ex:au .",
+        'ex:t a md:ExportRestriction ; rdfs:label "Restrictions"@en ; md:imposedOn ex:au .',
+    ),
+    "ImportDependenceShape": (
+        'ex:d a md:ImportDependence ; rdfs:label "Dependence"@en ; md:importer ex:in ; md:supplier ex:au .',
+        'ex:d a md:ImportDependence ; rdfs:label "Dependence"@en ; md:importer ex:in , ex:au ; '
+        "md:supplier ex:au .",
     ),
     "PlaceShape": (
         'ex:b a md:MineralBlock ; rdfs:label "Block"@en ; md:locatedIn ex:au .',
         'ex:b a md:MineralBlock ; rdfs:label "Block"@en ; md:locatedIn ex:kabil .',
     ),
     "MineralShape": (
-        'ex:p a md:Project ; rdfs:label "Project"@en ; md:mineral ex:li .',
-        'ex:p a md:Project ; rdfs:label "Project"@en ; md:mineral ex:in .',
+        'ex:p a md:Project ; rdfs:label "Project"@en ; md:stage md:mining ; md:mineral ex:li .',
+        'ex:p a md:Project ; rdfs:label "Project"@en ; md:stage md:mining ; md:mineral ex:in .',
     ),
     "InvestmentShape": (
-        'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:investor ex:kabil .',
-        'ex:i a md:Investment ; rdfs:label "Investment"@en .',
+        'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:stage md:finance ; md:investor ex:kabil .',
+        'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:stage md:finance .',
     ),
     "LawAmendmentShape": (
         'ex:law a md:Law ; rdfs:label "MMDR Act"@en . '

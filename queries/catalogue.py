@@ -66,14 +66,14 @@ JUSTIFICATION = "because"
 
 def expected_rows(question: Question) -> list[dict[str, object]]:
     """The expected rows, or the ASK expectation as one row."""
-    expected = question.expected
-    return list(expected.get("rows", [expected]))  # type: ignore[call-overload]
+    rows = question.expected.get("rows", [question.expected])
+    return list(rows) if isinstance(rows, list) else []
 
 
 def justifications(question: Question) -> list[dict[str, object]]:
     """Every passage ({source, quote}) or reference row ({reference, row}) the expected answer cites."""
-    return [item for row in expected_rows(question)
-            for item in row.get(JUSTIFICATION, [])]  # type: ignore[attr-defined]
+    cited = [row.get(JUSTIFICATION) for row in expected_rows(question)]
+    return [item for items in cited if isinstance(items, list) for item in items]
 
 
 def differences(question: Question, rows: list[dict[str, str]]) -> list[str]:
@@ -82,7 +82,7 @@ def differences(question: Question, rows: list[dict[str, str]]) -> list[str]:
         wanted = str(question.expected["ask"]).lower()
         return [] if rows == [{"ask": wanted}] else [f"expected ASK {wanted}, got {rows}"]
     expected = [{k: str(v) for k, v in row.items() if k != JUSTIFICATION}
-                for row in question.expected["rows"]]  # type: ignore[union-attr]
+                for row in expected_rows(question)]
     remaining = list(rows)
     lines = []
     for want in expected:  # each expected row compares only the variables it names

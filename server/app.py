@@ -287,7 +287,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         release = holder.get()
         if (new := replacement(release.store, iri)) is not None:  # merged or renamed since
             query = request.query_string.decode()
-            return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)
+            return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)  # type: ignore[return-value]
         override = request.args.get("format")
         if html == "text/html" and not override:
             view = describe(release.store, iri)

@@ -295,18 +295,23 @@ def _built(records_dir: Path, tmp_path: Path) -> Dataset:
     return data
 
 
-def test_status_claim_takes_the_sentence_date_or_the_document_date(
-    records_dir: Path, tmp_path: Path
-) -> None:
-    write_records(records_dir, f"""
+def _effort(status: str) -> str:
+    """A record of KABIL's effort in Bolivia and Chile, with the given status line."""
+    return f"""
 - id: project/kabil-effort
   type: AssetAcquisition
   label: KABIL's effort
   stages: mining
-  status: {{maturity: effortInProgress}}
+  {status}
   source: {SOURCE_003}
-  quote: KABIL is also working to secure mineral supplies by acquiring assets in Bolivia and Chile.
-- id: agreement/mou
+  quote: KABIL is also working to secure mineral supplies
+"""
+
+
+def test_status_claim_takes_the_sentence_date_or_the_document_date(
+    records_dir: Path, tmp_path: Path
+) -> None:
+    write_records(records_dir, _effort("status: {maturity: effortInProgress}") + f"""- id: agreement/mou
   type: MemorandumOfUnderstanding
   label: An MoU
   parties: [country/india, country/australia]
@@ -333,58 +338,40 @@ def test_status_claim_without_any_date_is_refused(records_dir: Path, tmp_path: P
   document_type: newsDigest
   file_name: {SOURCE_003}
   source: {SOURCE_003}
-  quote: India's Mineral Diplomacy Strategy
-- id: project/kabil-effort
-  type: AssetAcquisition
-  label: KABIL's effort
-  stages: mining
-  status: {{maturity: effortInProgress}}
-  source: {SOURCE_003}
-  quote: KABIL is also working to secure mineral supplies
-""", encoding="utf-8")
+  quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
+                                           encoding="utf-8")
     problems = _failure(records_dir, tmp_path / "out").problems
     assert [(p.rule, p.line) for p in problems] == [("status-date", 13)]
 
 
 def test_maturity_outside_a_status_claim_is_refused(records_dir: Path, tmp_path: Path) -> None:
-    write_records(records_dir, f"""
-- id: project/kabil-effort
-  type: AssetAcquisition
-  label: KABIL's effort
-  stages: mining
-  maturity: effortInProgress
-  source: {SOURCE_003}
-  quote: KABIL is also working to secure mineral supplies
-""")
+    write_records(records_dir, _effort("maturity: effortInProgress"))
     (problem,) = _failure(records_dir, tmp_path / "out").problems
     assert problem.rule == "MaturityInStatusShape" and "status: {maturity:" in problem.fix
 
 
-def test_vague_mention_needs_who_and_why(records_dir: Path, tmp_path: Path) -> None:
-    write_records(records_dir, f"""
+def _vague_region(editorial: str) -> str:
+    """A vague mention of Central Asia with the given editorial lines (each ends in a new line)."""
+    return f"""
 - id: region/central-asia
   type: Region
   label: Central Asia
   mention: vague
-  source: {SOURCE_003}
+  {editorial}source: {SOURCE_003}
   quote: this resource-rich region
-""")
+"""
+
+
+def test_vague_mention_needs_who_and_why(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, _vague_region(""))
     problems = _failure(records_dir, tmp_path / "out").problems
     assert {(p.rule, p.line) for p in problems} == {("record-mention", 14)}  # the line of "mention"
     assert {p.message.split("'")[1] for p in problems} == {"note", "linked_by"}
 
 
 def test_vague_mention_is_recorded_with_its_note(records_dir: Path, tmp_path: Path) -> None:
-    write_records(records_dir, f"""
-- id: region/central-asia
-  type: Region
-  label: Central Asia
-  mention: vague
-  linked_by: a curator (2026-12)
-  note: The region is the one named in the heading above.
-  source: {SOURCE_003}
-  quote: this resource-rich region
-""")
+    write_records(records_dir, _vague_region(
+        "linked_by: a curator (2026-12)\n  note: The region is the one named in the heading above.\n  "))
     data = _built(records_dir, tmp_path)
     record = RECORD["003/region/central-asia"]
     assert (record, MD.vagueMentionOf, ID["region/central-asia"]) in data

@@ -1,4 +1,7 @@
-"""The ``mineral-diplomacy`` command: it only parses arguments and dispatches to library functions."""
+"""The ``mineral-diplomacy`` command: it only parses arguments and dispatches to library functions.
+
+It is where the steps meet: the build publishes a release to which it adds the server's store and
+the review pages; the reviewers' commands come from the review package."""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..ontology.reasoning import ReasonerUnavailable
 from . import BUILD_DIR, COVERAGE_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from .coverage import coverage, report
+from .output import current_release
 from .pipeline import BuildResult, run_build
 from .problems import BuildFailed
 from .records import read_records
@@ -33,17 +38,40 @@ def _print_summary(result: BuildResult, seconds: float) -> None:
           "verbatim in their sources")
     print(f"  {checks['shacl_shapes_passed']} SHACL shapes conform")  # type: ignore[index]
     print(f"  OWL consistency (HermiT) in {result.reasoning_seconds:.1f} s")
+    if (result.release / "site" / "index.html").is_file():
+        print(f"Review pages: {result.release / 'site' / 'index.html'} (served at /review/); "
+              "what changed: site/changelog.md")
+
+
+def release_preparation(records: Path, shared: Path, out: Path) -> tuple[Callable[[Path], None], bytes]:
+    """What the build adds to a release before it is switched in (the server's on-disk store when
+    the release is large, and the review pages with what changed since the release served until
+    now), and a digest of what that reads besides the dataset."""
+    from ..review import REVIEWS_DIR
+    from ..review.site import Inputs, inputs_digest, write_site
+    from ..server.store import prepare_store
+
+    inputs = Inputs(records, COVERAGE_DIR, shared / "sources", REVIEWS_DIR, PROJECT_DIR)
+
+    def prepare(staging: Path) -> None:
+        prepare_store(staging)
+        write_site(staging, inputs, current_release(out))
+    return prepare, inputs_digest(inputs)
 
 
 def build_command(args: argparse.Namespace) -> int:
-    """Build, check and publish; 0 on success, 1 on data problems, 2 if the machine lacks Java."""
+    """Build, check and publish; 0 on success, 1 on data problems, 2 if the machine lacks Java or
+    Graphviz."""
+    from ..review.diagrams import GraphvizUnavailable
+
     started = time.perf_counter()
+    prepare, salt = release_preparation(args.records, args.shared, args.out)
     try:
-        result = run_build(args.records, args.shared, args.out)
+        result = run_build(args.records, args.shared, args.out, prepare, salt)
     except BuildFailed as failed:
         print(failed.report(), file=sys.stderr)
         return 1
-    except ReasonerUnavailable as missing:
+    except (ReasonerUnavailable, GraphvizUnavailable) as missing:
         print(missing, file=sys.stderr)
         return 2
     _print_summary(result, time.perf_counter() - started)
@@ -69,7 +97,6 @@ def ask_command(args: argparse.Namespace) -> int:
     from ..queries.catalogue import answer_rows, load_questions
     from ..queries.table import format_table
     from ..server.store import load_store
-    from .output import current_release
 
     questions = {q.id: q for q in load_questions()}
     if args.list or not args.id:
@@ -136,6 +163,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     serve.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8765)")
     serve.set_defaults(handler=serve_command)
+    from ..review.cli import add_commands
+
+    add_commands(commands)
     return main_parser
 
 

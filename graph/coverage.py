@@ -34,6 +34,7 @@ class Sentence:
     start: int
     end: int
     records: list[str] = field(default_factory=list)
+    citations: list[tuple[str, int]] = field(default_factory=list)  # (record file, line)
     reason: str | None = None
 
     @property
@@ -121,6 +122,7 @@ def document_coverage(
             for sentence in doc.sentences:
                 if sentence.start < end and start < sentence.end:
                     sentence.records.append(label)
+                    sentence.citations.append((record.file, record.line))
     marks_file = marks_dir / f"{Path(file).stem}.yaml"
     for mark in _marks(marks_file):
         reason = mark.get("reason", "")

@@ -82,23 +82,28 @@ def serialise(graphs: dict[URIRef, Graph], summary: dict[str, object]) -> dict[s
 
 
 def publish(files: dict[str, bytes], out_dir: Path,
-            prepare: Callable[[Path], None] | None = None) -> Path:
+            prepare: Callable[[Path], None] | None = None, salt: bytes = b"") -> Path:
     """Write a release and point ``out_dir/current`` at it atomically; return the release folder.
 
-    ``prepare`` may add derived files (such as an on-disk store) to the release before it is
-    switched in; the release's name is the digest of ``files`` only."""
-    digest = hashlib.sha256(b"".join(files[name] for name in sorted(files))).hexdigest()[:16]
+    ``prepare`` may add derived files (such as an on-disk store or the review pages) to the release
+    before it is switched in; the release's name is the digest of ``files`` and of ``salt``, which
+    stands for whatever else ``prepare`` reads, so that a change there makes a new release."""
+    digest = hashlib.sha256(b"".join(files[name] for name in sorted(files)) + salt).hexdigest()[:16]
     releases = out_dir / "releases"
     release = releases / digest
     if not release.is_dir():
-        staging = releases / f".staging-{digest}-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
+        scratch = releases / f".staging-{os.getpid()}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        staging = scratch / digest  # named as the release will be, for what ``prepare`` writes
         staging.mkdir(parents=True)
         for name, content in files.items():
             (staging / name).write_bytes(content)
-        if prepare is not None:
-            prepare(staging)
-        staging.rename(release)
+        try:
+            if prepare is not None:
+                prepare(staging)
+            staging.rename(release)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     link = out_dir / f".current-{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(release.relative_to(out_dir), target_is_directory=True)

@@ -6,6 +6,7 @@ Nothing is written unless every check passes; then the release is switched in at
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from rdflib.namespace import RDF
 from ..ontology.namespaces import GRAPH, MD, RECORD
 from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, reason
 from ..ontology.vocabulary import vocabulary
-from ..server.store import prepare_store
 from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
 from . import BUILD_DIR, GEOGRAPHY_FILE, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, REPLACED_FILE, SHARED_DIR
@@ -92,10 +92,15 @@ def run_build(
     records_dir: Path = RECORDS_DIR,
     shared_dir: Path = SHARED_DIR,
     out_dir: Path = BUILD_DIR,
+    prepare: Callable[[Path], None] | None = None,
+    salt: bytes = b"",
 ) -> BuildResult:
     """Build, check and publish the dataset. Raises BuildFailed (nothing written) on any problem,
     and ReasonerUnavailable when Java is missing. The ids replaced since earlier releases belong to
-    the project's own records, so another records folder is built without them."""
+    the project's own records, so another records folder is built without them.
+
+    ``prepare`` adds derived files to the release before it is switched in (the command adds the
+    server's store and the review pages); ``salt`` stands for what it reads besides the dataset."""
     replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
     sources = SourceCollection(shared_dir / "sources")
     records = read_records(records_dir, PROJECT_DIR)
@@ -117,5 +122,5 @@ def run_build(
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, len(records), shape_count)
-    release = publish(serialise(graphs, summary), out_dir, prepare=prepare_store)
+    release = publish(serialise(graphs, summary), out_dir, prepare=prepare, salt=salt)
     return BuildResult(release, summary, reasoning.seconds)

@@ -27,12 +27,13 @@ from ..graph.output import DATASET_FILES
 from ..ontology import ONTOLOGY_FILE
 from ..ontology.namespaces import BASE, PREFIXES
 from ..queries.catalogue import load_questions
+from ..review.site import SITE_DIR
 from .description import RDFLIB_FORMATS, description, statistics
 from .evaluate import Answer, QueryFailed, ResultCache
 from .evaluators import EvaluatorPool
 from .federation import ServiceNotAllowed, check_services
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
-from .pages import describe, local_path, rdf_description, replacement
+from .pages import describe, local_path, ontology_graph, rdf_description, replacement
 from .protocol import Limits, parse_query_request
 from .store import Release, ReleaseHolder
 
@@ -317,7 +318,36 @@ def create_app(config: ServerConfig | None = None) -> Flask:
 
     @app.route("/ontology")
     def ontology() -> Response:
-        return send_file(ONTOLOGY_FILE, mimetype="text/turtle")
+        """The ontology IRI: its review pages for a browser, else Turtle (its source file), RDF/XML,
+        JSON-LD or N-Triples (the release's ontology graph) by the Accept header or ``format``."""
+        override = request.args.get("format")
+        offered = ["text/turtle", "text/html", *[f.media_type for f in GRAPH_FORMATS[1:]]]
+        if not override and request.accept_mimetypes.best_match(offered) == "text/html":
+            return redirect("/review/ontology/index.html", code=303)  # type: ignore[return-value]
+        try:
+            fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, override)
+        except NotAcceptable as error:
+            return _error(406, str(error) + "; or text/html for the ontology's review pages")
+        if fmt.media_type == "text/turtle":
+            response = send_file(ONTOLOGY_FILE, mimetype="text/turtle")
+        else:
+            body = ontology_graph(holder.get().store, fmt.writer)  # type: ignore[arg-type]
+            response = Response(body, content_type=_media(fmt.media_type))
+        response.headers["Vary"] = "Accept"
+        return response
+
+    @app.route("/review")
+    def review_root() -> Response:
+        return redirect("/review/", code=301)  # type: ignore[return-value]
+
+    @app.route("/review/")
+    @app.route("/review/<path:name>")
+    def review(name: str = "index.html") -> Response:
+        """The release's review pages (written by the build into its ``site`` folder)."""
+        site = holder.get().path / SITE_DIR
+        if not site.is_dir():
+            return _error(404, "This release has no review pages; 'mineral-diplomacy build' writes them.")
+        return send_from_directory(site, name + ("index.html" if name.endswith("/") else ""))
 
     @app.route("/download/<name>")
     def download(name: str) -> Response:

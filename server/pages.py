@@ -120,3 +120,9 @@ def replacement(store: ox.Store, iri: str) -> str | None:
                        use_default_graph_as_union=True)
     news = [text(row["new"]) for row in rows]  # type: ignore[union-attr]
     return news[0] if news else None
+
+
+def ontology_graph(store: ox.Store, writer: ox.RdfFormat) -> bytes:
+    """The release's ontology graph in an RDF format."""
+    result = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH.ontology}> {{ ?s ?p ?o }} }}")
+    return result.serialize(format=writer)  # type: ignore[union-attr,return-value]

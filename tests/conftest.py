@@ -49,11 +49,14 @@ def write_records(folder: Path, text: str, name: str = "test.yaml") -> Path:
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of the project's records, published once for the whole test session."""
+    """A build of the project's records, published once for the whole test session as the build
+    command publishes it (with the review pages)."""
+    from mineral_diplomacy.graph import SHARED_DIR
+    from mineral_diplomacy.graph.cli import release_preparation
     from mineral_diplomacy.graph.pipeline import run_build
 
     out = tmp_path_factory.mktemp("published")
-    run_build(out_dir=out)
+    run_build(RECORDS_DIR, SHARED_DIR, out, *release_preparation(RECORDS_DIR, SHARED_DIR, out))
     return out
 
 

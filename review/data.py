@@ -1,0 +1,127 @@
+"""A published release, read for review: its named graphs, labels, records and their provenance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from ..ontology.namespaces import BASE, GRAPH, ID, MD, RECORD
+
+Quad = tuple[URIRef, URIRef, Node, URIRef]
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """Where a record graph's statements come from."""
+
+    graph: URIRef
+    describes: URIRef
+    source: str
+    quote: str
+    file: str
+    line: int
+    vague: bool
+    note: str
+    linked_by: str
+
+
+class ReviewData:
+    """One release, as the review tooling reads it (rdflib; the graph is small)."""
+
+    def __init__(self, release: Path) -> None:
+        self.release = release
+        self.dataset = Dataset()
+        self.dataset.parse(release / "dataset.nq", format="nquads")
+        self.quads: list[Quad] = sorted(
+            (s, p, o, g.identifier if isinstance(g, Graph) else g)  # type: ignore[misc]
+            for s, p, o, g in self.dataset.quads((None, None, None, None))
+        )
+        self.union = Graph()
+        for s, p, o, _ in self.quads:
+            self.union.add((s, p, o))
+        self.ontology = self.dataset.graph(GRAPH.ontology)
+
+    @cached_property
+    def records(self) -> dict[URIRef, RecordInfo]:
+        """Every record graph with its source file, quote, record file and line."""
+        provenance = self.dataset.graph(GRAPH.provenance)
+        records = {}
+        for graph in provenance.subjects(RDF.type, MD.Record):
+            assert isinstance(graph, URIRef)
+            document = provenance.value(graph, PROV.wasDerivedFrom)
+            records[graph] = RecordInfo(
+                graph=graph,
+                describes=provenance.value(graph, MD.describes),  # type: ignore[arg-type]
+                source=str(self.union.value(document, MD.fileName)),
+                quote=str(provenance.value(graph, MD.quote)),
+                file=str(provenance.value(graph, MD.recordFile)),
+                line=int(provenance.value(graph, MD.recordLine)),  # type: ignore[arg-type]
+                vague=(graph, MD.vagueMentionOf, None) in provenance,
+                note=str(provenance.value(graph, SKOS.editorialNote) or ""),
+                linked_by=str(provenance.value(graph, MD.linkedBy) or ""),
+            )
+        return dict(sorted(records.items()))
+
+    @cached_property
+    def by_graph(self) -> dict[URIRef, list[Quad]]:
+        """The quads of each named graph."""
+        grouped: dict[URIRef, list[Quad]] = defaultdict(list)
+        for quad in self.quads:
+            grouped[quad[3]].append(quad)
+        return grouped
+
+    @cached_property
+    def by_subject(self) -> dict[Node, list[Quad]]:
+        grouped: dict[Node, list[Quad]] = defaultdict(list)
+        for quad in self.quads:
+            grouped[quad[0]].append(quad)
+        return grouped
+
+    @cached_property
+    def by_object(self) -> dict[Node, list[Quad]]:
+        grouped: dict[Node, list[Quad]] = defaultdict(list)
+        for quad in self.quads:
+            grouped[quad[2]].append(quad)
+        return grouped
+
+    def label(self, node: Node) -> str | None:
+        """The English label of a node (an entity or a term), if it has one."""
+        for graph in (self.ontology, self.union):
+            for prop in (RDFS.label, DCTERMS.title):
+                for label in graph.objects(node, prop):
+                    if isinstance(label, Literal) and label.language in (None, "en"):
+                        return str(label)
+        return None
+
+    def entities(self) -> list[URIRef]:
+        """Every entity (an IRI under /id/, not a nested value such as an amount) that a
+        statement has as its subject."""
+        prefix = str(ID)
+        return sorted(
+            {
+                s
+                for s, *_ in self.quads
+                if isinstance(s, URIRef) and str(s).startswith(prefix) and "#" not in str(s)
+            }
+        )
+
+    def fact_graphs(self) -> list[URIRef]:
+        """The record graphs: the facts, each with its citation."""
+        return [g for g in self.by_graph if str(g).startswith(str(RECORD))]
+
+
+def is_nested(node: Node) -> bool:
+    """A value the build nests under its entity (``id/...#amount-003``), such as an amount or a
+    status claim."""
+    return isinstance(node, URIRef) and str(node).startswith(str(ID)) and "#" in str(node)
+
+
+def local_path(iri: str) -> str | None:
+    """The path of a project IRI below the base (``id/agreement/x``), or None."""
+    return iri[len(BASE) :] if iri.startswith(BASE) else None

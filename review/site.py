@@ -1,0 +1,610 @@
+"""The review pages, written as a static site: each source document sentence by sentence with
+the facts the graph takes from it, a page per entity, the ontology in plain words with diagrams,
+the shapes as sentences, the quality report and what changed since the previous release.
+
+Links between pages are relative, so the folder can be published anywhere; the server serves the
+site of the release it serves under ``/review/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from ..graph.coverage import document_coverage
+from ..graph.records import read_records
+from ..graph.sources import SourceCollection
+from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, RECORD
+from ..shapes.validate import load_shapes
+from . import TEMPLATES_DIR
+from .data import Quad, RecordInfo, ReviewData, is_nested, local_path
+from .diagrams import Diagram, Edge, render_svg
+from .diff import Changes, compare
+from .report import LEVELS, Check, run_checks
+from .shapes_in_words import describe_shapes
+from .verbalise import Sentence, Verbaliser
+from .verdicts import load_verdicts
+
+SITE_DIR = "site"
+CHANGES_FILE = "changes.json"
+TERM_KINDS = (
+    (OWL.Class, "class"),
+    (OWL.ObjectProperty, "property"),
+    (OWL.DatatypeProperty, "property"),
+    (OWL.AnnotationProperty, "property"),
+    (OWL.NamedIndividual, "controlled value"),
+)
+DATA_GRAPHS = ("record", "reference", "lists")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the site is made from besides the release: records, marks, sources, verdicts."""
+
+    records_dir: Path
+    marks_dir: Path
+    sources_dir: Path
+    reviews_dir: Path
+    project_dir: Path
+
+
+@dataclass
+class Page:
+    """One page to write: its path below the site, its template and its variables."""
+
+    path: str
+    template: str
+    variables: dict[str, object] = field(default_factory=dict)
+    diagram: Diagram | None = None  # drawn beside the page, as <page>.svg
+
+
+def term_slug(iri: str, kind: str) -> str:
+    """``class-Agreement``, ``property-party``, ``value-bilateral``, ``property-org-member``."""
+    prefix = {"class": "class", "property": "property", "controlled value": "value"}[kind]
+    if iri.startswith(str(MD)):
+        return f"{prefix}-{iri[len(str(MD)) :]}"
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}-{name}-{iri[len(namespace) :]}"
+    return f"{prefix}-{iri.rsplit('/', 1)[-1]}"
+
+
+class Site:
+    """Builds every page of the review site for one release."""
+
+    def __init__(self, data: ReviewData, inputs: Inputs, changes: Changes) -> None:
+        self.data = data
+        self.inputs = inputs
+        self.changes = changes
+        self.entities = set(data.entities())
+        self.verbaliser = Verbaliser(data)
+        self.verdicts = load_verdicts(inputs.reviews_dir)
+        self.terms = self._terms()
+        self.records_by_place = {(r.file, r.line): r for r in data.records.values()}
+
+    # -- links ----------------------------------------------------------------------------------
+
+    def target(self, iri: str) -> str | None:
+        """The page (below the site root) that shows an IRI, if the site has one."""
+        if iri in self.terms:
+            return f"ontology/{self.terms[iri][1]}.html"
+        path = local_path(iri)
+        if path and URIRef(iri) in self.entities:
+            return f"{path}.html"
+        if path and path.startswith("record/") and URIRef(iri) in self.data.records:
+            record = self.data.records[URIRef(iri)]
+            return f"sources/{Path(record.source).stem}.html#record-{record.line}"
+        return None
+
+    def sentence_html(self, sentence: Sentence, root: str) -> Markup:
+        def href(iri: str) -> str | None:
+            target = self.target(iri)
+            return root + target if target else None
+
+        return sentence.html(href)
+
+    def citation(self, graph: URIRef) -> str:
+        """Where a statement comes from, in words."""
+        if graph in self.data.records:
+            record = self.data.records[graph]
+            return f"“{record.quote}” — {record.source} ({record.file}:{record.line})"
+        names = {
+            GRAPH.reference: "the reference tables",
+            GRAPH.lists: "the official lists",
+            GRAPH.inferred: "inferred by the OWL reasoner",
+            GRAPH.provenance: "the provenance",
+        }
+        return names.get(graph, str(graph))
+
+    # -- the ontology's terms -------------------------------------------------------------------
+
+    def _terms(self) -> dict[str, tuple[str, str]]:
+        """Every term the ontology declares with a label: IRI -> (kind, page slug)."""
+        terms = {}
+        for rdf_type, kind in TERM_KINDS:
+            for term in self.data.ontology.subjects(RDF.type, rdf_type):
+                if isinstance(term, URIRef) and self.data.ontology.value(term, RDFS.label) is not None:
+                    terms.setdefault(str(term), (kind, term_slug(str(term), kind)))
+        return dict(sorted(terms.items()))
+
+    @cached_property
+    def _usage_counts(self) -> dict[tuple[str, Node], int]:
+        """How often the data uses each term: instances of a class (asserted or inferred), and
+        statements of the records, reference tables and lists with a property or a value."""
+        counts: dict[tuple[str, Node], int] = defaultdict(int)
+        instances: set[tuple[Node, Node]] = set()
+        for s, p, o, g in self.data.quads:
+            if p == RDF.type and g != GRAPH.ontology:  # inferred kinds too: an Actor is any party
+                instances.add((s, o))
+            if _graph_kind(g) in DATA_GRAPHS:
+                counts["property", p] += 1
+                counts["controlled value", o] += 1
+        for _, cls in instances:
+            counts["class", cls] += 1
+        return counts
+
+    def usage(self, iri: str, kind: str) -> int:
+        return self._usage_counts.get((kind, URIRef(iri)), 0)
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def pages(self) -> list[Page]:
+        pages = [self._index(), self._ontology_index(), self._shapes(), self._report(), self._changelog()]
+        pages += self._sources()
+        pages += [self._entity(e) for e in self.data.entities()]
+        pages += [self._term(iri, kind, slug) for iri, (kind, slug) in self.terms.items()]
+        return pages
+
+    @cached_property
+    def _documents(self) -> list[dict[str, object]]:
+        documents = []
+        sources = SourceCollection(self.inputs.sources_dir)
+        records = read_records(self.inputs.records_dir, self.inputs.project_dir)
+        for document in sorted(self.data.union.subjects(RDF.type, MD.SourceDocument)):
+            file = str(self.data.union.value(document, MD.fileName))
+            coverage = document_coverage(file, sources, records, self.inputs.marks_dir)
+            date = next(
+                (
+                    self.data.union.value(document, p)
+                    for p in (DCTERMS.issued, DCTERMS.modified, MD.writtenAfter)
+                    if self.data.union.value(document, p) is not None
+                ),
+                None,
+            )
+            kind = self.data.union.value(document, MD.documentType)
+            documents.append(
+                {
+                    "iri": str(document),
+                    "file": file,
+                    "stem": Path(file).stem,
+                    "title": self.data.label(document) or file,
+                    "kind": self.data.label(kind) if kind is not None else "",
+                    "date": (
+                        "written after "
+                        if self.data.union.value(document, MD.writtenAfter) is not None
+                        and self.data.union.value(document, DCTERMS.issued) is None
+                        else ""
+                    )
+                    + (str(date) if date is not None else ""),
+                    "sentences": len(coverage.sentences),
+                    "no_fact": coverage.marked,
+                    "records": sum(1 for r in self.data.records.values() if r.source == file),
+                    "coverage": coverage,
+                }
+            )
+        return documents
+
+    @cached_property
+    def checks(self) -> list[Check]:
+        return run_checks(self.data, self.verdicts, self.verbaliser)
+
+    def _index(self) -> Page:
+        kinds = [kind for kind, _ in self.terms.values()]
+        checks = self.checks
+        summary = ", ".join(
+            f"{sum(len(c.items) for c in checks if c.level == level)} {level.lower()} item(s)"
+            for level in LEVELS
+        )
+        return Page(
+            "index.html",
+            "index.html",
+            {
+                "documents": self._documents,
+                "counts": {
+                    "classes": kinds.count("class"),
+                    "properties": kinds.count("property"),
+                    "controlled_values": kinds.count("controlled value"),
+                },
+                "report_summary": summary,
+            },
+        )
+
+    def _sources(self) -> list[Page]:
+        pages = []
+        for document in self._documents:
+            sentences = []
+            for sentence in document["coverage"].sentences:  # type: ignore[attr-defined]
+                records = [
+                    self._record_view(self.records_by_place[place], "../")
+                    for place in dict.fromkeys(sentence.citations)
+                    if place in self.records_by_place
+                ]
+                css = "fact" if records else ("nofact" if sentence.reason else "uncovered")
+                sentences.append(
+                    {"text": sentence.text, "records": records, "reason": sentence.reason, "css": css}
+                )
+            pages.append(
+                Page(
+                    f"sources/{document['stem']}.html",
+                    "source.html",
+                    {"doc": document, "sentences": sentences},
+                )
+            )
+        return pages
+
+    def _record_view(self, record: RecordInfo, root: str) -> dict[str, object]:
+        statements = [(s, p, o) for s, p, o, _ in self.data.by_graph[record.graph]]
+        facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements)]
+        verdicts = [v for v in self.verdicts if v.item.startswith(str(record.graph))]
+        return {
+            "line": record.line,
+            "file": record.file,
+            "vague": record.vague,
+            "note": record.note,
+            "linked_by": record.linked_by,
+            "facts": facts,
+            "verdicts": verdicts,
+        }
+
+    def _entity(self, entity: URIRef) -> Page:
+        path = f"{local_path(str(entity))}.html"
+        root = "../" * path.count("/")
+        facts: dict[tuple[Node, URIRef, Node], list[str]] = {}
+        quads = [
+            q
+            for q in self.data.by_subject.get(entity, []) + self.data.by_object.get(entity, [])
+            if q[3] != GRAPH.ontology and not (q[1] == RDF.type and q[3] == GRAPH.inferred)
+        ]
+        for s, p, o, g in quads:
+            facts.setdefault((s, p, o), []).append(self.citation(g))
+        rows = []
+        for (s, p, o), citations in facts.items():
+            if is_nested(s) or (p in (MD.describes, MD.vagueMentionOf)):
+                continue
+            rows.append(
+                {
+                    "sentence": self.sentence_html(self.verbaliser.sentence(s, p, o), root),
+                    "citations": sorted(set(citations)),
+                }
+            )
+        kinds = sorted(
+            {
+                self.data.label(o) or str(o)
+                for o in self.data.union.objects(entity, RDF.type)
+                if str(o).startswith(str(MD))
+            }
+        )
+        return Page(
+            path,
+            "entity.html",
+            {
+                "entity": {
+                    "iri": str(entity),
+                    "label": self.data.label(entity) or local_path(str(entity)),
+                    "kinds": kinds,
+                    "facts": rows,
+                }
+            },
+        )
+
+    def _term(self, iri: str, kind: str, slug: str) -> Page:
+        node = URIRef(iri)
+        ontology = self.data.ontology
+        label = str(ontology.value(node, RDFS.label))
+        diagram = self._neighbourhood(node, kind)
+        samples = []
+        for s, p, o, g in self._sample_quads(node, kind):
+            record = self.data.records[g]
+            samples.append(
+                {
+                    "sentence": self.sentence_html(self.verbaliser.sentence(s, p, o), "../"),
+                    "quote": record.quote,
+                    "source": record.source,
+                }
+            )
+        return Page(
+            f"ontology/{slug}.html",
+            "term.html",
+            {
+                "term": {
+                    "iri": iri,
+                    "label": label,
+                    "kind": kind,
+                    "slug": slug,
+                    "definition": str(ontology.value(node, SKOS.definition) or ""),
+                    "sentence_form": str(ontology.value(node, MD.sentence) or ""),
+                    "plain": self._plain_words(node, kind),
+                    "usage": self.usage(iri, kind),
+                    "samples": samples,
+                    "has_diagram": diagram is not None,
+                    "diagram_text": diagram.text() if diagram else "",
+                }
+            },
+            diagram,
+        )
+
+    @cached_property
+    def _by_property(self) -> dict[Node, list[Quad]]:
+        grouped: dict[Node, list[Quad]] = defaultdict(list)
+        for quad in self.data.quads:
+            grouped[quad[1]].append(quad)
+        return grouped
+
+    def _sample_quads(self, node: URIRef, kind: str) -> list[Quad]:
+        if kind == "property":
+            quads = self._by_property.get(node, [])
+        elif kind == "class":
+            quads = [q for q in self.data.by_object.get(node, []) if q[1] == RDF.type]
+        else:
+            quads = self.data.by_object.get(node, [])
+        return [q for q in quads if q[3] in self.data.records and not is_nested(q[0])][:3]
+
+    def _plain_words(self, node: URIRef, kind: str) -> list[str]:
+        """What the ontology says of a term, as sentences with labels."""
+        o = self.data.ontology
+
+        def name(term: Node) -> str:
+            return str(o.value(term, RDFS.label) or str(term).rsplit("#", 1)[-1])
+
+        def a(word: str) -> str:
+            return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+        lines = []
+        if kind == "class":
+            lines += [
+                f"{a(name(node)).capitalize()} is a kind of {name(p)}."
+                for p in sorted(o.objects(node, RDFS.subClassOf))
+            ]
+            kinds = sorted(name(c) for c in o.subjects(RDFS.subClassOf, node))
+            lines += [f"Kinds of {name(node)}: {', '.join(kinds)}."] if kinds else []
+            for prop in sorted(o.subjects(RDFS.domain, node)):
+                rng = o.value(prop, RDFS.range)
+                lines.append(
+                    f"{a(name(node)).capitalize()} can have {a(name(prop))}"
+                    + (f", which is {a(name(rng))}." if rng is not None else ".")
+                )
+            for prop in sorted(o.subjects(RDFS.range, node)):
+                domain = o.value(prop, RDFS.domain)
+                lines.append(
+                    f"{a(name(node)).capitalize()} can be the {name(prop)} of "
+                    + (f"{a(name(domain))}." if domain is not None else "anything.")
+                )
+            lines += [
+                f"It cannot also be {a(name(c))}."
+                for c in sorted(
+                    set(o.objects(node, OWL.disjointWith)) | set(o.subjects(OWL.disjointWith, node))
+                )
+            ]
+        elif kind == "property":
+            domain, rng = o.value(node, RDFS.domain), o.value(node, RDFS.range)
+            subject = a(name(domain)) if domain is not None else "Anything"
+            lines.append(
+                f"{subject[:1].upper() + subject[1:]} can have {a(name(node))}"
+                + (f", which is {a(name(rng))}." if rng is not None else ".")
+            )
+            if o.value(node, MD.oneValueExpected) is not None:
+                lines.append("Two documents giving different values for the same thing disagree.")
+            if (node, RDF.type, OWL.TransitiveProperty) in o:
+                lines.append("It is transitive: what lies in a place also lies in what contains that place.")
+        else:
+            lines += [
+                f"It is {a(name(c))}." for c in sorted(o.objects(node, RDF.type)) if c != OWL.NamedIndividual
+            ]
+        return lines
+
+    def _neighbourhood(self, node: URIRef, kind: str) -> Diagram | None:
+        o = self.data.ontology
+        boxes: dict[str, tuple[str, str | None]] = {}
+        edges: list[Edge] = []
+
+        def box(term: Node) -> str:
+            key = str(term)
+            target = self.target(key)
+            boxes[key] = (
+                str(o.value(term, RDFS.label) or key.rsplit("#", 1)[-1]),
+                f"../{target}" if target else None,
+            )
+            return key
+
+        if kind == "class":
+            box(node)
+            edges += [Edge(box(node), box(p), "is a", True) for p in o.objects(node, RDFS.subClassOf)]
+            edges += [Edge(box(c), box(node), "is a", True) for c in o.subjects(RDFS.subClassOf, node)]
+            for prop in o.subjects(RDFS.domain, node):
+                if (rng := o.value(prop, RDFS.range)) is not None:
+                    edges.append(Edge(box(node), box(rng), str(o.value(prop, RDFS.label))))
+            for prop in o.subjects(RDFS.range, node):
+                if (domain := o.value(prop, RDFS.domain)) is not None:
+                    edges.append(Edge(box(domain), box(node), str(o.value(prop, RDFS.label))))
+        elif kind == "property":
+            domain, rng = o.value(node, RDFS.domain), o.value(node, RDFS.range)
+            if domain is None and rng is None:
+                return None
+            ends = []
+            for end in (domain, rng):
+                if end is None:
+                    boxes["anything"] = ("anything", None)
+                ends.append(box(end) if end is not None else "anything")
+            edges.append(Edge(ends[0], ends[1], str(o.value(node, RDFS.label))))
+        else:
+            edges += [
+                Edge(box(node), box(c), "is a", True)
+                for c in o.objects(node, RDF.type)
+                if c != OWL.NamedIndividual
+            ]
+        if not edges:
+            return None
+        return Diagram(boxes, edges, str(node))
+
+    def overview(self) -> Diagram:
+        """The project's classes, their hierarchy and the properties between them."""
+        o = self.data.ontology
+        classes = {c for c in o.subjects(RDF.type, OWL.Class) if str(c).startswith(str(MD))}
+        boxes = {str(c): (str(o.value(c, RDFS.label)), f"{self.terms[str(c)][1]}.html") for c in classes}
+        edges = [
+            Edge(str(c), str(p), "is a", True)
+            for c in classes
+            for p in o.objects(c, RDFS.subClassOf)
+            if p in classes
+        ]
+        for prop in o.subjects(RDFS.domain, None):
+            domain, rng = o.value(prop, RDFS.domain), o.value(prop, RDFS.range)
+            if domain in classes and rng in classes:
+                edges.append(Edge(str(domain), str(rng), str(o.value(prop, RDFS.label))))
+        return Diagram(boxes, edges)
+
+    def _ontology_index(self) -> Page:
+        groups = []
+        for kind, title in (
+            ("class", "Classes"),
+            ("property", "Properties"),
+            ("controlled value", "Controlled values"),
+        ):
+            terms = [
+                {
+                    "label": str(self.data.ontology.value(URIRef(iri), RDFS.label)),
+                    "slug": slug,
+                    "local": iri.rsplit("#", 1)[-1],
+                    "usage": self.usage(iri, kind),
+                    "definition": str(self.data.ontology.value(URIRef(iri), SKOS.definition) or ""),
+                }
+                for iri, (k, slug) in self.terms.items()
+                if k == kind
+            ]
+            groups.append(
+                {
+                    "id": kind.replace(" ", "-"),
+                    "title": title,
+                    "terms": sorted(terms, key=lambda t: t["label"].lower()),
+                }
+            )
+        header = URIRef(BASE + "ontology")
+        return Page(
+            "ontology/index.html",
+            "ontology.html",
+            {
+                "description": str(self.data.ontology.value(header, DCTERMS.description) or ""),
+                "groups": groups,
+                "overview_text": self.overview().text(),
+            },
+        )
+
+    def _shapes(self) -> Page:
+        return Page(
+            "shapes.html", "shapes.html", {"shapes": describe_shapes(load_shapes(), self.data.ontology)}
+        )
+
+    def _report(self) -> Page:
+        return Page("report.html", "report.html", report_variables(self.checks))
+
+    def _changelog(self) -> Page:
+        return Page(
+            "changelog.html",
+            "changelog.html",
+            {"body": self.changes.html(lambda iri: (target := self.target(iri)) and target)},
+        )
+
+
+def report_variables(checks: list[Check]) -> dict[str, object]:
+    """What the report page shows: the checks, and the number of items at each level."""
+    return {
+        "checks": checks,
+        "counts": [(level, sum(len(c.items) for c in checks if c.level == level)) for level in LEVELS],
+    }
+
+
+def _graph_kind(graph: URIRef) -> str:
+    return "record" if str(graph).startswith(str(RECORD)) else str(graph).rsplit("/", 1)[-1]
+
+
+def changes_since(previous: Path | None, data: ReviewData) -> Changes:
+    """What changed from the release ``previous`` (the one served before) to ``data``; when the
+    two hold the same dataset, what the previous one said had changed before it."""
+    if (
+        previous is not None
+        and (previous / "dataset.nq").read_bytes() == (data.release / "dataset.nq").read_bytes()
+    ):
+        kept = previous / SITE_DIR / CHANGES_FILE
+        if kept.is_file():
+            return Changes.from_json(kept.read_text(encoding="utf-8"))
+    return compare(ReviewData(previous) if previous else None, data)
+
+
+def inputs_digest(inputs: Inputs) -> bytes:
+    """A digest of what the pages read besides the dataset: the verdicts, the marks of sentences
+    stating no fact, and this package's code and templates."""
+    files = [
+        *sorted(inputs.reviews_dir.glob("*.yaml")),
+        *sorted(inputs.marks_dir.glob("*.yaml")),
+        *sorted(Path(__file__).parent.glob("*.py")),
+        *sorted(TEMPLATES_DIR.iterdir()),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def write_site(release: Path, inputs: Inputs, previous: Path | None, out: Path | None = None) -> Path:
+    """Write the review site of ``release`` (into ``release/site`` unless ``out`` is given), its
+    changelog saying what changed since the release ``previous`` (also kept as ``changelog.md``
+    and, for the next build, ``changes.json``)."""
+    data = ReviewData(release)
+    changes = changes_since(previous, data)
+    site = Site(data, inputs, changes)
+    target = out or release / SITE_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    environment = _environment()
+    diagrams: dict[str, Diagram] = {"ontology/overview.svg": site.overview()}
+    for page in site.pages():
+        environment.globals["url"] = _url("../" * page.path.count("/"))
+        path = target / page.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(environment.get_template(page.template).render(**page.variables), encoding="utf-8")
+        if page.diagram is not None:
+            diagrams[page.path.removesuffix(".html") + ".svg"] = page.diagram
+    for name, svg in zip(diagrams, render_svg(list(diagrams.values())), strict=True):
+        (target / name).write_text(svg, encoding="utf-8")
+    (target / "changelog.md").write_text(changes.markdown(), encoding="utf-8")
+    (target / CHANGES_FILE).write_text(changes.to_json(), encoding="utf-8")
+    shutil.copy(TEMPLATES_DIR / "review.css", target / "review.css")
+    return target
+
+
+def _url(root: str) -> Callable[[str], str]:
+    return lambda path: root + path
+
+
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape())
+
+
+def standalone_page(template: str, **variables: object) -> str:
+    """One review page as a self-contained HTML document (its style inlined, no site navigation),
+    such as the quality report written by ``mineral-diplomacy report --format html``."""
+    environment = _environment()
+    environment.globals["url"] = _url("")
+    css = (TEMPLATES_DIR / "review.css").read_text(encoding="utf-8")
+    return environment.get_template(template).render(standalone_css=css, **variables)

@@ -1,0 +1,188 @@
+"""Statements in plain English, driven by the ontology: each property's ``md:sentence`` template
+says how a statement with it reads, so a new property needs a sentence form, not code.
+
+A template names the two ends ``{subject}`` and ``{object}``; ``{an object}`` puts "a" or "an"
+before the label, ``{when object}`` writes a date as "on 17 December 2024", "in March 2022" or
+"in 2025". Values the build nests under an entity (an amount, a status claim, a figure) read as
+one phrase: "USD 24 million", "signed or agreed as of March 2022", "an estimated 5.9 million
+tonnes".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from ..ontology.namespaces import MD
+from .data import ReviewData, is_nested
+
+PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a sentence: text, or the label of an entity or term (``iri`` set)."""
+
+    text: str
+    iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A statement in words."""
+
+    parts: tuple[Part, ...]
+
+    @property
+    def text(self) -> str:
+        return _capitalised("".join(p.text for p in self.parts))
+
+    def html(self, href: Callable[[str], str | None]) -> Markup:
+        """The sentence as HTML, each label a link where ``href`` gives one."""
+        out = []
+        for index, part in enumerate(self.parts):
+            text = _capitalised(part.text) if index == 0 else part.text
+            link = href(part.iri) if part.iri else None
+            out.append(Markup('<a href="{}">{}</a>').format(link, text) if link else escape(text))
+        return Markup("").join(out)
+
+
+class MissingSentenceForm(LookupError):
+    """A property the data uses has no ``md:sentence`` in the ontology."""
+
+
+class Verbaliser:
+    """Turns statements of a release into sentences."""
+
+    def __init__(self, data: ReviewData, fallback: dict[URIRef, str] | None = None) -> None:
+        """``fallback``: sentence forms for properties this release's ontology gives none (an old
+        release compared with a new one reads in the new one's words)."""
+        self.data = data
+        self.templates = {
+            **(fallback or {}),
+            **{p: str(t) for p, t in data.ontology.subject_objects(MD.sentence) if isinstance(p, URIRef)},
+        }
+
+    def sentence(self, subject: Node, predicate: URIRef, obj: Node) -> Sentence:
+        """One statement as a sentence; raises MissingSentenceForm if its property has none."""
+        template = self.templates.get(predicate)
+        if template is None:
+            raise MissingSentenceForm(f"{predicate} has no md:sentence in the ontology")
+        parts: list[Part] = []
+        cursor = 0
+        for match in PLACEHOLDER.finditer(template):
+            parts.append(Part(template[cursor : match.start()]))
+            node = subject if match[2] == "subject" else obj
+            phrase = self.phrase(node, when=match[1] == "when ")
+            if match[1] == "an ":
+                parts.append(Part(_article(phrase[0].text) + " "))
+            parts.extend(phrase)
+            cursor = match.end()
+        parts.append(Part(template[cursor:]))
+        return Sentence(tuple(p for p in parts if p.text))
+
+    def facts(self, statements: Iterable[tuple[Node, URIRef, Node]]) -> list[Sentence]:
+        """The sentences for a set of statements (a record graph), a nested value's own
+        statements folded into the phrase of the statement that points at it."""
+        return [self.sentence(s, p, o) for s, p, o in statements if not is_nested(s)]
+
+    # -- phrases --------------------------------------------------------------------------------
+
+    def phrase(self, node: Node, *, when: bool = False) -> list[Part]:
+        """How a value reads: a label, a date, a number, or a nested value's phrase."""
+        if isinstance(node, Literal):
+            return [Part(self._literal(node, when=when))]
+        if is_nested(node):
+            return [Part(self._nested(node))]
+        label = self.data.label(node)
+        text = label if label is not None else _local_name(str(node))
+        return [Part(text, str(node))]
+
+    def _literal(self, literal: Literal, *, when: bool = False) -> str:
+        if literal.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear):
+            return date_in_words(literal, when=when)
+        if literal.datatype == XSD.boolean:
+            return "yes" if literal.toPython() else "no"
+        if literal.datatype == XSD.decimal:
+            return number_in_words(Decimal(str(literal)))
+        return str(literal)
+
+    def _value(self, node: Node, prop: URIRef) -> Node | None:
+        return self.data.union.value(node, prop)
+
+    def _nested(self, node: Node) -> str:
+        """A status claim, an amount of money or a figure, as one phrase."""
+        if (maturity := self._value(node, MD.maturity)) is not None:
+            as_of = self._value(node, MD.asOf)
+            label = self.data.label(maturity) or _local_name(str(maturity))
+            return f"{label} as of {date_in_words(as_of)}" if isinstance(as_of, Literal) else label
+        value = self._value(node, MD.value)
+        if value is None:
+            return self.data.label(node) or _local_name(str(node))
+        number = number_in_words(Decimal(str(value)))
+        scale = self._value(node, MD.scale)
+        if scale is not None:
+            number += f" {self.data.label(scale) or _local_name(str(scale))}"
+        qualifier = self._value(node, MD.qualifier)
+        prefix = f"{qualifier} " if qualifier is not None else ""
+        if (currency := self._value(node, MD.currency)) is not None:
+            return f"{prefix}{_local_name(str(currency))} {number}"
+        unit = self._value(node, MD.unit)
+        if unit == MD.rank:
+            return f"{prefix}rank {number}"
+        unit_label = self.data.label(unit) if unit is not None else None
+        if unit_label and number != "1" and unit != MD.percent:
+            unit_label += "s"
+        return f"{prefix}{number} {unit_label}" if unit_label else f"{prefix}{number}"
+
+
+def date_in_words(literal: Node, *, when: bool = False) -> str:
+    """``2024-12-17`` -> "17 December 2024"; with ``when``, "on 17 December 2024", "in March 2022"."""
+    text = str(literal)
+    parts = text.split("-")
+    if len(parts) == 3:
+        day = date.fromisoformat(text)
+        return ("on " if when else "") + f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    if len(parts) == 2:
+        return ("in " if when else "") + f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return ("in " if when else "") + text
+
+
+def number_in_words(number: Decimal) -> str:
+    """A decimal as the source writes it: 24 for 24.0, 5.9 for 5.9."""
+    text = format(number.normalize(), "f")
+    return text
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -1,0 +1,695 @@
+"""The review workbook: the ontology's terms and the graph's facts as a spreadsheet (XLSX, or CSV)
+with empty ``verdict`` and ``comment`` columns, and the import of an edited one.
+
+An import takes three kinds of change. A verdict or comment becomes a review record (who, when,
+what) in ``graph/reviews/``. An edited label, definition or sentence form of a term goes back into
+the ontology's Turtle, and an edited value of a fact ("as written") into its record's YAML, as a
+text edit of that one literal or scalar, so that nothing else in the file moves. Every row carries
+a check of what was exported: a row whose fact or term has changed since cannot be edited. A bad
+cell is reported by sheet, cell, rule and message, and then nothing is written at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import yaml
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from ..graph.problems import BuildFailed
+from ..graph.records import Record, read_records
+from ..ontology.namespaces import MD, PREFIXES
+from ..ontology.vocabulary import vocabulary_from
+from .data import ReviewData, is_nested
+from .diff import TERM_KINDS
+from .verbalise import PLACEHOLDER, Verbaliser
+from .verdicts import VERDICTS, Verdict, append_verdicts, fact_key, load_verdicts
+
+TERM_COLUMNS = (
+    "iri",
+    "kind",
+    "label",
+    "definition",
+    "parent",
+    "domain",
+    "range",
+    "sentence form",
+    "row check",
+    "verdict",
+    "comment",
+)
+FACT_COLUMNS = (
+    "key",
+    "sentence",
+    "subject",
+    "property",
+    "value",
+    "source",
+    "quote",
+    "record file",
+    "line",
+    "field",
+    "as written",
+    "row check",
+    "verdict",
+    "comment",
+)
+TERM_EDITS = {"label": RDFS.label, "definition": SKOS.definition, "sentence form": MD.sentence}
+REVIEW_COLUMNS = ("verdict", "comment")
+SHEETS = {"Terms": TERM_COLUMNS, "Facts": FACT_COLUMNS}
+NOT_EDITABLE = "(not editable here)"
+
+
+@dataclass(frozen=True)
+class Places:
+    """The files an import edits, and the release the workbook describes."""
+
+    release: Path
+    ontology_file: Path
+    records_dir: Path
+    reviews_dir: Path
+    project_dir: Path
+    shared_dir: Path
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell the import refuses: where, which rule, and why."""
+
+    sheet: str
+    cell: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell}: [{self.rule}] {self.message}"
+
+
+class ImportRefused(ValueError):
+    """The workbook has bad cells; nothing was written."""
+
+    def __init__(self, problems: list[CellProblem]) -> None:
+        super().__init__(f"{len(problems)} bad cell(s); nothing was written")
+        self.problems = problems
+
+    def report(self) -> str:
+        return "\n".join([str(self), *(f"  {p}" for p in self.problems)])
+
+
+@dataclass
+class ImportResult:
+    """What an import changed."""
+
+    term_edits: int = 0
+    fact_edits: int = 0
+    verdicts: int = 0
+    written: list[Path] = field(default_factory=list)
+
+
+# -- the rows ------------------------------------------------------------------------------------
+
+Row = dict[str, str]
+
+
+def _check(row: Row) -> str:
+    """The row check: a digest of everything but the reviewer's columns."""
+    kept = [row.get(c, "") for c in (*TERM_COLUMNS, *FACT_COLUMNS) if c not in (*REVIEW_COLUMNS, "row check")]
+    return hashlib.sha256(json.dumps(kept, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def _with_check(row: Row) -> Row:
+    return {**row, "row check": _check(row), "verdict": "", "comment": ""}
+
+
+def term_rows(data: ReviewData, ontology: Graph) -> list[Row]:
+    """One row per term of the ontology, its editable texts read from the ontology file."""
+    rows = []
+    seen = set()
+    for rdf_type, kind in TERM_KINDS:
+        for term in sorted(t for t in ontology.subjects(RDF.type, rdf_type) if isinstance(t, URIRef)):
+            if term in seen or ontology.value(term, RDFS.label) is None:
+                continue
+            seen.add(term)
+            rows.append(
+                _with_check(
+                    {
+                        "iri": str(term),
+                        "kind": kind,
+                        **{column: _only(ontology, term, prop) for column, prop in TERM_EDITS.items()},
+                        **{
+                            column: "; ".join(
+                                sorted(data.label(v) or str(v) for v in ontology.objects(term, prop))
+                            )
+                            for column, prop in (
+                                ("parent", RDFS.subClassOf),
+                                ("domain", RDFS.domain),
+                                ("range", RDFS.range),
+                            )
+                        },
+                    }
+                )
+            )
+    return rows
+
+
+def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: dict[URIRef, str]) -> list[Row]:
+    """One row per statement of every record graph, with the record's field as written."""
+    words = Verbaliser(data)
+    rows = []
+    for graph, record in data.records.items():
+        written = records.get((Path(record.file).name, record.line))
+        for s, p, o, _ in data.by_graph[graph]:
+            if is_nested(s):
+                continue
+            field_name, as_written = _as_written(written, keys.get(p), o)
+            rows.append(
+                _with_check(
+                    {
+                        "key": fact_key(str(graph), str(p), str(o)),
+                        "sentence": words.sentence(s, p, o).text,
+                        "subject": data.label(s) or str(s),
+                        "property": data.label(p) or str(p),
+                        "value": "".join(part.text for part in words.phrase(o)),
+                        "source": record.source,
+                        "quote": record.quote,
+                        "record file": record.file,
+                        "line": str(record.line),
+                        "field": field_name,
+                        "as written": as_written,
+                    }
+                )
+            )
+    return rows
+
+
+def _as_written(record: Record | None, key: str | None, value: object) -> tuple[str, str]:
+    """The record field a statement comes from, and its text when it is one editable scalar."""
+    if record is None or key is None or key not in record.node.fields:
+        return "", NOT_EDITABLE
+    written = record.node.fields[key].value
+    if isinstance(written, str) and not is_nested(value):  # type: ignore[arg-type]
+        return key, written
+    return key, NOT_EDITABLE
+
+
+def _only(graph: Graph, subject: URIRef, prop: URIRef) -> str:
+    values = sorted(str(v) for v in graph.objects(subject, prop))
+    return values[0] if len(values) == 1 else "; ".join(values)
+
+
+def _record_keys(ontology: Graph) -> dict[URIRef, str]:
+    """Each property's record key (``type`` for rdf:type)."""
+    keys = {spec.iri: key for key, spec in vocabulary_from(ontology).fields.items()}
+    return {**keys, RDF.type: "type"}
+
+
+class Sheets:
+    """The two sheets as they are now: from the release, the ontology file and the records."""
+
+    def __init__(self, places: Places) -> None:
+        self.places = places
+        self.data = ReviewData(places.release)
+        self.ontology = Graph().parse(places.ontology_file, format="turtle")
+        self.records = {
+            (Path(r.file).name, r.line): r for r in read_records(places.records_dir, places.project_dir)
+        }
+        self.rows = {
+            "Terms": term_rows(self.data, self.ontology),
+            "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology)),
+        }
+
+
+# -- export --------------------------------------------------------------------------------------
+
+EDITABLE_FILL = PatternFill("solid", fgColor="FFF7D6")
+REVIEW_FILL = PatternFill("solid", fgColor="E7F5EC")
+WIDTHS = {
+    "sentence": 60,
+    "definition": 60,
+    "quote": 50,
+    "comment": 40,
+    "as written": 30,
+    "label": 30,
+    "sentence form": 36,
+    "key": 18,
+    "iri": 18,
+}
+ABOUT = [
+    "How to review with this workbook",
+    "Terms: every class, property and controlled value of the ontology. Facts: every statement the "
+    "graph takes from a record, with the sentence it reads as, its source and quote, and the record "
+    "file and line.",
+    "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
+    "You may also correct the yellow cells: a term's label, definition or sentence form, and a fact's "
+    "value as written in its record. Do not change other cells, or the row check.",
+    "Send the workbook back; 'mineral-diplomacy workbook import FILE --reviewer NAME' records the "
+    "verdicts with your name and the date, and writes the corrections into the ontology and the records.",
+]
+
+
+def export(places: Places, xlsx: Path | None = None, csv_dir: Path | None = None) -> Sheets:
+    """Write the workbook as XLSX and/or as one CSV file per sheet."""
+    sheets = Sheets(places)
+    if xlsx is not None:
+        _write_xlsx(sheets, xlsx)
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, columns in SHEETS.items():
+            with (csv_dir / f"{name.lower()}.csv").open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(sheets.rows[name])
+    return sheets
+
+
+def _write_xlsx(sheets: Sheets, path: Path) -> None:
+    book = openpyxl.Workbook()
+    about = book.active
+    assert about is not None
+    about.title = "About"
+    for line in [*ABOUT, "", f"Release: {sheets.places.release.name}"]:
+        about.append([line])
+    about["A1"].font = Font(bold=True, size=13)
+    about.column_dimensions["A"].width = 120
+    editable = {"Terms": set(TERM_EDITS), "Facts": {"as written"}}
+    for name, columns in SHEETS.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(columns))
+        for row in sheets.rows[name]:
+            sheet.append([row[c] for c in columns])
+        for index, column in enumerate(columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = WIDTHS.get(column, 14)
+            sheet[f"{letter}1"].font = Font(bold=True)
+            fill = (
+                REVIEW_FILL
+                if column in REVIEW_COLUMNS
+                else EDITABLE_FILL
+                if column in editable[name]
+                else None
+            )
+            for cell in sheet[letter][1:]:
+                cell.number_format = "@"  # text: Excel must not turn 2022-03 into a date
+                cell.alignment = Alignment(wrap_text=column in WIDTHS, vertical="top")
+                if fill is not None and cell.value != NOT_EDITABLE:
+                    cell.fill = fill
+        verdicts = DataValidation(
+            type="list",
+            formula1='"' + ",".join(VERDICTS) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error="Write correct, wrong or unsure.",
+        )
+        sheet.add_data_validation(verdicts)
+        letter = get_column_letter(columns.index("verdict") + 1)
+        verdicts.add(f"{letter}2:{letter}{sheet.max_row}")
+        sheet.freeze_panes = "B2"
+        sheet.auto_filter.ref = sheet.dimensions
+    book.save(path)
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell of the returned workbook: its sheet, its reference (``K12``) and its text."""
+
+    sheet: str
+    ref: str
+    column: str
+    text: str
+
+
+def read_workbook(path: Path) -> tuple[dict[str, list[dict[str, Cell]]], list[CellProblem]]:
+    """The rows of each sheet (by column name), from an XLSX file or a folder of CSV files."""
+    problems: list[CellProblem] = []
+    sheets: dict[str, list[dict[str, Cell]]] = {}
+    for name, columns in SHEETS.items():
+        table = _xlsx_table(path, name) if path.is_file() else _csv_table(path / f"{name.lower()}.csv")
+        if table is None:
+            problems.append(CellProblem(name, "A1", "missing-sheet", f"The workbook has no sheet '{name}'."))
+            continue
+        header, *body = table
+        if tuple(_text(v) for v in header[: len(columns)]) != columns:
+            problems.append(
+                CellProblem(
+                    name, "A1", "sheet-columns", f"The columns must be, in order: {', '.join(columns)}."
+                )
+            )
+            continue
+        rows = []
+        for number, values in enumerate(body, start=2):
+            row = {}
+            for index, column in enumerate(columns):
+                value = values[index] if index < len(values) else None
+                ref = f"{get_column_letter(index + 1)}{number}"
+                if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+                    problems.append(
+                        CellProblem(
+                            name,
+                            ref,
+                            "cell-type",
+                            f"The spreadsheet turned this cell into a date ({value}); format "
+                            "the cell as text and type the value as the record writes it.",
+                        )
+                    )
+                row[column] = Cell(name, ref, column, _text(value))
+            if any(c.text for c in row.values()):
+                rows.append(row)
+        sheets[name] = rows
+    return sheets, problems
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_table(path: Path, name: str) -> list[list[object]] | None:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if name not in book.sheetnames:
+            return None
+        return [list(row) for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _csv_table(path: Path) -> list[list[object]] | None:
+    if not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return [list(row) for row in csv.reader(handle)]
+
+
+@dataclass
+class _Plan:
+    """What an import would do, gathered before anything is written."""
+
+    problems: list[CellProblem] = field(default_factory=list)
+    term_edits: list[tuple[Cell, URIRef, URIRef, str, str]] = field(default_factory=list)
+    fact_edits: list[tuple[Cell, Record, str, str]] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+
+def import_workbook(path: Path, places: Places, reviewer: str, today: str | None = None) -> ImportResult:
+    """Take a returned workbook in: verdicts, comments and corrections; raises ImportRefused
+    (nothing written) if any cell is bad."""
+    if not reviewer.strip():
+        raise ValueError("An import needs the reviewer's name (--reviewer).")
+    date = today or datetime.date.today().isoformat()
+    rows, problems = read_workbook(path)
+    now = Sheets(places)
+    plan = _Plan(problems)
+    for name, key_column in (("Terms", "iri"), ("Facts", "key")):
+        current = {row[key_column]: row for row in now.rows[name]}
+        for row in rows.get(name, []):
+            _plan_row(plan, name, row, current.get(row[key_column].text), now, reviewer.strip(), date)
+    if plan.problems:
+        raise ImportRefused(plan.problems)
+    ontology_text = _edited_ontology(plan, places.ontology_file) if plan.term_edits else None
+    record_texts = _edited_records(plan, places) if plan.fact_edits else {}
+    if plan.problems:
+        raise ImportRefused(plan.problems)
+    result = ImportResult(len(plan.term_edits), len(plan.fact_edits))
+    if ontology_text is not None:
+        places.ontology_file.write_text(ontology_text, encoding="utf-8")
+        result.written.append(places.ontology_file)
+    for file, text in record_texts.items():
+        file.write_text(text, encoding="utf-8")
+        result.written.append(file)
+    known = {(v.item, v.reviewer, v.verdict, v.comment) for v in load_verdicts(places.reviews_dir)}
+    new = [v for v in plan.verdicts if (v.item, v.reviewer, v.verdict, v.comment) not in known]
+    if new:
+        result.written.append(append_verdicts(places.reviews_dir, _slug(reviewer), new))
+    result.verdicts = len(new)
+    return result
+
+
+def _plan_row(
+    plan: _Plan, sheet: str, row: dict[str, Cell], current: Row | None, now: Sheets, reviewer: str, date: str
+) -> None:
+    verdict, comment = row["verdict"].text.strip().lower(), row["comment"].text.strip()
+    if verdict and verdict not in VERDICTS:
+        plan.problems.append(
+            CellProblem(
+                sheet,
+                row["verdict"].ref,
+                "verdict-value",
+                f"'{row['verdict'].text}' is not a verdict: write correct, wrong or unsure.",
+            )
+        )
+    sent = {column: cell.text for column, cell in row.items()}
+    edited = _check(sent) != sent["row check"]
+    key = row["iri" if sheet == "Terms" else "key"]
+    if current is None:
+        if edited or verdict or comment:
+            plan.problems.append(
+                CellProblem(
+                    sheet,
+                    key.ref,
+                    "unknown-row",
+                    "The graph has no such term or fact (any more): export a new workbook.",
+                )
+            )
+        return
+    if verdict or comment:
+        about = current["label"] if sheet == "Terms" else current["sentence"]
+        plan.verdicts.append(Verdict(key.text, reviewer, date, verdict, comment, about))
+    if not edited:
+        return
+    if current["row check"] != sent["row check"]:
+        plan.problems.append(
+            CellProblem(
+                sheet,
+                row["row check"].ref,
+                "changed-since-export",
+                "This row's term or fact has changed since the workbook was exported, or "
+                "its row check was edited: export a new workbook and make the edit there.",
+            )
+        )
+        return
+    editable = set(TERM_EDITS) if sheet == "Terms" else {"as written"}
+    for column, cell in row.items():
+        if column in (*REVIEW_COLUMNS, "row check") or cell.text == current[column]:
+            continue
+        if column not in editable or current[column] == NOT_EDITABLE:
+            plan.problems.append(
+                CellProblem(
+                    sheet,
+                    cell.ref,
+                    "read-only",
+                    f"'{column}' cannot be edited here (it was '{current[column]}'); "
+                    "say what is wrong in the comment instead.",
+                )
+            )
+        elif sheet == "Terms":
+            _plan_term_edit(plan, cell, URIRef(current["iri"]), current[column])
+        else:
+            record = now.records[(Path(current["record file"]).name, int(current["line"]))]
+            plan.fact_edits.append((cell, record, current["field"], cell.text))
+
+
+def _plan_term_edit(plan: _Plan, cell: Cell, term: URIRef, old: str) -> None:
+    new = cell.text
+    problem = None
+    if not new.strip():
+        problem = ("empty-text", "A term needs this text; it cannot be removed here.")
+    elif new != new.strip() or "  " in new or "\n" in new:
+        problem = ("stray-whitespace", "Remove leading, trailing or doubled spaces and line breaks.")
+    elif cell.column == "sentence form":
+        names = {m[0] for m in PLACEHOLDER.finditer(new)}
+        braces = re.findall(r"\{[^}]*\}", new)
+        if len(braces) != len(list(PLACEHOLDER.finditer(new))) or not (
+            any("subject" in n for n in names) and any("object" in n for n in names)
+        ):
+            problem = (
+                "sentence-form",
+                "A sentence form names both ends, {subject} and {object} (or {an object}, "
+                "{when object}), and no other {…}.",
+            )
+    if problem:
+        plan.problems.append(CellProblem(cell.sheet, cell.ref, *problem))
+    else:
+        plan.term_edits.append((cell, term, TERM_EDITS[cell.column], old, new))
+
+
+# -- writing the edits ---------------------------------------------------------------------------
+
+
+def _edited_ontology(plan: _Plan, ontology_file: Path) -> str | None:
+    """The ontology's Turtle with each edited literal replaced in place, checked by parsing it: the
+    graph must differ from before by exactly the edited statements."""
+    text = ontology_file.read_text(encoding="utf-8")
+    before = Graph().parse(data=text, format="turtle")
+    expected = Graph().parse(data=text, format="turtle")
+    for cell, term, prop, old, new in plan.term_edits:
+        spans = list(_literal_spans(text, term, prop, old))
+        if len(spans) != 1:
+            plan.problems.append(
+                CellProblem(
+                    cell.sheet,
+                    cell.ref,
+                    "ontology-edit",
+                    f"Found the old text {len(spans)} times in {ontology_file.name}, not "
+                    "once: make this edit in the Turtle file by hand.",
+                )
+            )
+            continue
+        start, end, language = spans[0]
+        text = text[:start] + _turtle_string(new) + (f"@{language}" if language else "") + text[end:]
+        literal = next(o for o in before.objects(term, prop) if str(o) == old)
+        expected.remove((term, prop, literal))
+        expected.add((term, prop, Literal(new, lang=language or None)))
+    if plan.problems:
+        return None
+    if not isomorphic(Graph().parse(data=text, format="turtle"), expected):
+        plan.problems.append(
+            CellProblem(
+                "Terms",
+                "A1",
+                "ontology-edit",
+                "The edited ontology would say more than the edits: nothing was written.",
+            )
+        )
+        return None
+    return text
+
+
+def _literal_spans(text: str, term: URIRef, prop: URIRef, old: str) -> Iterator[tuple[int, int, str]]:
+    """Where ``<prop> "<old>"`` is written in a statement about ``term``: (start, end, language)."""
+    subjects = {
+        f"<{term}>",
+        *(f"{p}:{str(term)[len(ns) :]}" for p, ns in PREFIXES.items() if str(term).startswith(ns)),
+    }
+    predicates = {
+        f"<{prop}>",
+        *(f"{p}:{str(prop)[len(ns) :]}" for p, ns in PREFIXES.items() if str(prop).startswith(ns)),
+    }
+    literal = "|".join(re.escape(q + s + q) for s in {_turtle_escaped(old), old} for q in ('"""', '"'))
+    pattern = re.compile(rf"(?:{'|'.join(map(re.escape, predicates))})\s+({literal})(?:@([A-Za-z-]+))?")
+    for match in pattern.finditer(text):
+        if _subject_at(text, match.start()) in subjects:
+            yield match.start(1), match.end(), match[2] or ""
+
+
+def _subject_at(text: str, index: int) -> str:
+    """The subject of the statement block a position is in: the first token of the nearest line
+    above it that starts at the margin (not a comment)."""
+    for line in reversed(text[:index].splitlines()):
+        if line[:1] not in ("", " ", "\t", "#", "@") and not line.startswith(("PREFIX", "BASE")):
+            return line.split(None, 1)[0]
+    return ""
+
+
+def _turtle_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _turtle_string(value: str) -> str:
+    return f'"{_turtle_escaped(value)}"'
+
+
+def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
+    """Each edited records file with the edited scalars replaced in place, checked by a full build
+    of a copy of the records (its problems are reported on the cells that caused them)."""
+    texts: dict[Path, str] = {}
+    edits: dict[Path, list[tuple[Cell, Record, str, str]]] = {}
+    for edit in plan.fact_edits:
+        edits.setdefault(places.records_dir / Path(edit[1].file).name, []).append(edit)
+    cells_at: dict[tuple[str, int], Cell] = {}
+    for path, file_edits in edits.items():
+        text = path.read_text(encoding="utf-8")
+        spans = []
+        for cell, record, key, new in file_edits:
+            span = _scalar_span(text, record.line, key)
+            if span is None:
+                plan.problems.append(
+                    CellProblem(
+                        cell.sheet,
+                        cell.ref,
+                        "record-edit",
+                        f"Could not find '{key}' of the record at line {record.line} of "
+                        f"{path.name}: edit the file by hand.",
+                    )
+                )
+                continue
+            spans.append((span, _yaml_scalar(new)))
+            cells_at[path.name, record.node.fields[key].line] = cell
+        for (start, end), scalar in sorted(spans, reverse=True):
+            text = text[:start] + scalar + text[end:]
+        texts[path] = text
+    if not plan.problems:
+        _check_by_building(plan, places, texts, cells_at)
+    return texts
+
+
+def _scalar_span(text: str, record_line: int, key: str) -> tuple[int, int] | None:
+    """The character span of the scalar value of ``key`` in the record starting at ``record_line``."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for item in root.value if isinstance(root, yaml.SequenceNode) else []:
+        if item.start_mark.line + 1 == record_line and isinstance(item, yaml.MappingNode):
+            for key_node, value_node in item.value:
+                if key_node.value == key and isinstance(value_node, yaml.ScalarNode):
+                    return value_node.start_mark.index, value_node.end_mark.index
+    return None
+
+
+def _yaml_scalar(value: str) -> str:
+    """The value as a YAML scalar on one line: plain where YAML reads it back as the same text,
+    else double-quoted."""
+    try:
+        node = yaml.compose(f"k: {value}\n", Loader=yaml.SafeLoader)
+        plain = (
+            isinstance(node, yaml.MappingNode)
+            and len(node.value) == 1
+            and isinstance(node.value[0][1], yaml.ScalarNode)
+            and node.value[0][1].value == value
+            and value == value.strip()
+        )
+    except yaml.YAMLError:
+        plain = False
+    return value if plain and value else json.dumps(value, ensure_ascii=False)
+
+
+def _check_by_building(
+    plan: _Plan, places: Places, texts: dict[Path, str], cells_at: dict[tuple[str, int], Cell]
+) -> None:
+    from ..graph.pipeline import run_build  # the whole build, on a copy of the records
+
+    with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
+        copy = Path(scratch) / "records"
+        shutil.copytree(places.records_dir, copy)
+        for path, text in texts.items():
+            (copy / path.name).write_text(text, encoding="utf-8")
+        try:
+            run_build(copy, places.shared_dir, Path(scratch) / "out")
+        except BuildFailed as failed:
+            for problem in failed.problems:
+                cell = cells_at.get((Path(problem.file).name, problem.line))
+                where = (cell.sheet, cell.ref) if cell else ("Facts", "A1")
+                detail = "" if cell else f" ({Path(problem.file).name}:{problem.line})"
+                plan.problems.append(CellProblem(*where, problem.rule, problem.message + detail))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "reviewer"

@@ -1,0 +1,249 @@
+"""Review by domain experts: facts in plain words, the review pages, the shapes in words and the
+quality report, on the real ontology and graph (and on broken copies of it)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD
+from mineral_diplomacy.review.data import ReviewData
+from mineral_diplomacy.review.diagrams import Diagram, Edge, GraphvizUnavailable, render_svg
+from mineral_diplomacy.review.report import run_checks
+from mineral_diplomacy.review.verbalise import MissingSentenceForm, Verbaliser
+from mineral_diplomacy.review.verdicts import Verdict
+
+ONTOLOGY_GRAPH = f"<{GRAPH.ontology}>"
+PARTNERSHIP = ID["agreement/india-australia-critical-mineral-investment-partnership"]
+PARTNERSHIP_LABEL = "India–Australia Critical Mineral Investment Partnership (KABIL MoU, March 2022)"
+
+
+@pytest.fixture(scope="module")
+def release(published: Path) -> Path:
+    return (published / "current").resolve()
+
+
+@pytest.fixture(scope="module")
+def data(release: Path) -> ReviewData:
+    return ReviewData(release)
+
+
+@pytest.fixture(scope="module")
+def words(data: ReviewData) -> Verbaliser:
+    return Verbaliser(data)
+
+
+# --- Facts in plain words -----------------------------------------------------------------------
+
+def test_every_property_the_data_uses_has_a_sentence_form(data: ReviewData, words: Verbaliser) -> None:
+    used = {p for _, p, _, g in data.quads if g not in (GRAPH.ontology, GRAPH.inferred)}
+    assert len(used) > 60
+    assert sorted(str(p) for p in used - words.templates.keys()) == []
+    for s, p, o, g in data.quads:  # and every statement reads as a sentence with no placeholder left
+        if g in (GRAPH.ontology, GRAPH.inferred):
+            continue
+        text = words.sentence(s, p, o).text
+        assert text and "{" not in text, text
+
+
+def test_a_property_without_a_sentence_form_is_an_error(data: ReviewData) -> None:
+    words = Verbaliser(data)
+    del words.templates[MD.party]
+    with pytest.raises(MissingSentenceForm, match="party"):
+        words.sentence(PARTNERSHIP, MD.party, ID["country/australia"])
+
+
+def test_the_kabil_mou_in_plain_words(words: Verbaliser) -> None:
+    # 003: "Australia: In March 2022, KABIL (Khanij Bidesh India Ltd.) signed a Memorandum of
+    # Understanding (MoU) with Australia for a Critical Mineral Investment Partnership,
+    # identifying two lithium and three cobalt projects."
+    def says(prop: URIRef, value: object) -> str:
+        return words.sentence(PARTNERSHIP, prop, value).text  # type: ignore[arg-type]
+
+    assert says(MD.signedOn, Literal("2022-03", datatype=XSD.gYearMonth)) == \
+        f"{PARTNERSHIP_LABEL} was signed in March 2022."
+    assert says(MD.party, ID["organization/kabil"]) == f"Khanij Bidesh India Ltd is a party to {PARTNERSHIP_LABEL}."
+    assert says(MD.mineral, ID["mineral/cobalt"]) == f"{PARTNERSHIP_LABEL} concerns cobalt."
+    # 002 (10 December 2025), a vague mention the curators linked to it: "Only a few—most notably
+    # with Australia and Japan—are operational"
+    status = [o for s, p, o, _ in words.data.by_subject[PARTNERSHIP] if p == MD.status]
+    assert sorted(says(MD.status, o) for o in status) == [
+        f"{PARTNERSHIP_LABEL} is operational as of 10 December 2025.",
+        f"{PARTNERSHIP_LABEL} is signed or agreed as of March 2022."]
+
+
+def test_amounts_read_as_one_phrase(data: ReviewData, words: Verbaliser) -> None:
+    # 002: "India–Argentina lithium exploration pact worth USD 24 million"
+    amounts = [(s, o) for s, p, o, _ in data.quads if p == MD.amount and "argentina" in str(s)]
+    assert any(words.sentence(s, MD.amount, o).text.endswith("involves USD 24 million.") for s, o in amounts)
+
+
+# --- The review pages ---------------------------------------------------------------------------
+
+def test_the_build_writes_every_kind_of_page(release: Path, data: ReviewData) -> None:
+    site = release / "site"
+    for page in ("index.html", "ontology/index.html", "ontology/overview.svg", "shapes.html", "report.html",
+                 "changelog.html", "changelog.md", "changes.json", "review.css",
+                 "ontology/class-Agreement.html", "ontology/class-Agreement.svg",
+                 "ontology/property-party.html", "ontology/property-party.svg", "ontology/value-signed.html"):
+        assert (site / page).is_file(), page
+    assert sorted(p.name for p in (site / "sources").iterdir()) == sorted(
+        f"{Path(r.source).stem}.html" for r in {r.source: r for r in data.records.values()}.values())
+    entity_pages = {p.relative_to(site).as_posix() for p in (site / "id").rglob("*.html")}
+    assert entity_pages == {f"id/{str(e)[len(str(ID)):]}.html" for e in data.entities()}
+    assert "<svg" in (site / "ontology/class-Agreement.svg").read_text()
+
+
+def _sentence_items(page: str) -> list[str]:
+    return re.findall(r'<li id="sentence-\d+" class="[a-z]+">(.*?)</li>\s*(?=<li id="sentence|</ol>)', page, re.S)
+
+
+def test_a_source_page_shows_each_sentence_with_what_the_graph_takes_from_it(release: Path) -> None:
+    page = (release / "site/sources/003_b26980c2506844ff.html").read_text()
+    items = _sentence_items(page)
+    kabil = next(i for i in items if "In March 2022, KABIL" in i.split('<div class="record"')[0])
+    text = re.sub(r"<[^>]+>", "", kabil)
+    assert "was signed in March 2022." in text and "Khanij Bidesh India Ltd is a party to" in text
+    assert "is signed or agreed as of March 2022." in text
+    assert 'href="../id/agreement/india-australia-critical-mineral-investment-partnership.html"' in kabil
+    heading = next(i for i in items if "### Context:" in i)
+    assert "States no fact: heading." in heading
+    assert 'class="uncovered"' not in page  # every fact-stating sentence is recorded
+
+
+def test_a_vague_mention_says_so_on_its_sentence(release: Path) -> None:
+    # 002 mentions partnerships "with Australia" without naming one; the curators linked it.
+    page = (release / "site/sources/002_04a4fe58c0d72f10.html").read_text()
+    australia = next(i for i in _sentence_items(page) if "most notably with Australia and Japan" in i)
+    assert "A vague mention" in australia and "Editorial note:" in australia
+
+
+def test_ontology_pages_say_the_term_in_plain_words(release: Path) -> None:
+    agreement = re.sub(r"<[^>]+>", "", (release / "site/ontology/class-Agreement.html").read_text())
+    assert "An agreement is a kind of engagement." in agreement
+    assert "Kinds of agreement:" in agreement and "memorandum of understanding" in agreement
+    party = re.sub(r"<[^>]+>", "", (release / "site/ontology/property-party.html").read_text())
+    assert "A statement with it reads: {object} is a party to {subject}." in party
+    assert re.search(r"Used \d+ times in the graph", party)
+    assert party.count("— 00") >= 3  # three sample facts, each with its quote and source
+    svg = (release / "site/ontology/property-party.svg").read_text()
+    assert ">party<" in svg and ">actor<" in svg and ">anything<" in svg  # its range: actors
+
+
+def test_the_shapes_in_words(release: Path) -> None:
+    page = re.sub(r"<[^>]+>", "", (release / "site/shapes.html").read_text())
+    assert "It must have exactly 1 “was derived from”, each a source document." in page
+    assert page.count("It must have") > 20
+
+
+# --- The quality report -------------------------------------------------------------------------
+
+def test_the_real_data_has_no_error(release: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--release", str(release)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"ERROR\s+missing_label\s+0", table)
+    assert re.search(r"INFO\s+vague_mention\s+[1-9]", table)
+
+
+def _broken(release: Path, tmp_path: Path, edit) -> ReviewData:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "release"
+    copy.mkdir()
+    lines = (release / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    (copy / "dataset.nq").write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+    return ReviewData(copy)
+
+
+def _quad(subject: str, prop: str, obj: str, graph: str = ONTOLOGY_GRAPH) -> str:
+    return f"{subject} {prop} {obj} {graph} ."
+
+
+MDI = "https://w3id.org/mineral-diplomacy/ontology#"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+DEFINITION = "<http://www.w3.org/2004/02/skos/core#definition>"
+SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+OWL_CLASS = "<http://www.w3.org/2002/07/owl#Class>"
+OBJECT_PROPERTY = "<http://www.w3.org/2002/07/owl#ObjectProperty>"
+RECORD_GRAPH = "<https://w3id.org/mineral-diplomacy/record/003/agreement/india-australia-critical-mineral-investment-partnership>"
+
+
+def _without(start: str):  # type: ignore[no-untyped-def]
+    return lambda lines: [line for line in lines if not line.startswith(start)]
+
+
+def _with(*quads: str):  # type: ignore[no-untyped-def]
+    return lambda lines: [*lines, *quads]
+
+
+def _relabel(lines: list[str]) -> list[str]:
+    return [line.replace('"agreement"@en', '"agreement "@en') for line in lines]
+
+
+BREAKAGES = {
+    "missing_label": _without(f"<{MDI}Agreement> {RDFS_LABEL}"),
+    "missing_definition": _without(f"<{MDI}Agreement> {DEFINITION}"),
+    "label_whitespace": _relabel,
+    "missing_sentence_form": _without(f"<{MDI}party> <{MDI}sentence>"),
+    "hierarchy_cycle": _with(_quad(f"<{MDI}Engagement>", SUBCLASS, f"<{MDI}Agreement>")),
+    "ontology_metadata": _without("<https://w3id.org/mineral-diplomacy/ontology> <http://purl.org/dc/terms/license>"),
+    "naming_convention": _with(_quad(f"<{MDI}bad_Class>", RDF_TYPE, OWL_CLASS),
+                               _quad(f"<{MDI}bad_Class>", RDFS_LABEL, '"bad class"@en')),
+    "duplicate_definition": _with(_quad(f"<{MDI}Project>", DEFINITION, '"An arrangement."@en'),
+                                  _quad(f"<{MDI}Policy>", DEFINITION, '"An arrangement."@en')),
+    "class_without_instances": _with(_quad(f"<{MDI}UnusedClass>", RDF_TYPE, OWL_CLASS)),
+    "property_not_used": _with(_quad(f"<{MDI}unusedProperty>", RDF_TYPE, OBJECT_PROPERTY)),
+    "property_without_domain": _with(_quad(f"<{MDI}unusedProperty>", RDF_TYPE, OBJECT_PROPERTY)),
+    "free_text_only": _with(_quad(f"<{ID}engagement/only-words>", RDF_TYPE, f"<{MDI}Engagement>", RECORD_GRAPH),
+                            _quad(f"<{ID}engagement/only-words>", RDFS_LABEL, '"Only words"@en', RECORD_GRAPH)),
+    "untyped_reference": _with(_quad(f"<{ID}agreement/india-australia-critical-mineral-investment-partnership>",
+                                     f"<{MDI}party>", f"<{ID}country/atlantis>", RECORD_GRAPH)),
+}
+
+
+@pytest.mark.parametrize("check", sorted(BREAKAGES))
+def test_each_check_finds_what_it_looks_for(check: str, release: Path, data: ReviewData, tmp_path: Path) -> None:
+    before = {c.id: len(c.items) for c in run_checks(data, [], Verbaliser(data))}
+    broken = _broken(release, tmp_path, BREAKAGES[check])
+    words = Verbaliser(broken)
+    after = {c.id: len(c.items) for c in run_checks(broken, [], words)}
+    assert after[check] > before[check], check
+
+
+def test_reviewers_verdicts_are_counted(data: ReviewData) -> None:
+    wrong = Verdict(f"{RECORD_GRAPH[1:-1]} {MD.party} {ID['country/australia']}", "A. Reviewer", "2026-12-01",
+                    "wrong", "Australia signed through KABIL's counterpart", "a fact")
+    checks = {c.id: c for c in run_checks(data, [wrong], Verbaliser(data))}
+    (item,) = checks["reviewed_wrong"].items
+    assert "A. Reviewer, 2026-12-01: Australia signed" in item.detail
+
+
+def test_report_fails_on_the_level_asked(release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = _broken(release, tmp_path, _relabel).release
+    assert main(["report", "--release", str(broken)]) == 1  # ERROR fails by default
+    assert main(["report", "--release", str(broken), "--fail-on", "never"]) == 0
+    assert main(["report", "--release", str(release), "--fail-on", "ERROR"]) == 0
+    assert main(["report", "--release", str(release), "--fail-on", "INFO"]) == 1  # INFO items exist
+    capsys.readouterr()
+    assert main(["report", "--release", str(broken), "--format", "tsv", "--fail-on", "never"]) == 0
+    tsv = capsys.readouterr().out.splitlines()
+    assert tsv[0] == "check\tlevel\titem\tdetail\twhere"
+    assert "label_whitespace\tERROR\t'agreement '\ton agreement \tontology/mineral-diplomacy.ttl:" in "\n".join(tsv)
+    html = tmp_path / "report.html"
+    assert main(["report", "--release", str(broken), "--format", "html", "--output", str(html)]) == 1
+    assert 'id="label_whitespace"' in html.read_text() and "<style>" in html.read_text()
+
+
+def test_report_without_a_build_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert "run 'mineral-diplomacy build' first" in capsys.readouterr().err
+
+
+def test_without_graphviz_the_diagrams_say_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizUnavailable, match="apt-get install -y graphviz"):
+        render_svg([Diagram({"a": ("A", None), "b": ("B", None)}, [Edge("a", "b", "to")])])

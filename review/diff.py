@@ -284,12 +284,17 @@ def _status_changes(was: _Version, now: _Version) -> list[Change]:
 
 
 def _fact_changes(was: _Version, now: _Version) -> list[Change]:
-    """Facts added and removed (of entities in both versions), and changes in who cites a fact."""
+    """Facts added and removed (of entities in both versions), and changes in who cites a fact;
+    a new status or name is said once, under Statuses or Entities."""
     status_changed = {c.parts[0].iri for c in _status_changes(was, now)}
     both = now.entities & was.entities
+    renamed = {e for e in both if was.data.label(e) != now.data.label(e)}
 
     def shown(key: FactKey) -> bool:
-        return key[0] in both and not (key[1] == MD.status and str(key[0]) in status_changed)
+        said = (key[1] == MD.status and str(key[0]) in status_changed) or (
+            key[1] == RDFS.label and key[0] in renamed
+        )
+        return key[0] in both and not said
 
     out = [
         Change("Facts", (Part("Added: "), *now.sentence(k), Part(_cited(now.facts[k]))))

@@ -292,11 +292,16 @@ class _Checker:
             Item(
                 v.about or v.item,
                 f"{v.reviewer}, {v.date}" + (f": {v.comment}" if v.comment else ""),
-                v.item.split(" ", 1)[0],
+                self.verdict_where(v.item.split(" ", 1)[0]),
             )
             for v in self.verdicts
             if v.verdict == verdict
         ]
+
+    def verdict_where(self, item: str) -> str:
+        """Where a reviewed fact's record or a reviewed term is written."""
+        record = self.data.records.get(URIRef(item))
+        return f"{record.file}:{record.line}" if record else self.term_where(URIRef(item))
 
     def untyped_references(self) -> list[Item]:
         typed_anywhere = {s for s, p, o, g in self.data.quads if p == RDF.type}
@@ -460,6 +465,13 @@ def run_checks(data: ReviewData, verdicts: list[Verdict], verbaliser: Verbaliser
             "Facts and terms a reviewer confirmed",
             "Verdicts from the review workbooks.",
             c.verdict_items("correct"),
+        ),
+        Check(
+            "reviewed_comment",
+            "INFO",
+            "Comments without a verdict",
+            "Remarks from the review workbooks on facts and terms the reviewer gave no verdict.",
+            c.verdict_items(""),
         ),
     ]
 

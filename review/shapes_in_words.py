@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
@@ -43,13 +45,15 @@ def describe_shapes(shapes: Graph, ontology: Graph) -> list[dict[str, object]]:
         targets += [
             f"everything that has a {label(p)}" for p in sorted(shapes.objects(shape, SH.targetSubjectsOf))
         ]
-        rules = [f"Applies to {', '.join(targets)}."] if targets else []
+        rules = [Rule(f"Applies to {', '.join(targets)}.")] if targets else []
         for prop in shapes.objects(shape, SH.property):
             rules.append(_property_rule(shapes, prop, path_words(shapes.value(prop, SH.path)), label))
         node_level = any(shapes.value(shape, key) is not None for key in (SH["or"], SH["not"], SH["class"]))
         if node_level and (message := shapes.value(shape, SH.message)) is not None:
-            rules.append(_plain(str(message)))
-        rules += [_plain(str(shapes.value(query, SH.message))) for query in shapes.objects(shape, SH.sparql)]
+            rules.append(Rule(_plain(str(message))))
+        rules += [
+            Rule(_plain(str(shapes.value(query, SH.message)))) for query in shapes.objects(shape, SH.sparql)
+        ]
         name = str(shape).rsplit("#", 1)[-1]
         described.append(
             {
@@ -62,9 +66,17 @@ def describe_shapes(shapes: Graph, ontology: Graph) -> list[dict[str, object]]:
     return described
 
 
-def _property_rule(shapes: Graph, prop: Node, path: str, label: object) -> str:
+@dataclass(frozen=True)
+class Rule:
+    """One requirement in words, and the pattern its values must match, if any (for a reader who
+    reads regular expressions)."""
+
+    text: str
+    pattern: str = ""
+
+
+def _property_rule(shapes: Graph, prop: Node, path: str, name: Callable[[Node], str]) -> Rule:
     """One property shape as a sentence."""
-    name = label  # a function: node -> label
     least, most = shapes.value(prop, SH.minCount), shapes.value(prop, SH.maxCount)
     if least is not None and most is not None and int(least) == int(most):
         count = f"exactly {least} {path}"
@@ -76,15 +88,16 @@ def _property_rule(shapes: Graph, prop: Node, path: str, label: object) -> str:
         count = f"any {path}"
     demands = []
     if (cls := shapes.value(prop, SH["class"])) is not None:
-        demands.append(f"each {_article(name(cls))}")  # type: ignore[operator]
+        demands.append(f"each {_article(name(cls))}")
     if (datatype := shapes.value(prop, SH.datatype)) is not None:
         demands.append(f"written as {_DATATYPES.get(str(datatype).rsplit('#', 1)[-1], str(datatype))}")
     if (allowed := shapes.value(prop, SH["in"])) is not None:
-        demands.append("one of " + ", ".join(f"“{name(v)}”" for v in Collection(shapes, allowed)))  # type: ignore[operator]
+        demands.append("one of " + ", ".join(f"“{name(v)}”" for v in Collection(shapes, allowed)))
     if shapes.value(prop, SH.languageIn) is not None:
         demands.append("in English")
-    if shapes.value(prop, SH.pattern) is not None:
-        demands.append(f"of the form {shapes.value(prop, SH.pattern)}")
+    pattern = shapes.value(prop, SH.pattern)
+    if pattern is not None:
+        demands.append("written in a set form (the pattern below)")
     if shapes.value(prop, SH.nodeKind) == SH.IRI:
         demands.append("a web address (IRI)")
     if (length := shapes.value(prop, SH.minLength)) is not None:
@@ -97,7 +110,8 @@ def _property_rule(shapes: Graph, prop: Node, path: str, label: object) -> str:
     elif demands:
         sentence += ", " + ", ".join(demands)
     message = shapes.value(prop, SH.message)
-    return sentence + "." + (f" If not: {_plain(str(message))}" if message is not None else "")
+    text = sentence + "." + (f" If not: {_plain(str(message))}" if message is not None else "")
+    return Rule(text, str(pattern or ""))
 
 
 def _plain(message: str) -> str:

@@ -256,7 +256,7 @@ class Site:
     def _record_view(self, record: RecordInfo, root: str) -> dict[str, object]:
         statements = [(s, p, o) for s, p, o, _ in self.data.by_graph[record.graph]]
         facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements)]
-        verdicts = [v for v in self.verdicts if v.item.startswith(str(record.graph))]
+        verdicts = [v for v in self.verdicts if v.item.split(" ", 1)[0] == str(record.graph)]
         return {
             "line": record.line,
             "file": record.file,
@@ -337,6 +337,7 @@ class Site:
                     "plain": self._plain_words(node, kind),
                     "usage": self.usage(iri, kind),
                     "samples": samples,
+                    "verdicts": [v for v in self.verdicts if v.item == iri],
                     "has_diagram": diagram is not None,
                     "diagram_text": diagram.text() if diagram else "",
                 }

@@ -458,11 +458,10 @@ def _plan_row(
                 f"'{row['verdict'].text}' is not a verdict: write correct, wrong or unsure.",
             )
         )
-    sent = {column: cell.text for column, cell in row.items()}
-    edited = _check(sent) != sent["row check"]
     key = row["iri" if sheet == "Terms" else "key"]
     if current is None:
-        if edited or verdict or comment:
+        sent = {column: cell.text for column, cell in row.items()}
+        if _check(sent) != sent["row check"] or verdict or comment:
             plan.problems.append(
                 CellProblem(
                     sheet,
@@ -475,23 +474,28 @@ def _plan_row(
     if verdict or comment:
         about = current["label"] if sheet == "Terms" else current["sentence"]
         plan.verdicts.append(Verdict(key.text, reviewer, date, verdict, comment, about))
-    if not edited:
+    differing = [
+        cell
+        for column, cell in row.items()
+        if column not in (*REVIEW_COLUMNS, "row check") and cell.text != current[column]
+    ]
+    if not differing:  # as exported, or an edit that is already in
         return
-    if current["row check"] != sent["row check"]:
+    if current["row check"] != row["row check"].text:
         plan.problems.append(
             CellProblem(
                 sheet,
-                row["row check"].ref,
+                differing[0].ref,
                 "changed-since-export",
-                "This row's term or fact has changed since the workbook was exported, or "
-                "its row check was edited: export a new workbook and make the edit there.",
+                "This row's term or fact has changed since the workbook was exported (or its row "
+                "check was edited), so this edit cannot be told from that change: export a new "
+                "workbook and make the edit there.",
             )
         )
         return
     editable = set(TERM_EDITS) if sheet == "Terms" else {"as written"}
-    for column, cell in row.items():
-        if column in (*REVIEW_COLUMNS, "row check") or cell.text == current[column]:
-            continue
+    for cell in differing:
+        column = cell.column
         if column not in editable or current[column] == NOT_EDITABLE:
             plan.problems.append(
                 CellProblem(

@@ -40,6 +40,7 @@ def words(data: ReviewData) -> Verbaliser:
 
 # --- Facts in plain words -----------------------------------------------------------------------
 
+
 def test_every_property_the_data_uses_has_a_sentence_form(data: ReviewData, words: Verbaliser) -> None:
     used = {p for _, p, _, g in data.quads if g not in (GRAPH.ontology, GRAPH.inferred)}
     assert len(used) > 60
@@ -65,16 +66,22 @@ def test_the_kabil_mou_in_plain_words(words: Verbaliser) -> None:
     def says(prop: URIRef, value: object) -> str:
         return words.sentence(PARTNERSHIP, prop, value).text  # type: ignore[arg-type]
 
-    assert says(MD.signedOn, Literal("2022-03", datatype=XSD.gYearMonth)) == \
-        f"{PARTNERSHIP_LABEL} was signed in March 2022."
-    assert says(MD.party, ID["organization/kabil"]) == f"Khanij Bidesh India Ltd is a party to {PARTNERSHIP_LABEL}."
+    assert (
+        says(MD.signedOn, Literal("2022-03", datatype=XSD.gYearMonth))
+        == f"{PARTNERSHIP_LABEL} was signed in March 2022."
+    )
+    assert (
+        says(MD.party, ID["organization/kabil"])
+        == f"Khanij Bidesh India Ltd is a party to {PARTNERSHIP_LABEL}."
+    )
     assert says(MD.mineral, ID["mineral/cobalt"]) == f"{PARTNERSHIP_LABEL} concerns cobalt."
     # 002 (10 December 2025), a vague mention the curators linked to it: "Only a few—most notably
     # with Australia and Japan—are operational"
     status = [o for s, p, o, _ in words.data.by_subject[PARTNERSHIP] if p == MD.status]
     assert sorted(says(MD.status, o) for o in status) == [
         f"{PARTNERSHIP_LABEL} is operational as of 10 December 2025.",
-        f"{PARTNERSHIP_LABEL} is signed or agreed as of March 2022."]
+        f"{PARTNERSHIP_LABEL} is signed or agreed as of March 2022.",
+    ]
 
 
 def test_amounts_read_as_one_phrase(data: ReviewData, words: Verbaliser) -> None:
@@ -85,22 +92,38 @@ def test_amounts_read_as_one_phrase(data: ReviewData, words: Verbaliser) -> None
 
 # --- The review pages ---------------------------------------------------------------------------
 
+
 def test_the_build_writes_every_kind_of_page(release: Path, data: ReviewData) -> None:
     site = release / "site"
-    for page in ("index.html", "ontology/index.html", "ontology/overview.svg", "shapes.html", "report.html",
-                 "changelog.html", "changelog.md", "changes.json", "review.css",
-                 "ontology/class-Agreement.html", "ontology/class-Agreement.svg",
-                 "ontology/property-party.html", "ontology/property-party.svg", "ontology/value-signed.html"):
+    for page in (
+        "index.html",
+        "ontology/index.html",
+        "ontology/overview.svg",
+        "shapes.html",
+        "report.html",
+        "changelog.html",
+        "changelog.md",
+        "changes.json",
+        "review.css",
+        "ontology/class-Agreement.html",
+        "ontology/class-Agreement.svg",
+        "ontology/property-party.html",
+        "ontology/property-party.svg",
+        "ontology/value-signed.html",
+    ):
         assert (site / page).is_file(), page
     assert sorted(p.name for p in (site / "sources").iterdir()) == sorted(
-        f"{Path(r.source).stem}.html" for r in {r.source: r for r in data.records.values()}.values())
+        f"{Path(r.source).stem}.html" for r in {r.source: r for r in data.records.values()}.values()
+    )
     entity_pages = {p.relative_to(site).as_posix() for p in (site / "id").rglob("*.html")}
-    assert entity_pages == {f"id/{str(e)[len(str(ID)):]}.html" for e in data.entities()}
+    assert entity_pages == {f"id/{str(e)[len(str(ID)) :]}.html" for e in data.entities()}
     assert "<svg" in (site / "ontology/class-Agreement.svg").read_text()
 
 
 def _sentence_items(page: str) -> list[str]:
-    return re.findall(r'<li id="sentence-\d+" class="[a-z]+">(.*?)</li>\s*(?=<li id="sentence|</ol>)', page, re.S)
+    return re.findall(
+        r'<li id="sentence-\d+" class="[a-z]+">(.*?)</li>\s*(?=<li id="sentence|</ol>)', page, re.S
+    )
 
 
 def test_a_source_page_shows_each_sentence_with_what_the_graph_takes_from_it(release: Path) -> None:
@@ -142,6 +165,7 @@ def test_the_shapes_in_words(release: Path) -> None:
 
 
 # --- The quality report -------------------------------------------------------------------------
+
 
 def test_the_real_data_has_no_error(release: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--release", str(release)]) == 0
@@ -190,23 +214,39 @@ BREAKAGES = {
     "label_whitespace": _relabel,
     "missing_sentence_form": _without(f"<{MDI}party> <{MDI}sentence>"),
     "hierarchy_cycle": _with(_quad(f"<{MDI}Engagement>", SUBCLASS, f"<{MDI}Agreement>")),
-    "ontology_metadata": _without("<https://w3id.org/mineral-diplomacy/ontology> <http://purl.org/dc/terms/license>"),
-    "naming_convention": _with(_quad(f"<{MDI}bad_Class>", RDF_TYPE, OWL_CLASS),
-                               _quad(f"<{MDI}bad_Class>", RDFS_LABEL, '"bad class"@en')),
-    "duplicate_definition": _with(_quad(f"<{MDI}Project>", DEFINITION, '"An arrangement."@en'),
-                                  _quad(f"<{MDI}Policy>", DEFINITION, '"An arrangement."@en')),
+    "ontology_metadata": _without(
+        "<https://w3id.org/mineral-diplomacy/ontology> <http://purl.org/dc/terms/license>"
+    ),
+    "naming_convention": _with(
+        _quad(f"<{MDI}bad_Class>", RDF_TYPE, OWL_CLASS),
+        _quad(f"<{MDI}bad_Class>", RDFS_LABEL, '"bad class"@en'),
+    ),
+    "duplicate_definition": _with(
+        _quad(f"<{MDI}Project>", DEFINITION, '"An arrangement."@en'),
+        _quad(f"<{MDI}Policy>", DEFINITION, '"An arrangement."@en'),
+    ),
     "class_without_instances": _with(_quad(f"<{MDI}UnusedClass>", RDF_TYPE, OWL_CLASS)),
     "property_not_used": _with(_quad(f"<{MDI}unusedProperty>", RDF_TYPE, OBJECT_PROPERTY)),
     "property_without_domain": _with(_quad(f"<{MDI}unusedProperty>", RDF_TYPE, OBJECT_PROPERTY)),
-    "free_text_only": _with(_quad(f"<{ID}engagement/only-words>", RDF_TYPE, f"<{MDI}Engagement>", RECORD_GRAPH),
-                            _quad(f"<{ID}engagement/only-words>", RDFS_LABEL, '"Only words"@en', RECORD_GRAPH)),
-    "untyped_reference": _with(_quad(f"<{ID}agreement/india-australia-critical-mineral-investment-partnership>",
-                                     f"<{MDI}party>", f"<{ID}country/atlantis>", RECORD_GRAPH)),
+    "free_text_only": _with(
+        _quad(f"<{ID}engagement/only-words>", RDF_TYPE, f"<{MDI}Engagement>", RECORD_GRAPH),
+        _quad(f"<{ID}engagement/only-words>", RDFS_LABEL, '"Only words"@en', RECORD_GRAPH),
+    ),
+    "untyped_reference": _with(
+        _quad(
+            f"<{ID}agreement/india-australia-critical-mineral-investment-partnership>",
+            f"<{MDI}party>",
+            f"<{ID}country/atlantis>",
+            RECORD_GRAPH,
+        )
+    ),
 }
 
 
 @pytest.mark.parametrize("check", sorted(BREAKAGES))
-def test_each_check_finds_what_it_looks_for(check: str, release: Path, data: ReviewData, tmp_path: Path) -> None:
+def test_each_check_finds_what_it_looks_for(
+    check: str, release: Path, data: ReviewData, tmp_path: Path
+) -> None:
     before = {c.id: len(c.items) for c in run_checks(data, [], Verbaliser(data))}
     broken = _broken(release, tmp_path, BREAKAGES[check])
     words = Verbaliser(broken)
@@ -215,14 +255,22 @@ def test_each_check_finds_what_it_looks_for(check: str, release: Path, data: Rev
 
 
 def test_reviewers_verdicts_are_counted(data: ReviewData) -> None:
-    wrong = Verdict(f"{RECORD_GRAPH[1:-1]} {MD.party} {ID['country/australia']}", "A. Reviewer", "2026-12-01",
-                    "wrong", "Australia signed through KABIL's counterpart", "a fact")
+    wrong = Verdict(
+        f"{RECORD_GRAPH[1:-1]} {MD.party} {ID['country/australia']}",
+        "A. Reviewer",
+        "2026-12-01",
+        "wrong",
+        "Australia signed through KABIL's counterpart",
+        "a fact",
+    )
     checks = {c.id: c for c in run_checks(data, [wrong], Verbaliser(data))}
     (item,) = checks["reviewed_wrong"].items
     assert "A. Reviewer, 2026-12-01: Australia signed" in item.detail
 
 
-def test_report_fails_on_the_level_asked(release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_fails_on_the_level_asked(
+    release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = _broken(release, tmp_path, _relabel).release
     assert main(["report", "--release", str(broken)]) == 1  # ERROR fails by default
     assert main(["report", "--release", str(broken), "--fail-on", "never"]) == 0
@@ -232,7 +280,10 @@ def test_report_fails_on_the_level_asked(release: Path, tmp_path: Path, capsys: 
     assert main(["report", "--release", str(broken), "--format", "tsv", "--fail-on", "never"]) == 0
     tsv = capsys.readouterr().out.splitlines()
     assert tsv[0] == "check\tlevel\titem\tdetail\twhere"
-    assert "label_whitespace\tERROR\t'agreement '\ton agreement \tontology/mineral-diplomacy.ttl:" in "\n".join(tsv)
+    assert (
+        "label_whitespace\tERROR\t'agreement '\ton agreement \tontology/mineral-diplomacy.ttl:"
+        in "\n".join(tsv)
+    )
     html = tmp_path / "report.html"
     assert main(["report", "--release", str(broken), "--format", "html", "--output", str(html)]) == 1
     assert 'id="label_whitespace"' in html.read_text() and "<style>" in html.read_text()
@@ -243,7 +294,9 @@ def test_report_without_a_build_says_so(tmp_path: Path, capsys: pytest.CaptureFi
     assert "run 'mineral-diplomacy build' first" in capsys.readouterr().err
 
 
-def test_without_graphviz_the_diagrams_say_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_graphviz_the_diagrams_say_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(GraphvizUnavailable, match="apt-get install -y graphviz"):
         render_svg([Diagram({"a": ("A", None), "b": ("B", None)}, [Edge("a", "b", "to")])])

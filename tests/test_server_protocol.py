@@ -318,7 +318,7 @@ def test_editor_page_offers_the_example_questions(client: FlaskClient) -> None:
 # --- the served graph changes only to a complete, checked build ---------------------------------
 
 def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, published: Path) -> None:
-    files = {p.name: p.read_bytes() for p in (published / "current").iterdir()}
+    files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
     out = tmp_path / "out"
     publish(files, out)
     holder = ReleaseHolder(out, interval=0)

@@ -1,0 +1,210 @@
+"""The review workbook round trip: export, import with no edit (nothing changes), with edits and
+verdicts (they go in), and with bad cells (reported by sheet and cell; nothing written)."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from mineral_diplomacy.graph import RECORDS_DIR, SHARED_DIR
+from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.ontology import ONTOLOGY_FILE
+
+PARTNERSHIP_RECORD = "https://w3id.org/mineral-diplomacy/record/003/agreement/india-australia-critical-mineral-investment-partnership"
+MD = "https://w3id.org/mineral-diplomacy/ontology#"
+
+
+@pytest.fixture
+def places(tmp_path: Path, published: Path) -> dict[str, Path]:
+    """Copies of the files an import edits, and the workbook exported from the published build."""
+    ontology = tmp_path / "ontology.ttl"
+    shutil.copy(ONTOLOGY_FILE, ontology)
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS_DIR, records)
+    paths = {
+        "release": (published / "current").resolve(),
+        "ontology": ontology,
+        "records": records,
+        "reviews": tmp_path / "reviews",
+        "xlsx": tmp_path / "review.xlsx",
+        "csv": tmp_path / "csv",
+    }
+    assert (
+        main(
+            ["workbook", "export", *_options(paths), "--xlsx", str(paths["xlsx"]), "--csv", str(paths["csv"])]
+        )
+        == 0
+    )
+    return paths
+
+
+def _options(paths: dict[str, Path]) -> list[str]:
+    return [
+        "--release",
+        str(paths["release"]),
+        "--ontology",
+        str(paths["ontology"]),
+        "--records",
+        str(paths["records"]),
+        "--reviews",
+        str(paths["reviews"]),
+        "--shared",
+        str(SHARED_DIR),
+    ]
+
+
+def _import(paths: dict[str, Path], workbook: Path) -> int:
+    return main(
+        [
+            "workbook",
+            "import",
+            str(workbook),
+            "--reviewer",
+            "Asha Rao",
+            "--date",
+            "2026-12-02",
+            *_options(paths),
+        ]
+    )
+
+
+def _files(paths: dict[str, Path]) -> dict[str, bytes]:
+    files = {"ontology": paths["ontology"].read_bytes()}
+    files |= {p.name: p.read_bytes() for p in sorted(paths["records"].iterdir())}
+    files |= {f"reviews/{p.name}": p.read_bytes() for p in sorted(paths["reviews"].glob("*"))}
+    return files
+
+
+def _edit(path: Path, out: Path, sheet: str, match, **cells: object) -> str:  # type: ignore[no-untyped-def]
+    """Set cells (by column name) in the one row of a sheet whose first cell ``match`` accepts;
+    return that row's number."""
+    book = openpyxl.load_workbook(path)
+    rows = book[sheet]
+    header = [c.value for c in rows[1]]
+    (row,) = [r for r in rows.iter_rows(min_row=2) if match(r[0].value)]
+    for column, value in cells.items():
+        row[header.index(column.replace("_", " "))].value = value
+    book.save(out)
+    return str(row[0].row)
+
+
+def _changed_lines(before: bytes, after: bytes) -> list[str]:
+    diff = difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_export_then_import_without_edits_changes_nothing(places: dict[str, Path]) -> None:
+    book = openpyxl.load_workbook(places["xlsx"], read_only=True)
+    assert book.sheetnames == ["About", "Terms", "Facts"]
+    before = _files(places)
+    assert _import(places, places["xlsx"]) == 0
+    assert _import(places, places["csv"]) == 0
+    assert _files(places) == before  # byte for byte, and no review file
+
+
+def test_edits_and_verdicts_go_in(places: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    edited = places["xlsx"].with_name("edited.xlsx")
+    _edit(
+        places["xlsx"],
+        edited,
+        "Terms",
+        lambda iri: iri == f"{MD}JointVenture",
+        label="joint venture (JV)",
+        verdict="correct",
+    )
+    _edit(
+        edited,
+        edited,
+        "Terms",
+        lambda iri: iri == f"{MD}party",
+        sentence_form="{object} is one of the parties to {subject}.",
+        comment="clearer?",
+    )
+    _edit(
+        edited,
+        edited,
+        "Facts",
+        lambda key: key.startswith(f"{PARTNERSHIP_RECORD} http://www.w3.org/2000/01/rdf-schema#label"),
+        as_written="India–Australia Critical Mineral Investment Partnership (KABIL MoU: March 2022)",
+        verdict="wrong",
+        comment="the date reads better after a colon",
+    )
+    before = _files(places)
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    assert "3 new verdict(s) or comment(s), 2 term edit(s), 1 fact edit(s)" in capsys.readouterr().out
+    after = _files(places)
+    assert _changed_lines(before["ontology"], after["ontology"]) == [
+        '-    rdfs:label "joint venture"@en ;',
+        '+    rdfs:label "joint venture (JV)"@en ;',
+        '-md:party md:sentence "{object} is a party to {subject}."@en .',
+        '+md:party md:sentence "{object} is one of the parties to {subject}."@en .',
+    ]
+    record_file = "003_b26980c2506844ff.yaml"
+    assert _changed_lines(before[record_file], after[record_file]) == [
+        "-  label: India–Australia Critical Mineral Investment Partnership (KABIL MoU, March 2022)",
+        '+  label: "India–Australia Critical Mineral Investment Partnership (KABIL MoU: March 2022)"',
+    ]
+    assert {k for k in after if before.get(k) != after[k]} == {
+        "ontology",
+        record_file,
+        "reviews/asha-rao.yaml",
+    }
+    reviews = yaml.safe_load(after["reviews/asha-rao.yaml"])
+    assert [
+        (r["item"].split(" ")[0], r["reviewer"], r["date"], r["verdict"], r["comment"]) for r in reviews
+    ] == [
+        (f"{MD}JointVenture", "Asha Rao", "2026-12-02", "correct", ""),
+        (f"{MD}party", "Asha Rao", "2026-12-02", "", "clearer?"),
+        (PARTNERSHIP_RECORD, "Asha Rao", "2026-12-02", "wrong", "the date reads better after a colon"),
+    ]
+    assert _import(places, edited) == 0  # the same workbook again: nothing new
+    assert _files(places) == after
+
+
+def test_bad_cells_are_reported_by_sheet_and_cell_and_nothing_is_written(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = places["xlsx"].with_name("bad.xlsx")
+    signed = _edit(
+        places["xlsx"],
+        bad,
+        "Facts",
+        lambda key: key.startswith(f"{PARTNERSHIP_RECORD} {MD}signedOn"),
+        verdict="maybe",
+        subject="someone else",
+    )
+    party = _edit(bad, bad, "Terms", lambda iri: iri == f"{MD}party", sentence_form="{object} signs.")
+    venture = _edit(
+        bad, bad, "Terms", lambda iri: iri == f"{MD}JointVenture", label=datetime.datetime(2022, 3, 1)
+    )
+    before = _files(places)
+    assert _import(places, bad) == 1
+    err = capsys.readouterr().err
+    assert "nothing was written" in err
+    assert f"Facts!M{signed}: [verdict-value] 'maybe' is not a verdict" in err
+    assert f"Facts!C{signed}: [read-only] 'subject' cannot be edited here" in err
+    assert f"Terms!H{party}: [sentence-form]" in err
+    assert f"Terms!C{venture}: [cell-type]" in err
+    assert _files(places) == before
+
+
+def test_a_value_the_build_rejects_is_reported_on_its_cell(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = places["csv"]
+    facts = (bad / "facts.csv").read_text(encoding="utf-8").splitlines()
+    number = next(
+        i for i, line in enumerate(facts, start=1) if line.startswith(f"{PARTNERSHIP_RECORD} {MD}signedOn")
+    )
+    facts[number - 1] = facts[number - 1].replace(",signed_on,2022-03,", ",signed_on,March 2022,")
+    (bad / "facts.csv").write_text("\n".join(facts) + "\n", encoding="utf-8")
+    before = _files(places)
+    assert _import(places, bad) == 1
+    assert f"Facts!K{number}: [record-date] 'March 2022' is not a date." in capsys.readouterr().err
+    assert _files(places) == before

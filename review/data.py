@@ -8,12 +8,19 @@ from functools import cached_property
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from ..ontology.namespaces import BASE, GRAPH, ID, MD, RECORD
+from ..ontology.namespaces import BASE, GRAPH, ID, MD
 
 Quad = tuple[URIRef, URIRef, Node, URIRef]
+TERM_KINDS = (
+    (OWL.Class, "class"),
+    (OWL.ObjectProperty, "property"),
+    (OWL.DatatypeProperty, "property"),
+    (OWL.AnnotationProperty, "property"),
+    (OWL.NamedIndividual, "controlled value"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,34 +68,35 @@ class ReviewData:
                 source=str(self.union.value(document, MD.fileName)),
                 quote=str(provenance.value(graph, MD.quote)),
                 file=str(provenance.value(graph, MD.recordFile)),
-                line=int(provenance.value(graph, MD.recordLine)),  # type: ignore[arg-type]
+                line=int(str(provenance.value(graph, MD.recordLine) or 0)),
                 vague=(graph, MD.vagueMentionOf, None) in provenance,
                 note=str(provenance.value(graph, SKOS.editorialNote) or ""),
                 linked_by=str(provenance.value(graph, MD.linkedBy) or ""),
             )
         return dict(sorted(records.items()))
 
-    @cached_property
-    def by_graph(self) -> dict[URIRef, list[Quad]]:
-        """The quads of each named graph."""
-        grouped: dict[URIRef, list[Quad]] = defaultdict(list)
+    def _grouped(self, position: int) -> dict[Node, list[Quad]]:
+        grouped: dict[Node, list[Quad]] = defaultdict(list)
         for quad in self.quads:
-            grouped[quad[3]].append(quad)
+            grouped[quad[position]].append(quad)
         return grouped
 
     @cached_property
     def by_subject(self) -> dict[Node, list[Quad]]:
-        grouped: dict[Node, list[Quad]] = defaultdict(list)
-        for quad in self.quads:
-            grouped[quad[0]].append(quad)
-        return grouped
+        return self._grouped(0)
+
+    @cached_property
+    def by_property(self) -> dict[Node, list[Quad]]:
+        return self._grouped(1)
 
     @cached_property
     def by_object(self) -> dict[Node, list[Quad]]:
-        grouped: dict[Node, list[Quad]] = defaultdict(list)
-        for quad in self.quads:
-            grouped[quad[2]].append(quad)
-        return grouped
+        return self._grouped(2)
+
+    @cached_property
+    def by_graph(self) -> dict[Node, list[Quad]]:
+        """The quads of each named graph."""
+        return self._grouped(3)
 
     def label(self, node: Node) -> str | None:
         """The English label of a node (an entity or a term), if it has one."""
@@ -111,9 +119,16 @@ class ReviewData:
             }
         )
 
-    def fact_graphs(self) -> list[URIRef]:
-        """The record graphs: the facts, each with its citation."""
-        return [g for g in self.by_graph if str(g).startswith(str(RECORD))]
+
+def ontology_terms(ontology: Graph, *, labelled: bool = True) -> dict[URIRef, str]:
+    """Every term an ontology declares (only those with a label, unless ``labelled`` is False), in
+    IRI order: its kind, "class", "property" or "controlled value" (the first that applies)."""
+    terms: dict[URIRef, str] = {}
+    for rdf_type, kind in TERM_KINDS:
+        for term in ontology.subjects(RDF.type, rdf_type):
+            if isinstance(term, URIRef) and (not labelled or ontology.value(term, RDFS.label) is not None):
+                terms.setdefault(term, kind)
+    return dict(sorted(terms.items()))
 
 
 def is_nested(node: Node) -> bool:

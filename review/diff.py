@@ -17,11 +17,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..ontology.namespaces import GRAPH, MD
-from .data import ReviewData, is_nested
+from .data import ReviewData, is_nested, ontology_terms
 from .verbalise import Part, Sentence, Verbaliser
 
 SECTIONS = ("Entities", "Statuses", "Facts", "Citations", "Terms")
@@ -32,13 +32,6 @@ TERM_ASPECTS = (
     (RDFS.subClassOf, "parent"),
     (RDFS.domain, "domain"),
     (RDFS.range, "range"),
-)
-TERM_KINDS = (
-    (OWL.Class, "class"),
-    (OWL.ObjectProperty, "property"),
-    (OWL.DatatypeProperty, "property"),
-    (OWL.AnnotationProperty, "property"),
-    (OWL.NamedIndividual, "controlled value"),
 )
 
 
@@ -145,12 +138,7 @@ class _Version:
                 self.facts[key].add(record.source)
                 if p == MD.status:
                     self.statuses[s][key[2]] = str(data.union.value(o, MD.asOf) or "")
-        self.terms = {
-            t: kind
-            for rdf_type, kind in TERM_KINDS
-            for t in data.ontology.subjects(RDF.type, rdf_type)
-            if isinstance(t, URIRef) and data.ontology.value(t, RDFS.label) is not None
-        }
+        self.terms = ontology_terms(data.ontology)
 
     def name(self, node: Node) -> Part:
         return Part(f"‘{self.data.label(node) or node}’", str(node))
@@ -167,7 +155,7 @@ class _Version:
             for k in kinds
             if not any(k != other and (other, RDFS.subClassOf, k) in self.data.ontology for other in kinds)
         ]
-        label = self.data.label(min(specific)) if specific else None
+        label = self.data.label(min(specific, key=str)) if specific else None
         return _lower(label) if label else "entity"
 
     def sources(self, entity: Node) -> list[str]:
@@ -276,7 +264,7 @@ def _entity_changes(was: _Version, now: _Version) -> list[Change]:
 
 def _status_changes(was: _Version, now: _Version) -> list[Change]:
     out = []
-    for entity in sorted(set(now.statuses) & set(was.statuses) & now.entities):
+    for entity in sorted(set(now.statuses) & set(was.statuses) & now.entities, key=str):
         before, after = was.latest_status(entity), now.latest_status(entity)
         if before != after:
             out.append(Change("Statuses", (now.name(entity), Part(f": status now {after} (was {before})"))))

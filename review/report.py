@@ -14,18 +14,11 @@ from rdflib.term import Node
 
 from ..ontology import ONTOLOGY_FILE
 from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES
-from .data import ReviewData, is_nested
+from .data import ReviewData, is_nested, ontology_terms
 from .verbalise import Verbaliser
 from .verdicts import Verdict
 
 LEVELS = ("ERROR", "WARN", "INFO")
-TERM_TYPES = (
-    OWL.Class,
-    OWL.ObjectProperty,
-    OWL.DatatypeProperty,
-    OWL.AnnotationProperty,
-    OWL.NamedIndividual,
-)
 FACT_CLASSES = (
     MD.Engagement,
     MD.Project,
@@ -68,9 +61,7 @@ class _Checker:
         self.verdicts = verdicts
         self.verbaliser = verbaliser
         self.lines = _ontology_lines()
-        self.terms = sorted(
-            {t for kind in TERM_TYPES for t in self.o.subjects(RDF.type, kind) if isinstance(t, URIRef)}
-        )
+        self.terms = list(ontology_terms(self.o, labelled=False))
         self.own_terms = [t for t in self.terms if str(t).startswith(str(MD))]
         self.first_record: dict[Node, str] = {}
         for record in data.records.values():

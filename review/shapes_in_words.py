@@ -37,17 +37,19 @@ def describe_shapes(shapes: Graph, ontology: Graph) -> list[dict[str, object]]:
         steps = list(Collection(shapes, path))
         return " of its ".join(f"“{label(p)}”" for p in reversed(steps))
 
-    described = []
+    described: list[dict[str, object]] = []
     for shape in sorted(
         s for s in shapes.subjects(None, None) if isinstance(s, URIRef) and (s, None, SH.NodeShape) in shapes
     ):
-        targets = [f"every {label(c)}" for c in sorted(shapes.objects(shape, SH.targetClass))]
+        targets = [f"every {label(c)}" for c in sorted(shapes.objects(shape, SH.targetClass), key=str)]
         targets += [
-            f"everything that has a {label(p)}" for p in sorted(shapes.objects(shape, SH.targetSubjectsOf))
+            f"everything that has a {label(p)}"
+            for p in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str)
         ]
         rules = [Rule(f"Applies to {', '.join(targets)}.")] if targets else []
         for prop in shapes.objects(shape, SH.property):
-            rules.append(_property_rule(shapes, prop, path_words(shapes.value(prop, SH.path)), label))
+            if (path := shapes.value(prop, SH.path)) is not None:
+                rules.append(_property_rule(shapes, prop, path_words(path), label))
         node_level = any(shapes.value(shape, key) is not None for key in (SH["or"], SH["not"], SH["class"]))
         if node_level and (message := shapes.value(shape, SH.message)) is not None:
             rules.append(Rule(_plain(str(message))))
@@ -78,7 +80,7 @@ class Rule:
 def _property_rule(shapes: Graph, prop: Node, path: str, name: Callable[[Node], str]) -> Rule:
     """One property shape as a sentence."""
     least, most = shapes.value(prop, SH.minCount), shapes.value(prop, SH.maxCount)
-    if least is not None and most is not None and int(least) == int(most):
+    if least is not None and most is not None and int(str(least)) == int(str(most)):
         count = f"exactly {least} {path}"
     elif least is not None:
         count = f"at least {least} {path}"

@@ -28,7 +28,7 @@ from ..graph.sources import SourceCollection
 from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, RECORD
 from ..shapes.validate import load_shapes
 from . import TEMPLATES_DIR
-from .data import Quad, RecordInfo, ReviewData, is_nested, local_path
+from .data import RecordInfo, ReviewData, is_nested, local_path, ontology_terms
 from .diagrams import Diagram, Edge, render_svg
 from .diff import Changes, compare
 from .report import LEVELS, Check, run_checks
@@ -38,13 +38,6 @@ from .verdicts import load_verdicts
 
 SITE_DIR = "site"
 CHANGES_FILE = "changes.json"
-TERM_KINDS = (
-    (OWL.Class, "class"),
-    (OWL.ObjectProperty, "property"),
-    (OWL.DatatypeProperty, "property"),
-    (OWL.AnnotationProperty, "property"),
-    (OWL.NamedIndividual, "controlled value"),
-)
 DATA_GRAPHS = ("record", "reference", "lists")
 
 
@@ -131,12 +124,9 @@ class Site:
 
     def _terms(self) -> dict[str, tuple[str, str]]:
         """Every term the ontology declares with a label: IRI -> (kind, page slug)."""
-        terms = {}
-        for rdf_type, kind in TERM_KINDS:
-            for term in self.data.ontology.subjects(RDF.type, rdf_type):
-                if isinstance(term, URIRef) and self.data.ontology.value(term, RDFS.label) is not None:
-                    terms.setdefault(str(term), (kind, term_slug(str(term), kind)))
-        return dict(sorted(terms.items()))
+        return {
+            str(t): (kind, term_slug(str(t), kind)) for t, kind in ontology_terms(self.data.ontology).items()
+        }
 
     @cached_property
     def _usage_counts(self) -> dict[tuple[str, Node], int]:
@@ -171,7 +161,7 @@ class Site:
         documents = []
         sources = SourceCollection(self.inputs.sources_dir)
         records = read_records(self.inputs.records_dir, self.inputs.project_dir)
-        for document in sorted(self.data.union.subjects(RDF.type, MD.SourceDocument)):
+        for document in sorted(self.data.union.subjects(RDF.type, MD.SourceDocument), key=str):
             file = str(self.data.union.value(document, MD.fileName))
             coverage = document_coverage(file, sources, records, self.inputs.marks_dir)
             date = next(
@@ -255,9 +245,11 @@ class Site:
 
     def _record_view(self, record: RecordInfo, root: str) -> dict[str, object]:
         statements = [(s, p, o) for s, p, o, _ in self.data.by_graph[record.graph]]
-        facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements)]
+        facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements, it=record.describes)]
         verdicts = [v for v in self.verdicts if v.item.split(" ", 1)[0] == str(record.graph)]
+        entity = self.verbaliser.phrase(record.describes)[0]
         return {
+            "entity": self.sentence_html(Sentence((entity,)), root),
             "line": record.line,
             "file": record.file,
             "vague": record.vague,
@@ -279,12 +271,12 @@ class Site:
         for s, p, o, g in quads:
             facts.setdefault((s, p, o), []).append(self.citation(g))
         rows = []
-        for (s, p, o), citations in facts.items():
-            if is_nested(s) or (p in (MD.describes, MD.vagueMentionOf)):
+        for (subject, prop, value), citations in facts.items():
+            if is_nested(subject) or (prop in (MD.describes, MD.vagueMentionOf)):
                 continue
             rows.append(
                 {
-                    "sentence": self.sentence_html(self.verbaliser.sentence(s, p, o), root),
+                    "sentence": self.sentence_html(self.verbaliser.sentence(subject, prop, value), root),
                     "citations": sorted(set(citations)),
                 }
             )
@@ -345,16 +337,9 @@ class Site:
             diagram,
         )
 
-    @cached_property
-    def _by_property(self) -> dict[Node, list[Quad]]:
-        grouped: dict[Node, list[Quad]] = defaultdict(list)
-        for quad in self.data.quads:
-            grouped[quad[1]].append(quad)
-        return grouped
-
-    def _sample_quads(self, node: URIRef, kind: str) -> list[Quad]:
+    def _sample_quads(self, node: URIRef, kind: str) -> list[tuple[URIRef, URIRef, Node, URIRef]]:
         if kind == "property":
-            quads = self._by_property.get(node, [])
+            quads = self.data.by_property.get(node, [])
         elif kind == "class":
             quads = [q for q in self.data.by_object.get(node, []) if q[1] == RDF.type]
         else:
@@ -375,17 +360,17 @@ class Site:
         if kind == "class":
             lines += [
                 f"{a(name(node)).capitalize()} is a kind of {name(p)}."
-                for p in sorted(o.objects(node, RDFS.subClassOf))
+                for p in sorted(o.objects(node, RDFS.subClassOf), key=str)
             ]
             kinds = sorted(name(c) for c in o.subjects(RDFS.subClassOf, node))
             lines += [f"Kinds of {name(node)}: {', '.join(kinds)}."] if kinds else []
-            for prop in sorted(o.subjects(RDFS.domain, node)):
+            for prop in sorted(o.subjects(RDFS.domain, node), key=str):
                 rng = o.value(prop, RDFS.range)
                 lines.append(
                     f"{a(name(node)).capitalize()} can have {a(name(prop))}"
                     + (f", which is {a(name(rng))}." if rng is not None else ".")
                 )
-            for prop in sorted(o.subjects(RDFS.range, node)):
+            for prop in sorted(o.subjects(RDFS.range, node), key=str):
                 domain = o.value(prop, RDFS.domain)
                 lines.append(
                     f"{a(name(node)).capitalize()} can be the {name(prop)} of "
@@ -394,7 +379,7 @@ class Site:
             lines += [
                 f"It cannot also be {a(name(c))}."
                 for c in sorted(
-                    set(o.objects(node, OWL.disjointWith)) | set(o.subjects(OWL.disjointWith, node))
+                    set(o.objects(node, OWL.disjointWith)) | set(o.subjects(OWL.disjointWith, node)), key=str
                 )
             ]
         elif kind == "property":
@@ -410,7 +395,9 @@ class Site:
                 lines.append("It is transitive: what lies in a place also lies in what contains that place.")
         else:
             lines += [
-                f"It is {a(name(c))}." for c in sorted(o.objects(node, RDF.type)) if c != OWL.NamedIndividual
+                f"It is {a(name(c))}."
+                for c in sorted(o.objects(node, RDF.type), key=str)
+                if c != OWL.NamedIndividual
             ]
         return lines
 
@@ -462,7 +449,9 @@ class Site:
         """The project's classes, their hierarchy and the properties between them."""
         o = self.data.ontology
         classes = {c for c in o.subjects(RDF.type, OWL.Class) if str(c).startswith(str(MD))}
-        boxes = {str(c): (str(o.value(c, RDFS.label)), f"{self.terms[str(c)][1]}.html") for c in classes}
+        boxes: dict[str, tuple[str, str | None]] = {
+            str(c): (str(o.value(c, RDFS.label)), f"{self.terms[str(c)][1]}.html") for c in classes
+        }
         edges = [
             Edge(str(c), str(p), "is a", True)
             for c in classes
@@ -476,13 +465,13 @@ class Site:
         return Diagram(boxes, edges)
 
     def _ontology_index(self) -> Page:
-        groups = []
+        groups: list[dict[str, object]] = []
         for kind, title in (
             ("class", "Classes"),
             ("property", "Properties"),
             ("controlled value", "Controlled values"),
         ):
-            terms = [
+            terms: list[dict[str, object]] = [
                 {
                     "label": str(self.data.ontology.value(URIRef(iri), RDFS.label)),
                     "slug": slug,
@@ -497,7 +486,7 @@ class Site:
                 {
                     "id": kind.replace(" ", "-"),
                     "title": title,
-                    "terms": sorted(terms, key=lambda t: t["label"].lower()),
+                    "terms": sorted(terms, key=lambda t: str(t["label"]).lower()),
                 }
             )
         header = URIRef(BASE + "ontology")

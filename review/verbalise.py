@@ -18,13 +18,14 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ..ontology.namespaces import MD
 from .data import ReviewData, is_nested
 
 PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
+_FIRST = {RDF.type: 0, RDFS.label: 1, SKOS.altLabel: 2}  # what a thing is, then its names
 _MONTHS = (
     "January",
     "February",
@@ -85,8 +86,9 @@ class Verbaliser:
             **{p: str(t) for p, t in data.ontology.subject_objects(MD.sentence) if isinstance(p, URIRef)},
         }
 
-    def sentence(self, subject: Node, predicate: URIRef, obj: Node) -> Sentence:
-        """One statement as a sentence; raises MissingSentenceForm if its property has none."""
+    def sentence(self, subject: Node, predicate: URIRef, obj: Node, *, it: Node | None = None) -> Sentence:
+        """One statement as a sentence (``it`` names the entity the reader already has in view);
+        raises MissingSentenceForm if its property has none."""
         template = self.templates.get(predicate)
         if template is None:
             raise MissingSentenceForm(f"{predicate} has no md:sentence in the ontology")
@@ -95,7 +97,7 @@ class Verbaliser:
         for match in PLACEHOLDER.finditer(template):
             parts.append(Part(template[cursor : match.start()]))
             node = subject if match[2] == "subject" else obj
-            phrase = self.phrase(node, when=match[1] == "when ")
+            phrase = [Part("it")] if node == it else self.phrase(node, when=match[1] == "when ")
             if match[1] == "an ":
                 parts.append(Part(_article(phrase[0].text) + " "))
             parts.extend(phrase)
@@ -103,10 +105,15 @@ class Verbaliser:
         parts.append(Part(template[cursor:]))
         return Sentence(tuple(p for p in parts if p.text))
 
-    def facts(self, statements: Iterable[tuple[Node, URIRef, Node]]) -> list[Sentence]:
-        """The sentences for a set of statements (a record graph), a nested value's own
-        statements folded into the phrase of the statement that points at it."""
-        return [self.sentence(s, p, o) for s, p, o in statements if not is_nested(s)]
+    def facts(
+        self, statements: Iterable[tuple[Node, URIRef, Node]], it: Node | None = None
+    ) -> list[Sentence]:
+        """The sentences for a set of statements (a record graph): what a thing is and its names
+        first, a nested value's own statements folded into the phrase of the statement that
+        points at it, ``it`` standing for the entity the reader has in view."""
+        kept = [(s, p, o) for s, p, o in statements if not is_nested(s)]
+        kept.sort(key=lambda statement: _FIRST.get(statement[1], len(_FIRST)))
+        return [self.sentence(s, p, o, it=it) for s, p, o in kept]
 
     # -- phrases --------------------------------------------------------------------------------
 

@@ -35,8 +35,7 @@ from ..graph.problems import BuildFailed
 from ..graph.records import Record, read_records
 from ..ontology.namespaces import MD, PREFIXES
 from ..ontology.vocabulary import vocabulary_from
-from .data import ReviewData, is_nested
-from .diff import TERM_KINDS
+from .data import TERM_KINDS, ReviewData, is_nested, ontology_terms
 from .verbalise import PLACEHOLDER, Verbaliser
 from .verdicts import VERDICTS, Verdict, append_verdicts, fact_key, load_verdicts
 
@@ -73,6 +72,7 @@ TERM_EDITS = {"label": RDFS.label, "definition": SKOS.definition, "sentence form
 REVIEW_COLUMNS = ("verdict", "comment")
 SHEETS = {"Terms": TERM_COLUMNS, "Facts": FACT_COLUMNS}
 NOT_EDITABLE = "(not editable here)"
+_KIND_ORDER = list(dict.fromkeys(kind for _, kind in TERM_KINDS))
 
 
 @dataclass(frozen=True)
@@ -138,32 +138,17 @@ def _with_check(row: Row) -> Row:
 
 def term_rows(data: ReviewData, ontology: Graph) -> list[Row]:
     """One row per term of the ontology, its editable texts read from the ontology file."""
+    terms = sorted(ontology_terms(ontology).items(), key=lambda item: _KIND_ORDER.index(item[1]))
+    linked = (("parent", RDFS.subClassOf), ("domain", RDFS.domain), ("range", RDFS.range))
     rows = []
-    seen = set()
-    for rdf_type, kind in TERM_KINDS:
-        for term in sorted(t for t in ontology.subjects(RDF.type, rdf_type) if isinstance(t, URIRef)):
-            if term in seen or ontology.value(term, RDFS.label) is None:
-                continue
-            seen.add(term)
-            rows.append(
-                _with_check(
-                    {
-                        "iri": str(term),
-                        "kind": kind,
-                        **{column: _only(ontology, term, prop) for column, prop in TERM_EDITS.items()},
-                        **{
-                            column: "; ".join(
-                                sorted(data.label(v) or str(v) for v in ontology.objects(term, prop))
-                            )
-                            for column, prop in (
-                                ("parent", RDFS.subClassOf),
-                                ("domain", RDFS.domain),
-                                ("range", RDFS.range),
-                            )
-                        },
-                    }
-                )
-            )
+    for term, kind in terms:
+        row = {"iri": str(term), "kind": kind}
+        row |= {column: _only(ontology, term, prop) for column, prop in TERM_EDITS.items()}
+        row |= {
+            column: "; ".join(sorted(data.label(v) or str(v) for v in ontology.objects(term, prop)))
+            for column, prop in linked
+        }
+        rows.append(_with_check(row))
     return rows
 
 

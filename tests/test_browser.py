@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from mineral_diplomacy.queries.catalogue import load_questions
 
@@ -14,21 +16,28 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> None:
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (closed afterwards)."""
     if CHROMIUM is None:  # .ci/run installs it; a missing browser is a failure, not a skip
         pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            page = browser.new_page()
-            page.goto(f"{server_url}/")
-            page.wait_for_selector(".yasqe .CodeMirror")
-            page.get_by_role("button", name="Where do the source documents disagree").click()
-            table = page.locator(".yasr table")
-            table.get_by_text("Minerals Security Partnership").first.wait_for(timeout=20_000)
-            rows = table.locator("tbody tr")
-            expected = next(q for q in load_questions() if q.id == "disagreements").expected["rows"]
-            assert rows.count() == len(expected)  # type: ignore[arg-type]
-            assert "14 countries" in table.inner_text()
+            yield browser
         finally:
             browser.close()
+
+
+def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> None:
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{server_url}/")
+        page.wait_for_selector(".yasqe .CodeMirror")
+        page.get_by_role("button", name="Where do the source documents disagree").click()
+        table = page.locator(".yasr table")
+        table.get_by_text("Minerals Security Partnership").first.wait_for(timeout=20_000)
+        rows = table.locator("tbody tr")
+        expected = next(q for q in load_questions() if q.id == "disagreements").expected["rows"]
+        assert rows.count() == len(expected)  # type: ignore[arg-type]
+        assert "14 countries" in table.inner_text()

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
-from playwright.sync_api import sync_playwright
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
 from mineral_diplomacy.ontology.namespaces import MD
 from mineral_diplomacy.server.app import ServerConfig, create_app
 
-from .test_browser import ARGS, CHROMIUM
+from .test_browser import chromium
 
+PARTNERSHIP = "/id/agreement/india-australia-critical-mineral-investment-partnership"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -79,7 +79,7 @@ def test_the_ontology_iri_dereferences_by_content_negotiation(client: FlaskClien
 PAGES = {  # one page of each kind
     "start": "/review/",
     "source": "/review/sources/003_b26980c2506844ff.html",
-    "entity": "/review/id/agreement/india-australia-critical-mineral-investment-partnership.html",
+    "entity": f"/review{PARTNERSHIP}.html",
     "ontology": "/review/ontology/index.html",
     "class": "/review/ontology/class-Agreement.html",
     "property": "/review/ontology/property-party.html",
@@ -94,38 +94,27 @@ RAW_IRI = re.compile(r"https?://\S+|\b(?:md|id|rdf|rdfs|owl|skos|dcterms|org|pro
 
 
 def test_each_kind_of_review_page_renders_in_a_browser(server_url: str) -> None:
-    if CHROMIUM is None:  # .ci/run installs it; a missing browser is a failure, not a skip
-        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            for kind, path in PAGES.items():
-                response = page.goto(f"{server_url}{path}")
-                assert response is not None and response.status == 200, kind
-                assert page.locator("h1").first.inner_text().strip(), kind
-                shot = Image.open(io.BytesIO(page.screenshot())).convert("L")
-                darkest, lightest = shot.getextrema()
-                assert lightest - darkest > 100 and sum(1 for n in shot.histogram() if n) > 20, (
-                    f"{kind}: a blank screenshot"
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        for kind, path in PAGES.items():
+            response = page.goto(f"{server_url}{path}")
+            assert response is not None and response.status == 200, kind
+            assert page.locator("h1").first.inner_text().strip(), kind
+            shot = Image.open(io.BytesIO(page.screenshot())).convert("L")
+            darkest, lightest = shot.getextrema()
+            colours = sum(1 for n in shot.histogram() if n)
+            assert lightest - darkest > 100 and colours > 20, f"{kind}: a blank screenshot"
+            if kind != "report":  # the report names IRIs where two things share a name
+                text = page.evaluate(
+                    "(skip) => { const body = document.body.cloneNode(true);"
+                    " body.querySelectorAll(skip).forEach(e => e.remove()); return body.innerText; }",
+                    NOT_LABELS,
                 )
-                if kind != "report":  # the report names IRIs where two things share a name
-                    text = page.evaluate(
-                        "(skip) => { const body = document.body.cloneNode(true);"
-                        " body.querySelectorAll(skip).forEach(e => e.remove()); return body.innerText; }",
-                        NOT_LABELS,
-                    )
-                    assert RAW_IRI.findall(text) == [], kind
-            for kind, path in (("class", PAGES["class"]), ("ontology", PAGES["ontology"])):
-                page.goto(f"{server_url}{path}")
-                diagram = page.locator("figure object")
-                assert diagram.count() == 1 and diagram.bounding_box()["height"] > 100, kind  # type: ignore[index]
-            page.goto(f"{server_url}{PAGES['source']}")
-            page.get_by_role(
-                "link", name="India–Australia Critical Mineral Investment Partnership"
-            ).first.click()
-            assert page.url.endswith(
-                "/review/id/agreement/india-australia-critical-mineral-investment-partnership.html"
-            )
-        finally:
-            browser.close()
+                assert RAW_IRI.findall(text) == [], kind
+        for kind in ("class", "ontology"):
+            page.goto(f"{server_url}{PAGES[kind]}")
+            diagram = page.locator("figure object")
+            assert diagram.count() == 1 and diagram.bounding_box()["height"] > 100, kind  # type: ignore[index]
+        page.goto(f"{server_url}{PAGES['source']}")
+        page.get_by_role("link", name="India–Australia Critical Mineral Investment Partnership").first.click()
+        assert page.url.endswith(f"/review{PARTNERSHIP}.html")

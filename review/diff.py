@@ -267,7 +267,9 @@ def _status_changes(was: _Version, now: _Version) -> list[Change]:
     for entity in sorted(set(now.statuses) & set(was.statuses) & now.entities, key=str):
         before, after = was.latest_status(entity), now.latest_status(entity)
         if before != after:
-            out.append(Change("Statuses", (now.name(entity), Part(f": status now {after} (was {before})"))))
+            out.append(
+                Change("Statuses", (now.name(entity), Part(f": status now {after}; before, {before}")))
+            )
     return out
 
 

@@ -4,8 +4,10 @@ says how a statement with it reads, so a new property needs a sentence form, not
 A template names the two ends ``{subject}`` and ``{object}``; ``{an object}`` puts "a" or "an"
 before the label, ``{when object}`` writes a date as "on 17 December 2024", "in March 2022" or
 "in 2025". Values the build nests under an entity (an amount, a status claim, a figure) read as
-one phrase: "USD 24 million", "signed or agreed as of March 2022", "an estimated 5.9 million
-tonnes".
+one phrase: "USD 24 million", "“signed or agreed” as of March 2022", "an estimated 5.9 million
+tonnes"; a status says when its date is only the document's. A node without a label reads as
+what it is: a record by its file and line, a membership by its two ends, a Wikidata item or
+GeoNames place by its id.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import ORG, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from ..ontology.namespaces import MD
+from ..ontology.namespaces import GEONAMES, MD, WD
 from .data import ReviewData, is_nested
 
 PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
+_REGISTERS = {str(WD): "Wikidata item", str(GEONAMES): "GeoNames place"}
 _FIRST = {RDF.type: 0, RDFS.label: 1, SKOS.altLabel: 2}  # what a thing is, then its names
 _MONTHS = (
     "January",
@@ -124,8 +127,20 @@ class Verbaliser:
         if is_nested(node):
             return [Part(self._nested(node))]
         label = self.data.label(node)
-        text = label if label is not None else _local_name(str(node))
-        return [Part(text, str(node))]
+        return [Part(label if label is not None else self._unnamed(node), str(node))]
+
+    def _unnamed(self, node: Node) -> str:
+        """What a node without a label reads as: a record by its file and line, a membership by
+        its member and organisation, an outside identifier by its register."""
+        if (record := self.data.records.get(node)) is not None:  # type: ignore[call-overload]
+            return f"the record {record.file}:{record.line}"
+        member, organisation = self._value(node, ORG.member), self._value(node, ORG.organization)
+        if member is not None and organisation is not None:
+            return f"the membership of {self.phrase(member)[0].text} in {self.phrase(organisation)[0].text}"
+        for namespace, register in _REGISTERS.items():
+            if str(node).startswith(namespace):
+                return f"{register} {str(node)[len(namespace) :].strip('/')}"
+        return _local_name(str(node))
 
     def _literal(self, literal: Literal, *, when: bool = False) -> str:
         if literal.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear):
@@ -142,9 +157,15 @@ class Verbaliser:
     def _nested(self, node: Node) -> str:
         """A status claim, an amount of money or a figure, as one phrase."""
         if (maturity := self._value(node, MD.maturity)) is not None:
+            label = f"“{self.data.label(maturity) or _local_name(str(maturity))}”"
             as_of = self._value(node, MD.asOf)
-            label = self.data.label(maturity) or _local_name(str(maturity))
-            return f"{label} as of {date_in_words(as_of)}" if isinstance(as_of, Literal) else label
+            if not isinstance(as_of, Literal):
+                return label
+            basis = self._value(node, MD.asOfBasis)
+            if basis == MD.earliestDocumentDate:
+                return f"{label} as of some time after {date_in_words(as_of)} (the document is undated)"
+            suffix = " (the document's date)" if basis == MD.documentDate else ""
+            return f"{label} as of {date_in_words(as_of)}{suffix}"
         value = self._value(node, MD.value)
         if value is None:
             return self.data.label(node) or _local_name(str(node))
@@ -178,13 +199,16 @@ def date_in_words(literal: Node, *, when: bool = False) -> str:
 
 
 def number_in_words(number: Decimal) -> str:
-    """A decimal as the source writes it: 24 for 24.0, 5.9 for 5.9."""
-    text = format(number.normalize(), "f")
-    return text
+    """A decimal as a reader writes it: 24 for 24.0, 5.9 for 5.9, 5,000 for 5000."""
+    return format(number.normalize(), ",f")
 
 
 def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    """ "a" or "an" before a word, by its sound: "an agreement", "a UN region", "an MoU"."""
+    first = word.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():  # an acronym is read letter by letter
+        return "an" if first[0] in "AEFHILMNORSX" else "a"
+    return "an" if first[:1].lower() in "aeiou" else "a"
 
 
 def _capitalised(text: str) -> str:

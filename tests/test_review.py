@@ -72,15 +72,15 @@ def test_the_kabil_mou_in_plain_words(words: Verbaliser) -> None:
     )
     assert (
         says(MD.party, ID["organization/kabil"])
-        == f"Khanij Bidesh India Ltd is a party to {PARTNERSHIP_LABEL}."
+        == f"Khanij Bidesh India Ltd is one of the sides in {PARTNERSHIP_LABEL}."
     )
     assert says(MD.mineral, ID["mineral/cobalt"]) == f"{PARTNERSHIP_LABEL} concerns cobalt."
     # 002 (10 December 2025), a vague mention the curators linked to it: "Only a few—most notably
     # with Australia and Japan—are operational"
     status = [o for s, p, o, _ in words.data.by_subject[PARTNERSHIP] if p == MD.status]
     assert sorted(says(MD.status, o) for o in status) == [
-        f"{PARTNERSHIP_LABEL} is operational as of 10 December 2025.",
-        f"{PARTNERSHIP_LABEL} is signed or agreed as of March 2022.",
+        f"{PARTNERSHIP_LABEL} has the status “operational” as of 10 December 2025 (the document's date).",
+        f"{PARTNERSHIP_LABEL} has the status “signed or agreed” as of March 2022.",
     ]
 
 
@@ -131,8 +131,11 @@ def test_a_source_page_shows_each_sentence_with_what_the_graph_takes_from_it(rel
     items = _sentence_items(page)
     kabil = next(i for i in items if "In March 2022, KABIL" in i.split('<div class="record"')[0])
     text = re.sub(r"<[^>]+>", "", kabil)
-    assert "was signed in March 2022." in text and "Khanij Bidesh India Ltd is a party to" in text
-    assert "is signed or agreed as of March 2022." in text
+    assert (
+        "It was signed in March 2022." in text
+        and "Khanij Bidesh India Ltd is one of the sides in it." in text
+    )
+    assert "It has the status “signed or agreed” as of March 2022." in text
     assert 'href="../id/agreement/india-australia-critical-mineral-investment-partnership.html"' in kabil
     heading = next(i for i in items if "### Context:" in i)
     assert "States no fact: heading." in heading
@@ -151,7 +154,7 @@ def test_ontology_pages_say_the_term_in_plain_words(release: Path) -> None:
     assert "An agreement is a kind of engagement." in agreement
     assert "Kinds of agreement:" in agreement and "memorandum of understanding" in agreement
     party = re.sub(r"<[^>]+>", "", (release / "site/ontology/property-party.html").read_text())
-    assert "A statement with it reads: {object} is a party to {subject}." in party
+    assert "A statement with it reads: {object} is one of the sides in {subject}." in party
     assert re.search(r"Used \d+ times in the graph", party)
     assert party.count("— 00") >= 3  # three sample facts, each with its quote and source
     svg = (release / "site/ontology/property-party.svg").read_text()

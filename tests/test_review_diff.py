@@ -65,7 +65,8 @@ EXPECTED = [
     "Added memorandum of understanding ‘India–Chile test accord’ between Chile and India, citing 003",
     f"Renamed ‘{LITHIUM_PROJECTS}’ to ‘Two lithium projects in Australia’",
     # 000 is dated 29 November 2024: a status without a date holds as of then
-    f"‘{IEA_MOU}’: status now operational as of June 2025 (was signed or agreed as of 29 November 2024)",
+    f"‘{IEA_MOU}’: status now “operational” as of June 2025;"
+    " before, “signed or agreed” as of 29 November 2024 (the document's date)",
     f"Added: {IEA_MOU} concerns nickel. (000)",
     f"Added: {IEA_MOU} works on finance and investment. (000)",
     f"Removed: {IEA_MOU} works on governance, policy and data. (000)",

@@ -142,7 +142,7 @@ def test_edits_and_verdicts_go_in(places: dict[str, Path], capsys: pytest.Captur
     assert _changed_lines(before["ontology"], after["ontology"]) == [
         '-    rdfs:label "joint venture"@en ;',
         '+    rdfs:label "joint venture (JV)"@en ;',
-        '-md:party md:sentence "{object} is a party to {subject}."@en .',
+        '-md:party md:sentence "{object} is one of the sides in {subject}."@en .',
         '+md:party md:sentence "{object} is one of the parties to {subject}."@en .',
     ]
     record_file = "003_b26980c2506844ff.yaml"

@@ -25,6 +25,7 @@ from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
 from .geography import TABLE as REGIONS_TABLE
 from .geography import Geography, close_match_triples, membership_triples
 from .lists import LISTS_TABLE, build_lists
+from .mappings import link_triples
 from .problems import BuildFailed, Problem
 from .records import Field, Node, Record, Value
 from .reference import TABLES, ReferenceTables, Row, identifier_triples
@@ -146,10 +147,10 @@ class Builder:
     # -- second pass: statements ----------------------------------------------------------------
 
     def build(self, records: list[Record], lists_file: Path | None = None,
-              replaced_file: Path | None = None) -> BuiltGraph:
-        """All records (and the official lists, given their curation file; and the ids replaced
-        since earlier releases, given theirs) as named graphs; raises BuildFailed listing every
-        problem found."""
+              replaced_file: Path | None = None, mappings_dir: Path | None = None) -> BuiltGraph:
+        """All records (and the official lists, given their curation file; the ids replaced since
+        earlier releases, given theirs; the links of the mapping sets, given their folder) as
+        named graphs; raises BuildFailed listing every problem found."""
         self.known_ids = {i for r in records if (i := r.node.text("id"))}
         self.documents = self._source_documents(records)
         self.document_dates = self._document_dates(records)
@@ -177,6 +178,12 @@ class Builder:
             provenance.extend(self._provenance(context))
         reference = self._reference_triples()
         provenance.extend(self._replaced(replaced_file) if replaced_file else [])
+        links: list[Triple] = []
+        if mappings_dir is not None:
+            entities = {s for triples in (*record_graphs.values(), reference) for s, _, _ in triples}
+            links, links_provenance, link_problems = link_triples(mappings_dir, entities)
+            provenance.extend(links_provenance)
+            self.problems.extend(link_problems)
         if self.problems:
             raise BuildFailed("build", self.problems)
         graphs = {name: _graph(triples) for name, triples in sorted(record_graphs.items())}
@@ -184,6 +191,8 @@ class Builder:
             graphs[GRAPH.lists] = _graph(lists)
         graphs[GRAPH.provenance] = _graph(provenance + self._reference_provenance())
         graphs[GRAPH.reference] = _graph(reference)
+        if links:
+            graphs[GRAPH.links] = _graph(links)
         graphs[GRAPH.ontology] = self.vocabulary.ontology
         return BuiltGraph(graphs, dict(self.locations), sorted(record_graphs))
 

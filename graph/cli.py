@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..ontology.reasoning import ReasonerUnavailable
-from . import BUILD_DIR, COVERAGE_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from . import BUILD_DIR, COVERAGE_DIR, LISTS_FILE, MAPPINGS_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from .coverage import coverage, report
 from .output import current_release
 from .pipeline import BuildResult, run_build
@@ -92,6 +92,50 @@ def coverage_command(args: argparse.Namespace) -> int:
     return 0 if complete else 1
 
 
+def mappings_command(args: argparse.Namespace) -> int:
+    """Regenerate the mapping sets from the reference tables; with --check, 1 if any is stale."""
+    import datetime
+    import tempfile
+
+    from .mappings import declared_refs, write_mapping_sets
+    from .reference import ReferenceTables
+
+    try:
+        records = read_records(args.records, PROJECT_DIR)
+    except BuildFailed as failed:
+        print(failed.report(), file=sys.stderr)
+        return 1
+    reference = ReferenceTables(args.shared / "reference")
+    refs = declared_refs(records, LISTS_FILE)
+    today = args.date or datetime.date.today().isoformat()
+    if not args.check:
+        for path in write_mapping_sets(args.mappings, reference, refs, today):
+            print(f"Wrote {path}")
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch)
+        for path in args.mappings.glob("*.sssom.tsv"):
+            (copy / path.name).write_bytes(path.read_bytes())
+        stale = write_mapping_sets(copy, reference, refs, today)
+    for path in stale:
+        print(f"{args.mappings / path.name} is not what the reference tables give: run 'mineral-diplomacy "
+              "mappings' and review the change.", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def links_command(args: argparse.Namespace) -> int:
+    """Print, per kind of entity, how many are linked to each dataset, and which are not."""
+    from ..queries.links import as_table, link_report
+    from ..server.store import load_store
+
+    release = current_release(args.out)
+    if release is None:
+        print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
+        return 2
+    print(as_table(link_report(load_store(release)), unlinked=args.unlinked))
+    return 0
+
+
 def ask_command(args: argparse.Namespace) -> int:
     """List the questions, or answer one from the published build as a table."""
     from ..queries.catalogue import answer_rows, load_questions
@@ -154,6 +198,17 @@ def parser() -> argparse.ArgumentParser:
                        help="folder of sentences marked as stating no fact")
     cover.add_argument("--details", action="store_true", help="list every uncovered sentence")
     cover.set_defaults(handler=coverage_command)
+    mappings = commands.add_parser("mappings", help="regenerate the SSSOM mapping sets from reference/")
+    mappings.add_argument("--records", type=Path, default=RECORDS_DIR, help="folder of *.yaml records")
+    mappings.add_argument("--shared", type=Path, default=SHARED_DIR, help="folder holding reference/")
+    mappings.add_argument("--mappings", type=Path, default=MAPPINGS_DIR, help="folder of the mapping sets")
+    mappings.add_argument("--date", help="the date of new or changed mappings (default: today)")
+    mappings.add_argument("--check", action="store_true", help="change nothing; exit 1 if a set is stale")
+    mappings.set_defaults(handler=mappings_command)
+    links = commands.add_parser("links", help="how many entities of each kind are linked to each dataset")
+    links.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
+    links.add_argument("--unlinked", action="store_true", help="also list the entities with no link")
+    links.set_defaults(handler=links_command)
     ask = commands.add_parser("ask", help="answer one of the questions in queries/ as a table")
     ask.add_argument("id", nargs="?", help="the question's id (see --list)")
     ask.add_argument("--list", action="store_true", help="list the questions by theme")

@@ -18,7 +18,16 @@ from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, 
 from ..ontology.vocabulary import vocabulary
 from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
-from . import BUILD_DIR, GEOGRAPHY_FILE, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, REPLACED_FILE, SHARED_DIR
+from . import (
+    BUILD_DIR,
+    GEOGRAPHY_FILE,
+    LISTS_FILE,
+    MAPPINGS_DIR,
+    PROJECT_DIR,
+    RECORDS_DIR,
+    REPLACED_FILE,
+    SHARED_DIR,
+)
 from .build import Builder, BuiltGraph
 from .geography import Geography
 from .output import publish, serialise
@@ -108,7 +117,7 @@ def run_build(
     try:
         reference = ReferenceTables(shared_dir / "reference")
         built = Builder(vocabulary(), reference, sources, Geography(reference, GEOGRAPHY_FILE)).build(
-            records, LISTS_FILE, replaced)
+            records, LISTS_FILE, replaced, MAPPINGS_DIR)
     except BuildFailed as failed:  # report the quotes too, so one run shows every problem
         raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
     problems = quote_problems + provenance_problems(built) + shape_problems(built)

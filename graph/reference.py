@@ -1,4 +1,5 @@
-"""Identifier tables from ``shared/reference``: ISO, GeoNames and Wikidata links, never typed by hand.
+"""Identifier tables from ``shared/reference``: names and ISO codes, never typed by hand (links to
+other datasets come from the mapping sets made from these tables; see ``mappings.py``).
 
 Countries and chemical elements are known by slug (``country/australia``, ``mineral/lithium``), so
 records can name them without defining them. Any record may point at a row with
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import FOAF, OWL, RDFS, SKOS, XSD
+from rdflib.namespace import FOAF, RDFS, SKOS, XSD
 
-from ..ontology.namespaces import GEONAMES, ID, MD, WD, Triple
+from ..ontology.namespaces import ID, MD, Triple
 from .slugs import slugify
 
 # table name -> (file, column that ``ref: table/KEY`` matches)
@@ -105,9 +106,6 @@ def identifier_triples(subject: URIRef, row: Row) -> list[Triple]:
         text(MD.isoAlpha2, "iso_alpha2")
         text(MD.isoAlpha3, "iso_alpha3")
         text(MD.isoNumeric, "iso_numeric")
-        if geonames := row.get("geonames_id"):
-            triples.append((subject, MD.geonamesId, Literal(geonames)))
-            triples.append((subject, OWL.sameAs, GEONAMES[f"{geonames}/"]))
     elif row.table == "elements":
         triples.append((subject, RDFS.label, Literal(row.get("name").lower(), lang="en")))
         text(MD.elementSymbol, "symbol")
@@ -120,8 +118,4 @@ def identifier_triples(subject: URIRef, row: Row) -> list[Triple]:
             triples.append((subject, SKOS.altLabel, Literal(short, lang="en")))
         if site := row.get("official_website"):
             triples.append((subject, FOAF.homepage, URIRef(site)))
-    if qid := row.get("wikidata_qid"):
-        triples.append((subject, MD.wikidataId, Literal(qid)))
-        link = SKOS.exactMatch if row.table == "elements" else OWL.sameAs
-        triples.append((subject, link, WD[qid]))
     return triples

@@ -28,7 +28,7 @@ from ..ontology import ONTOLOGY_FILE
 from ..ontology.namespaces import BASE, PREFIXES
 from ..queries.catalogue import load_questions
 from ..review.site import SITE_DIR
-from .description import RDFLIB_FORMATS, description, statistics
+from .description import RDFLIB_FORMATS, description, linksets, statistics
 from .evaluate import Answer, QueryFailed, ResultCache
 from .evaluators import EvaluatorPool
 from .federation import ServiceNotAllowed, check_services
@@ -206,12 +206,12 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         release = holder.get()
         if release.name not in statistics_of:
             statistics_of.clear()
-            statistics_of[release.name] = statistics(release.store)
+            statistics_of[release.name] = (statistics(release.store), linksets(release.store))
         return statistics_of[release.name]
 
     def service_description(endpoint: str) -> Response:
-        graph = description(endpoint, request.host_url, release_statistics(),  # type: ignore[arg-type]
-                            bool(config.service_allowlist))
+        stats, links = release_statistics()  # type: ignore[misc]
+        graph = description(endpoint, request.host_url, stats, bool(config.service_allowlist), links)
         try:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
         except NotAcceptable as error:

@@ -8,7 +8,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from ..ontology.namespaces import BASE, PREFIXES
+from ..graph.mappings import TARGETS
+from ..ontology.namespaces import BASE, GRAPH, PREFIXES
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from .store import text
 
@@ -41,6 +42,26 @@ def _counts(store: ox.Store, query: str, union: bool = False) -> list[dict[str, 
     return [{n: text(s[n]) for n in names} for s in solutions]
 
 
+@dataclass(frozen=True)
+class LinksetStatistics:
+    """The links of the release to one dataset with one predicate."""
+
+    target: str  # a key of graph.mappings.TARGETS
+    predicate: str
+    triples: int
+
+
+def linksets(store: ox.Store) -> list[LinksetStatistics]:
+    """The links graph's links, counted per target dataset and predicate."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in _counts(store, f"""
+            SELECT ?p ?o WHERE {{ GRAPH <{GRAPH.links}> {{ ?s ?p ?o }} FILTER(isIRI(?o)) }}"""):
+        target = next((name for name, t in TARGETS.items() if row["o"].startswith(t.namespace)), None)
+        if target is not None:
+            counts[target, row["p"]] = counts.get((target, row["p"]), 0) + 1
+    return [LinksetStatistics(t, p, n) for (t, p), n in sorted(counts.items())]
+
+
 def statistics(store: ox.Store) -> tuple[GraphStatistics, list[GraphStatistics]]:
     """Whole-dataset and per-graph counts of triples, entities (subjects), classes, properties."""
     (total,) = _counts(store, """
@@ -68,8 +89,9 @@ def _void(graph: Graph, node: URIRef | BNode, stats: GraphStatistics) -> None:
 
 
 def description(endpoint: str, root: str, stats: tuple[GraphStatistics, list[GraphStatistics]],
-                federation_allowed: bool) -> Graph:
-    """The service description of ``endpoint`` with the VoID description of its dataset."""
+                federation_allowed: bool, links: list[LinksetStatistics] | None = None) -> Graph:
+    """The service description of ``endpoint`` with the VoID description of its dataset (and one
+    linkset per dataset and predicate the mapping sets link to)."""
     whole, graphs = stats
     graph = Graph()
     graph.bind("sd", SD)
@@ -110,4 +132,17 @@ def description(endpoint: str, root: str, stats: tuple[GraphStatistics, list[Gra
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, RDF.type, SD.Graph))
         _void(graph, subset, stats_of_graph)
+    for linkset in links or []:
+        target = TARGETS[linkset.target]
+        other = URIRef(f"{BASE}void/{target.name}")
+        graph.add((other, RDF.type, VOID.Dataset))
+        graph.add((other, DCTERMS.title, Literal(target.title, lang="en")))
+        graph.add((other, VOID.uriSpace, Literal(target.namespace)))
+        node = URIRef(f"{BASE}void/links-to-{target.name}-{linkset.predicate.rsplit('#', 1)[-1]}")
+        graph.add((DATASET, VOID.subset, node))
+        graph.add((node, RDF.type, VOID.Linkset))
+        graph.add((node, VOID.subjectsTarget, DATASET))
+        graph.add((node, VOID.objectsTarget, other))
+        graph.add((node, VOID.linkPredicate, URIRef(linkset.predicate)))
+        graph.add((node, VOID.triples, Literal(linkset.triples, datatype=XSD.integer)))
     return graph

@@ -16,11 +16,12 @@ PREFIX md: <https://w3id.org/mineral-diplomacy/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?subject ?p ?o ?g ?file ?quote (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel)
-       (SAMPLE(?sl) AS ?slabel)
+       (SAMPLE(?sl) AS ?slabel) (SAMPLE(?fmt) AS ?formatter)
 WHERE {
   GRAPH ?g { PATTERN }
   OPTIONAL { GRAPH PROVENANCE { ?g md:quote ?quote ; prov:wasDerivedFrom ?doc } ?doc md:fileName ?file }
   OPTIONAL { ?p rdfs:label ?pl } OPTIONAL { ?o rdfs:label ?ol } OPTIONAL { ?subject rdfs:label ?sl }
+  OPTIONAL { ?p md:formatterURL ?fmt }
 }
 GROUP BY ?subject ?p ?o ?g ?file ?quote
 ORDER BY ?p ?subject ?o ?g
@@ -45,6 +46,7 @@ class Statement:
     value: str
     value_label: str
     value_is_iri: bool
+    link: str = ""  # an identifier's web address, from its property's formatter URL
     citations: list[Citation] = field(default_factory=list)
     details: list[Statement] = field(default_factory=list)  # a nested value's own statements
 
@@ -78,8 +80,11 @@ def _statements(store: ox.Store, pattern: str, incoming: bool) -> list[Statement
         label = row["slabel"] if incoming else row["olabel"]
         key = (text(row["p"]), text(node))
         if key not in grouped:
+            formatter = text(row["formatter"])
+            link = formatter.replace("{id}", text(node)) if formatter and isinstance(node, ox.Literal) else ""
             grouped[key] = Statement(text(row["p"]), text(row["plabel"]) or local_name(text(row["p"])),
-                                     text(node), text(label) or text(node), isinstance(node, ox.NamedNode))
+                                     text(node), text(label) or text(node), isinstance(node, ox.NamedNode),
+                                     link)
         grouped[key].citations.append(Citation(text(row["g"]), text(row["file"]), text(row["quote"])))
     return list(grouped.values())
 

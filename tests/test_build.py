@@ -18,7 +18,7 @@ from mineral_diplomacy.graph.output import DATASET_FILES, current_release
 from mineral_diplomacy.graph.pipeline import run_build
 from mineral_diplomacy.graph.problems import BuildFailed
 from mineral_diplomacy.graph.sources import SourceCollection
-from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD, RECORD, WD
+from mineral_diplomacy.ontology.namespaces import GEONAMES, GRAPH, ID, MD, RECORD, WD
 
 from .conftest import SOURCE_003, write_records
 
@@ -97,14 +97,17 @@ def test_facts_of_source_003(dataset: Dataset) -> None:
     assert (recommendation, RDF.type, MD.Engagement) not in dataset
 
 
-def test_country_links_come_from_the_reference_table(dataset: Dataset) -> None:
+def test_country_codes_and_links_come_from_the_reference_table(dataset: Dataset) -> None:
     with (SHARED_DIR / "reference" / "countries.csv").open(encoding="utf-8") as handle:
         row = next(r for r in csv.DictReader(handle) if r["iso_alpha2"] == "AU")
     australia = ID["country/australia"]
     reference = dataset.graph(GRAPH.reference)
     assert reference.value(australia, MD.isoAlpha3) == Literal(row["iso_alpha3"])
-    assert (australia, OWL.sameAs, WD[row["wikidata_qid"]]) in reference
     assert (australia, RDF.type, MD.Country) in reference
+    links = dataset.graph(GRAPH.links)  # through the mapping sets made from the same table
+    assert (australia, SKOS.exactMatch, WD[row["wikidata_qid"]]) in links
+    assert (australia, SKOS.closeMatch, GEONAMES[row["geonames_id"] + "/"]) in links
+    assert not list(dataset.quads((None, OWL.sameAs, None, None)))
 
 
 def test_inferred_graph_holds_class_memberships(dataset: Dataset) -> None:

@@ -185,8 +185,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'md:statedItemCount "2"^^xsd:nonNegativeInteger .',
     ),
     "IdentifierShape": (
-        'ex:in md:wikidataId "Q668" ; owl:sameAs wd:Q668 .',
-        'ex:in md:isoAlpha3 "India" ; owl:sameAs <http://example.org/india> .',
+        'ex:in md:wikidataId "Q668" ; skos:exactMatch wd:Q668 .',
+        'ex:in md:isoAlpha3 "India" ; skos:exactMatch <http://example.org/india> .',
     ),
 }
 

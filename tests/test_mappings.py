@@ -1,0 +1,182 @@
+"""Links to other datasets: SSSOM mapping sets made from the reference tables, validated with the
+SSSOM tooling, and the only source of the graph's links; the link report and VoID linksets."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+import sssom_pydantic
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import OWL, SKOS
+
+from mineral_diplomacy.graph import MAPPINGS_DIR, SHARED_DIR
+from mineral_diplomacy.graph.cli import main
+from mineral_diplomacy.graph.mappings import TARGETS, link_triples
+from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD, WD
+from mineral_diplomacy.queries.links import link_report
+from mineral_diplomacy.server.app import ServerConfig, create_app
+from mineral_diplomacy.server.store import load_store
+
+SETS = sorted(MAPPINGS_DIR.glob("*.sssom.tsv"))
+
+
+@pytest.fixture(scope="module")
+def dataset(published: Path) -> Dataset:
+    data = Dataset()
+    data.parse((published / "current" / "dataset.nq"), format="nquads")
+    return data
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    with (SHARED_DIR / "reference" / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_mapping_sets_are_what_the_reference_tables_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert [p.name for p in SETS] == sorted(f"{name}.sssom.tsv" for name in TARGETS)
+    assert main(["mappings", "--check"]) == 0, capsys.readouterr().err
+
+
+def test_a_stale_mapping_set_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, copy)
+    wikidata = copy / "wikidata.sssom.tsv"
+    wikidata.write_text(wikidata.read_text().replace("wikidata:Q668", "wikidata:Q1"), encoding="utf-8")
+    assert main(["mappings", "--check", "--mappings", str(copy)]) == 1
+    assert "wikidata.sssom.tsv is not what the reference tables give" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_each_mapping_set_is_valid_sssom(path: Path) -> None:
+    pack = sssom_pydantic.read(path)
+    mappings, _converter, metadata = pack
+    assert str(metadata.id) == f"https://w3id.org/mineral-diplomacy/mappings/{path.name}"
+    assert str(metadata.license) == "https://creativecommons.org/licenses/by/4.0/"
+    assert metadata.version and metadata.title
+    assert mappings
+    for mapping in mappings:
+        assert mapping.subject.prefix == "id" and mapping.predicate.prefix == "skos"
+        assert (mapping.justification.prefix, mapping.justification.identifier) == (
+            "semapv",
+            "ManualMappingCuration",
+        )
+        assert mapping.mapping_date is not None and mapping.comment.startswith("shared/reference/")
+
+
+def test_india_is_linked_as_the_reference_table_says(dataset: Dataset) -> None:
+    row = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "IN")
+    india, links = ID["country/india"], dataset.graph(GRAPH.links)
+    assert set(links.predicate_objects(india)) == {
+        (SKOS.exactMatch, WD[row["wikidata_qid"]]),
+        (MD.wikidataId, Literal(row["wikidata_qid"])),
+        (SKOS.closeMatch, URIRef(f"https://sws.geonames.org/{row['geonames_id']}/")),
+        (MD.geonamesId, Literal(row["geonames_id"])),
+    }
+
+
+def test_organisations_and_people_are_linked_where_the_table_has_ids(dataset: Dataset) -> None:
+    rows = {r["short_name"] or r["name"]: r for r in _table("organizations.csv")}
+    links = dataset.graph(GRAPH.links)
+    usgs = ID["organization/usgs"]
+    assert (usgs, SKOS.exactMatch, URIRef(rows["USGS"]["ror_id"])) in links
+    assert (usgs, SKOS.exactMatch, WD[rows["USGS"]["wikidata_qid"]]) in links
+    assert (ID["person/modi"], SKOS.exactMatch, WD[rows["Narendra Modi"]["wikidata_qid"]]) in links
+    assert not rows["KABIL"]["wikidata_qid"] and not list(links.predicate_objects(ID["organization/kabil"]))
+
+
+def test_links_come_only_from_the_mapping_sets(dataset: Dataset) -> None:
+    namespaces = tuple(t.namespace for t in TARGETS.values())
+    outbound = {
+        (s, p, o)
+        for s, p, o, _ in dataset.quads((None, None, None, None))
+        if isinstance(o, URIRef) and str(o).startswith(namespaces)
+    }
+    assert outbound and outbound == {
+        (s, p, o) for s, p, o in dataset.graph(GRAPH.links) if isinstance(o, URIRef)
+    }
+    entities = {s for s, _, _ in outbound}
+    links, _, problems = link_triples(MAPPINGS_DIR, entities)
+    assert not problems and {t for t in links if isinstance(t[2], URIRef)} == outbound
+    assert not list(dataset.quads((None, OWL.sameAs, None, None)))
+
+
+def test_a_removed_mapping_removes_its_link(tmp_path: Path) -> None:
+    copy = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, copy)
+    wikidata = copy / "wikidata.sssom.tsv"
+    wikidata.write_text(
+        "".join(
+            line
+            for line in wikidata.read_text().splitlines(keepends=True)
+            if not line.startswith("id:country/india\t")
+        ),
+        encoding="utf-8",
+    )
+    india = ID["country/india"]
+    links, _, _ = link_triples(copy, {india})
+    assert {p for _, p, _ in links} == {SKOS.closeMatch, MD.geonamesId}  # GeoNames only, now
+
+
+def test_a_bad_mapping_row_names_its_file_and_line(tmp_path: Path) -> None:
+    copy = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, copy)
+    wikidata = copy / "wikidata.sssom.tsv"
+    lines = wikidata.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if line.startswith("id:country/india\t"))
+    lines[number - 1] = lines[number - 1].replace("skos:exactMatch", "owl:sameAs")
+    wikidata.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, _, problems = link_triples(copy, {ID["country/india"]})
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.rule) == (
+        "mappings/wikidata.sssom.tsv",
+        number,
+        "mapping-row",
+    )
+
+
+def test_link_report_counts_links_per_kind(published: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reports = {r.kind: r for r in link_report(load_store((published / "current").resolve()))}
+    countries = reports["Country"]
+    assert (
+        countries.entities > 10
+        and countries.linked["wikidata"] == countries.linked["geonames"] == countries.entities
+    )
+    organisations = reports["Organization"]
+    assert "Khanij Bidesh India Ltd" in organisations.unlinked
+    assert organisations.linked["ror"] == 5  # GSI, USGS, IEA, MEA and the Ministry of Mines have ROR ids
+    assert main(["links", "--out", str(published), "--unlinked"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["kind", "entities", "wikidata", "geonames", "ror", "chebi", "none"]
+    assert "Organization with no link" in out
+
+
+def test_void_has_one_linkset_per_dataset_and_predicate(published: Path, dataset: Dataset) -> None:
+    from rdflib import Graph
+    from rdflib.namespace import VOID
+
+    client = create_app(ServerConfig(build_dir=published)).test_client()
+    void = Graph().parse(data=client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+    linksets = {
+        (void.value(ls, VOID.objectsTarget), void.value(ls, VOID.linkPredicate)): int(
+            void.value(ls, VOID.triples)
+        )
+        for ls in void.subjects(None, VOID.Linkset)
+    }
+    links = dataset.graph(GRAPH.links)
+    wikidata = URIRef("https://w3id.org/mineral-diplomacy/void/wikidata")
+    assert linksets[wikidata, SKOS.exactMatch] == sum(
+        1 for _, _, o in links.triples((None, SKOS.exactMatch, None)) if str(o).startswith(str(WD))
+    )
+    assert {str(p) for _, p in linksets} == {str(SKOS.exactMatch), str(SKOS.closeMatch)}
+    assert len(linksets) == 4
+
+
+def test_identifiers_are_links_on_entity_pages(published: Path) -> None:
+    client = create_app(ServerConfig(build_dir=published)).test_client()
+    page = client.get("/id/organization/usgs", headers={"Accept": "text/html"}).data.decode()
+    row = next(r for r in _table("organizations.csv") if r["short_name"] == "USGS")
+    assert f'<a href="{row["ror_id"]}" rel="external">{row["ror_id"].rsplit("/", 1)[-1]}</a>' in page
+    assert f'<a href="{WD[row["wikidata_qid"]]}" rel="external">{row["wikidata_qid"]}</a>' in page

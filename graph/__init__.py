@@ -11,6 +11,7 @@ LISTS_FILE = PACKAGE_DIR / "critical_mineral_lists.yaml"
 GEOGRAPHY_FILE = PACKAGE_DIR / "geography.yaml"
 REPLACED_FILE = PACKAGE_DIR / "replaced.yaml"
 MAPPINGS_DIR = PROJECT_DIR / "mappings"
+EXTERNAL_DIR = PACKAGE_DIR / "external"
 BUILD_DIR = PACKAGE_DIR / "build"
 # The shared folder (sources/ and reference/) sits beside the checkout unless said otherwise.
 SHARED_DIR = Path(os.environ.get("MINERAL_DIPLOMACY_SHARED", PROJECT_DIR.parent / "shared"))

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..ontology.reasoning import ReasonerUnavailable
-from . import BUILD_DIR, COVERAGE_DIR, LISTS_FILE, MAPPINGS_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from . import (
+    BUILD_DIR,
+    COVERAGE_DIR,
+    EXTERNAL_DIR,
+    LISTS_FILE,
+    MAPPINGS_DIR,
+    PROJECT_DIR,
+    RECORDS_DIR,
+    SHARED_DIR,
+)
 from .coverage import coverage, report
 from .output import current_release
 from .pipeline import BuildResult, run_build
@@ -136,6 +145,31 @@ def links_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_external_command(args: argparse.Namespace) -> int:
+    """Add a user's RDF file as a named graph of every later build (or, with --remove, stop)."""
+    import datetime
+
+    from .external import ExternalRefused, load_external, remove_external
+
+    try:
+        if args.remove:
+            entry = remove_external(args.graph, args.external)
+            print(f"Removed <{entry.graph}> ({entry.origin}); the next build leaves it out.")
+            return 0
+        if args.file is None:
+            print("Name the file to load (or give --remove).", file=sys.stderr)
+            return 2
+        entry = load_external(args.file, args.graph, args.external, datetime.date.today().isoformat(),
+                              args.origin, args.format)
+    except (ExternalRefused, OSError) as refused:
+        print(f"Nothing was loaded: {refused}", file=sys.stderr)
+        return 1
+    print(f"Loaded {entry.triples} statements of {args.file} as <{entry.graph}> "
+          f"({args.external / entry.file}); the next 'mineral-diplomacy build' adds them. The shapes and "
+          "the reasoner do not check them.")
+    return 0
+
+
 def ask_command(args: argparse.Namespace) -> int:
     """List the questions, or answer one from the published build as a table."""
     from ..queries.catalogue import answer_rows, load_questions
@@ -209,6 +243,14 @@ def parser() -> argparse.ArgumentParser:
     links.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     links.add_argument("--unlinked", action="store_true", help="also list the entities with no link")
     links.set_defaults(handler=links_command)
+    external = commands.add_parser("load-external", help="add your own RDF file as a named graph")
+    external.add_argument("file", type=Path, nargs="?", help="Turtle, N-Triples, N3, RDF/XML or JSON-LD")
+    external.add_argument("--graph", required=True, help="the IRI of the named graph to hold it")
+    external.add_argument("--origin", help="where the file came from (default: its path)")
+    external.add_argument("--format", help="the RDF format, when the extension does not say")
+    external.add_argument("--remove", action="store_true", help="stop adding the graph to the builds")
+    external.add_argument("--external", type=Path, default=EXTERNAL_DIR, help="where loaded files are kept")
+    external.set_defaults(handler=load_external_command)
     ask = commands.add_parser("ask", help="answer one of the questions in queries/ as a table")
     ask.add_argument("id", nargs="?", help="the question's id (see --list)")
     ask.add_argument("--list", action="store_true", help="list the questions by theme")

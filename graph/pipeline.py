@@ -20,6 +20,7 @@ from ..shapes.quotes import check_quotes
 from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
 from . import (
     BUILD_DIR,
+    EXTERNAL_DIR,
     GEOGRAPHY_FILE,
     LISTS_FILE,
     MAPPINGS_DIR,
@@ -29,6 +30,7 @@ from . import (
     SHARED_DIR,
 )
 from .build import Builder, BuiltGraph
+from .external import external_graphs
 from .geography import Geography
 from .output import publish, serialise
 from .problems import BuildFailed, Problem
@@ -103,13 +105,16 @@ def run_build(
     out_dir: Path = BUILD_DIR,
     prepare: Callable[[Path], None] | None = None,
     salt: bytes = b"",
+    external_dir: Path = EXTERNAL_DIR,
 ) -> BuildResult:
     """Build, check and publish the dataset. Raises BuildFailed (nothing written) on any problem,
     and ReasonerUnavailable when Java is missing. The ids replaced since earlier releases belong to
     the project's own records, so another records folder is built without them.
 
     ``prepare`` adds derived files to the release before it is switched in (the command adds the
-    server's store and the review pages); ``salt`` stands for what it reads besides the dataset."""
+    server's store and the review pages); ``salt`` stands for what it reads besides the dataset.
+    The graphs loaded with 'load-external' (``external_dir``) are added as they are: the shapes
+    and the reasoner check only their description in the provenance graph."""
     replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
     sources = SourceCollection(shared_dir / "sources")
     records = read_records(records_dir, PROJECT_DIR)
@@ -120,6 +125,9 @@ def run_build(
             records, LISTS_FILE, replaced, MAPPINGS_DIR)
     except BuildFailed as failed:  # report the quotes too, so one run shows every problem
         raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
+    external, external_provenance = external_graphs(external_dir)
+    for triple in external_provenance:
+        built.graphs[GRAPH.provenance].add(triple)
     problems = quote_problems + provenance_problems(built) + shape_problems(built)
     if problems:
         raise BuildFailed("checks", problems)
@@ -128,7 +136,7 @@ def run_build(
         reasoning: Reasoning = reason(built.graphs[GRAPH.ontology], data)
     except Inconsistent as error:
         raise BuildFailed("OWL reasoning", _reasoning_problems(built, union(built))) from error
-    graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred}
+    graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred, **external}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, len(records), shape_count)
     release = publish(serialise(graphs, summary), out_dir, prepare=prepare, salt=salt)

@@ -11,8 +11,6 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-PACKAGES = ("ontology", "graph", "shapes", "server", "queries", "review")
-
 
 class VersionNotFound(ValueError):
     """Neither a release, a build folder, nor a git revision of the project."""
@@ -60,9 +58,8 @@ def _build_revision(commit: str, project: Path, shared: Path, out: Path) -> None
         shim = Path(scratch) / "shim" / "mineral_diplomacy"
         shim.mkdir(parents=True)
         (shim / "__init__.py").write_text('"""A revision of the project, for comparison."""\n')
-        for package in PACKAGES:
-            if (tree / package).is_dir():
-                (shim / package).symlink_to(tree / package, target_is_directory=True)
+        for entry in tree.iterdir():  # the packages, and the data folders beside them (mappings/)
+            (shim / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
         env = {**os.environ, "PYTHONPATH": str(shim.parent), "MINERAL_DIPLOMACY_SHARED": str(shared)}
         done = subprocess.run(
             [

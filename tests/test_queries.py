@@ -23,6 +23,8 @@ from mineral_diplomacy.queries.catalogue import (
 from mineral_diplomacy.server.store import load_store, select, text
 
 QUESTIONS = load_questions()
+NETWORK = pytest.mark.skip(reason="a federated query to a public endpoint: needs the network (CI has none)")
+RUNNABLE = [pytest.param(q, marks=NETWORK) if q.needs_network else q for q in QUESTIONS]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,8 @@ def test_questions_are_complete() -> None:
         assert Path(__file__).parent.parent.joinpath("queries", f"{question.id}.yaml").exists()
 
 
-@pytest.mark.parametrize("question", [q for q in QUESTIONS if "ask" not in q.expected], ids=lambda q: q.id)
+@pytest.mark.parametrize("question", [q for q in RUNNABLE if "ask" not in getattr(q, "expected", {})],
+                         ids=lambda q: q.id)
 def test_every_row_leads_to_its_source(store: ox.Store, question: Question) -> None:
     """Each row carries a quote, or an entity IRI whose page shows the quotes behind it."""
     for row in answer_rows(store, question):
@@ -58,7 +61,7 @@ def test_cli_lists_and_answers_questions(published: Path, capsys: pytest.Capture
     assert main(["ask", "no-such-question", "--out", str(published)]) == 2
 
 
-@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+@pytest.mark.parametrize("question", RUNNABLE, ids=lambda q: q.id)
 def test_question_gives_its_expected_answer(store: ox.Store, question: Question) -> None:
     problems = differences(question, answer_rows(store, question))
     assert not problems, "\n".join([f"{question.id}: {question.question}", *problems])

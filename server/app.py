@@ -35,6 +35,7 @@ from .federation import ServiceNotAllowed, check_services
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .pages import describe, local_path, ontology_graph, rdf_description, replacement
 from .protocol import Limits, parse_query_request
+from .reconcile_routes import reconciliation_blueprint
 from .store import Release, ReleaseHolder
 
 log = logging.getLogger("mineral_diplomacy.server")
@@ -371,6 +372,8 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                 "load_seconds": round(release.load_seconds, 3), "quads": release.quads,
                 "store": "disk" if (release.path / "store").is_dir() else "memory"}
         return Response(json.dumps(body), content_type="application/json")
+
+    app.register_blueprint(reconciliation_blueprint(holder))
 
     @app.route("/vendor/yasgui/<path:name>")
     def yasgui(name: str) -> Response:

@@ -1,0 +1,113 @@
+"""Matching quality of the reconciliation service on a labelled list of surface forms.
+
+``benchmarks/reconciliation_forms.csv`` holds names as people write them (spellings, acronyms, old
+names, typos, codes; and names of things the graph does not hold), each with the entity it means
+("a|b" when either is right) or "none", and why. The script reconciles each against the current
+build and prints:
+
+- auto-match precision: of the queries the service marks ``match: true``, the share matched to a
+  right entity (target at least 0.98);
+- top-3 recall: of the queries that mean an entity of the graph, the share with a right entity
+  among the first three candidates (target at least 0.95);
+- the share of "none" queries that got no automatic match.
+
+Run: ``.venv/bin/python benchmarks/reconcile.py [--release DIR]`` (after a build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mineral_diplomacy.graph import BUILD_DIR
+from mineral_diplomacy.server.reconcile import ReconciliationIndex
+from mineral_diplomacy.server.store import load_store
+
+FORMS = Path(__file__).with_name("reconciliation_forms.csv")
+TARGETS = {"precision": 0.98, "top3": 0.95}
+
+
+@dataclass
+class Figures:
+    """What the run measured, with the queries that went wrong."""
+
+    forms: int = 0
+    auto_matches: int = 0
+    right_matches: int = 0
+    meaning_an_entity: int = 0
+    right_in_top3: int = 0
+    none_forms: int = 0
+    none_left_unmatched: int = 0
+    wrong: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.right_matches / self.auto_matches if self.auto_matches else 1.0
+
+    @property
+    def top3(self) -> float:
+        return self.right_in_top3 / self.meaning_an_entity if self.meaning_an_entity else 1.0
+
+
+def measure(index: ReconciliationIndex, forms: Path = FORMS) -> Figures:
+    """Reconcile every labelled form and count."""
+    figures = Figures()
+    with forms.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            figures.forms += 1
+            expected = set(row["expected"].split("|"))
+            candidates = index.reconcile(row["query"], [row["type"]] if row["type"] else None, limit=3)
+            matched = [c for c in candidates if c.match]
+            if matched:
+                figures.auto_matches += 1
+                if matched[0].entity.id in expected:
+                    figures.right_matches += 1
+                else:
+                    figures.wrong.append(
+                        f"{row['query']!r} matched {matched[0].entity.id}, means {row['expected']}"
+                    )
+            if expected == {"none"}:
+                figures.none_forms += 1
+                figures.none_left_unmatched += not matched
+                continue
+            figures.meaning_an_entity += 1
+            if any(c.entity.id in expected for c in candidates):
+                figures.right_in_top3 += 1
+            else:
+                figures.missed.append(
+                    f"{row['query']!r}: {[c.entity.id for c in candidates]}, means {row['expected']}"
+                )
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", type=Path, default=BUILD_DIR / "current", help="a release folder")
+    args = parser.parse_args()
+    figures = measure(ReconciliationIndex(load_store(args.release.resolve())))
+    print(
+        f"{figures.forms} labelled forms ({figures.meaning_an_entity} meaning an entity, "
+        f"{figures.none_forms} none)"
+    )
+    print(
+        f"auto-match precision {figures.precision:.3f} ({figures.right_matches}/{figures.auto_matches}; "
+        f"target {TARGETS['precision']})"
+    )
+    print(
+        f"top-3 recall         {figures.top3:.3f} ({figures.right_in_top3}/{figures.meaning_an_entity}; "
+        f"target {TARGETS['top3']})"
+    )
+    print(f"'none' left unmatched {figures.none_left_unmatched}/{figures.none_forms}")
+    for line in figures.wrong:
+        print(f"  wrong: {line}")
+    for line in figures.missed:
+        print(f"  missed: {line}")
+    return 0 if figures.precision >= TARGETS["precision"] and figures.top3 >= TARGETS["top3"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Matching names to this graph's entities, for the reconciliation service (W3C Entity
+Reconciliation Service API v0.2, as OpenRefine speaks it).
+
+Every entity with a name is a candidate (not the judgements, recommendations, figures and
+reference tables, which are not things a spreadsheet names), under its label, its label without a
+closing parenthesis ("Ministry of Mines (India)" is also "Ministry of Mines"), each alternative
+label (KABIL, Khanij Bidesh India Ltd, …), and its codes (ISO 3166-1 alpha-2 and alpha-3, chemical
+symbol) when a query writes one in capitals as the code is written. Names are compared folded:
+accents removed, case and punctuation ignored, "&" read as "and", "limited", "corporation",
+"company" and "incorporated" read as "ltd", "corp", "co" and "inc", a leading "the" dropped.
+
+Scoring, out of 100: the folded label 100; another name, or the query without its closing
+parenthesis ("Geological Survey of India (GSI)"), 98; the same letters without spaces
+("G-20") 97; the same words in another order ("Republic of Korea") 96; a code 95 ("USA", "U.S.",
+"Li"); a query holding every word of a name, or a name whose words begin with every word of three
+letters or more of the query, 80 plus 10 times their similarity (difflib's ratio); otherwise 90
+times the best similarity of the query to a name, when at least 0.6. A property constraint adds 5
+when the candidate has that value and takes 30 away when it has another. A type keeps only
+candidates of that type (inferred kinds included). A candidate is a ``match`` when it scores at
+least 95 and every other candidate at least 10 less.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..ontology.namespaces import BASE, ID, MD
+from .store import text
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+CODES = ("isoAlpha2", "isoAlpha3", "elementSymbol")
+CONSTRAINT_ALIASES = {"region": "locatedIn", "continent": "locatedIn"}  # extension ids -> the property
+DEFAULT_TYPES = ("Country", "Organization", "Person", "Mineral", "Agreement", "Grouping", "Region")
+
+
+@dataclass(frozen=True)
+class ExtensionProperty:
+    """A property the service can add as a column: its id, name, and how to read it."""
+
+    id: str
+    name: str
+    path: str  # a SPARQL property path from the entity
+    kind: str = ""  # for entity values: the class they must have
+
+
+EXTENSION = (
+    ExtensionProperty("label", "name", f"<{RDFS_LABEL}>"),
+    ExtensionProperty("altLabel", "alternative names", f"<{ALT_LABEL}>"),
+    ExtensionProperty("isoAlpha2", "ISO 3166-1 alpha-2 code", f"<{MD.isoAlpha2}>"),
+    ExtensionProperty("isoAlpha3", "ISO 3166-1 alpha-3 code", f"<{MD.isoAlpha3}>"),
+    ExtensionProperty("isoNumeric", "ISO 3166-1 numeric code", f"<{MD.isoNumeric}>"),
+    ExtensionProperty("elementSymbol", "chemical symbol", f"<{MD.elementSymbol}>"),
+    ExtensionProperty("wikidataId", "Wikidata id", f"<{MD.wikidataId}>"),
+    ExtensionProperty("geonamesId", "GeoNames id", f"<{MD.geonamesId}>"),
+    ExtensionProperty("rorId", "ROR id", f"<{MD.rorId}>"),
+    ExtensionProperty("chebiId", "ChEBI id", f"<{MD.chebiId}>"),
+    ExtensionProperty("region", "UN M49 region", f"<{MD.locatedIn}>", "M49Region"),
+    ExtensionProperty("continent", "continent", f"<{MD.locatedIn}>", "Continent"),
+    ExtensionProperty("country", "country (reference tables)", f"<{MD.country}>"),
+)
+EXTENSION_BY_ID = {p.id: p for p in EXTENSION}
+
+
+SYNONYMS = {"limited": "ltd", "corporation": "corp", "company": "co", "incorporated": "inc"}
+NOT_CANDIDATES = {
+    "Assessment",
+    "Recommendation",
+    "Statistic",
+    "ReferenceTable",
+    "SourceDocument",
+    "Record",
+    "MappingSet",
+    "ExternalGraph",
+    "StatusClaim",
+    "Quantity",
+    "Amount",
+}
+
+
+def fold(name: str) -> str:
+    """A name folded for comparison: no accents, no case, no punctuation, no leading "the", and
+    the usual abbreviations of company forms."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("&", " and "))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    words = [SYNONYMS.get(w, w) for w in re.sub(r"[^\w]+", " ", plain).split()]
+    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+
+
+def _prefixes(words: set[str], name: list[str]) -> bool:
+    """Whether every word begins a word of the name ("russia" begins "russian")."""
+    return all(any(n.startswith(w) for n in name) for w in words)
+
+
+def _without_parenthesis(label: str) -> str:
+    """ "Ministry of Mines (India)" -> "Ministry of Mines"; a label without one, unchanged."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", label)
+
+
+@dataclass
+class Entity:
+    """A candidate: its id (the path below /id/), label, other names, codes and kinds."""
+
+    id: str
+    label: str
+    names: set[str] = field(default_factory=set)  # folded alternative labels
+    codes: set[str] = field(default_factory=set)  # as written
+    types: set[str] = field(default_factory=set)  # local names of md: classes
+    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # property -> folded values
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One scored candidate for a query."""
+
+    entity: Entity
+    score: float
+    match: bool = False
+
+
+class ReconciliationIndex:
+    """The candidates of one release, with their names, codes, kinds and property values."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.entities: dict[str, Entity] = {}
+        prefix = str(ID)
+        rows = store.query(
+            f"""
+            SELECT ?e ?label WHERE {{ ?e <{RDFS_LABEL}> ?label . ?e a ?kind .
+              FILTER(STRSTARTS(STR(?e), "{prefix}") && !CONTAINS(STR(?e), "#")
+                     && STRSTARTS(STR(?kind), "{MD}")) }}""",
+            use_default_graph_as_union=True,
+        )
+        for row in rows:  # type: ignore[union-attr]
+            local = text(row["e"])[len(prefix) :]
+            self.entities.setdefault(local, Entity(local, text(row["label"])))
+        for prop in (
+            ALT_LABEL,
+            MD.isoAlpha2,
+            MD.isoAlpha3,
+            MD.elementSymbol,
+            MD.wikidataId,
+            MD.country,
+            MD.locatedIn,
+        ):
+            name = str(prop).rsplit("#", 1)[-1]
+            for entity, value in self._values(f"<{prop}>"):
+                if prop == ALT_LABEL:
+                    entity.names.add(fold(value))
+                    continue
+                if name in CODES:
+                    entity.codes.add(value)
+                entity.values[name].add(value[len(prefix) :] if value.startswith(prefix) else fold(value))
+        for entity in self.entities.values():  # an entity value is also known by its name
+            for values in entity.values.values():
+                values |= {fold(self.entities[v].label) for v in list(values) if v in self.entities}
+        for entity, kind in self._values("a"):
+            if kind.startswith(str(MD)):
+                entity.types.add(kind[len(str(MD)) :])
+        self.entities = {i: e for i, e in self.entities.items() if not e.types & NOT_CANDIDATES}
+        for entity in self.entities.values():
+            entity.names.add(fold(_without_parenthesis(entity.label)))
+            entity.names.discard(fold(entity.label))
+        self.type_names = self._type_names()
+
+    def _values(self, path: str) -> list[tuple[Entity, str]]:
+        """Every (entity, value) of a property path, for the candidates."""
+        prefix = str(ID)
+        rows = self.store.query(
+            f"""
+            SELECT DISTINCT ?e ?v WHERE {{ ?e {path} ?v .
+              FILTER(STRSTARTS(STR(?e), "{prefix}") && !CONTAINS(STR(?e), "#")) }}""",
+            use_default_graph_as_union=True,
+        )
+        found = []
+        for row in rows:  # type: ignore[union-attr]
+            entity = self.entities.get(text(row["e"])[len(prefix) :])
+            if entity is not None:
+                found.append((entity, text(row["v"])))
+        return found
+
+    def _type_names(self) -> dict[str, str]:
+        rows = self.store.query(
+            f"""
+            SELECT ?c ?label WHERE {{ ?c a <http://www.w3.org/2002/07/owl#Class> ; <{RDFS_LABEL}> ?label .
+              FILTER(STRSTARTS(STR(?c), "{MD}")) }}""",
+            use_default_graph_as_union=True,
+        )
+        used = {t for e in self.entities.values() for t in e.types}
+        names = {text(r["c"])[len(str(MD)) :]: text(r["label"]) for r in rows}  # type: ignore[union-attr]
+        return {t: names[t] for t in sorted(used) if t in names}
+
+    # -- matching -----------------------------------------------------------------------------
+
+    def reconcile(
+        self,
+        query: str,
+        types: list[str] | None = None,
+        properties: list[tuple[str, list[str]]] | None = None,
+        limit: int = 5,
+    ) -> list[Candidate]:
+        """The best candidates for a name, best first."""
+        folded = fold(query)
+        scored = []
+        for entity in self.entities.values():
+            if types and not entity.types.intersection(types):
+                continue
+            score = self._name_score(query, folded, entity)
+            for pid, wanted in properties or []:
+                have = entity.values.get(CONSTRAINT_ALIASES.get(pid, pid))
+                if have:
+                    score += 5 if have.intersection(wanted) else -30
+            if score > 0:
+                scored.append((min(score, 100.0), entity))
+        scored.sort(key=lambda item: (-item[0], item[1].label, item[1].id))
+        top = scored[: max(limit, 1)]
+        candidates = []
+        for index, (score, entity) in enumerate(top):
+            others = [s for s, e in scored if e is not entity]
+            unambiguous = index == 0 and score >= 95 and all(s <= score - 10 for s in others)
+            candidates.append(Candidate(entity, round(score, 1), unambiguous))
+        return candidates
+
+    @staticmethod
+    def _name_score(query: str, folded: str, entity: Entity) -> float:
+        label = fold(entity.label)
+        names = {label, *entity.names}
+        if not folded:
+            return 0.0
+        if folded == label:
+            return 100.0
+        if folded in entity.names or fold(_without_parenthesis(query)) in names:
+            return 98.0  # another name; or "Geological Survey of India (GSI)"
+        compact = folded.replace(" ", "")
+        if any(compact == n.replace(" ", "") for n in names):
+            return 97.0
+        words = set(folded.split())
+        if any(words == set(n.split()) for n in names):
+            return 96.0
+        written = query.strip()
+        if written[:1].isupper() and (
+            written in entity.codes or re.sub(r"[.\s]", "", written) in entity.codes
+        ):
+            return 95.0  # "USA", "Li", "U.S."
+        best = max(difflib.SequenceMatcher(None, folded, name).ratio() for name in names)
+        significant = {w for w in words if len(w) > 2}
+        if significant and any(set(n.split()) <= words or _prefixes(significant, n.split()) for n in names):
+            return 80.0 + 10.0 * best  # "Lithium (Li)", "Russia"
+        return 90.0 * best if best >= 0.6 else 0.0
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Entity]:
+        """Entities one of whose names starts with ``prefix`` (folded), then those that contain it."""
+        wanted = fold(prefix)
+        if not wanted:
+            return []
+        starts, contains = [], []
+        for entity in self.entities.values():
+            names = {fold(entity.label), *entity.names}
+            if any(n.startswith(wanted) for n in names):
+                starts.append(entity)
+            elif any(wanted in n for n in names):
+                contains.append(entity)
+        return (
+            sorted(starts, key=lambda e: e.label)[:limit]
+            + sorted(contains, key=lambda e: e.label)[: limit - len(starts)]
+        )
+
+    # -- data extension ---------------------------------------------------------------------
+
+    def proposed_properties(self, type_id: str | None) -> list[ExtensionProperty]:
+        """The extension properties with a value for at least one entity of the type (or any)."""
+        ids = [e.id for e in self.entities.values() if not type_id or type_id in e.types]
+        _, rows = self.extend(ids, [p.id for p in EXTENSION])
+        return [p for p in EXTENSION if any(row[p.id] for row in rows.values())]
+
+    def extend(
+        self, ids: list[str], property_ids: list[str]
+    ) -> tuple[list[ExtensionProperty], dict[str, dict[str, list[dict[str, str]]]]]:
+        """The properties asked for that the service knows, and per entity id the values it has
+        for each: strings, or entities (id and name)."""
+        wanted = [EXTENSION_BY_ID[p] for p in property_ids if p in EXTENSION_BY_ID]
+        rows: dict[str, dict[str, list[dict[str, str]]]] = {i: {p.id: [] for p in wanted} for i in ids}
+        known = [i for i in ids if i in self.entities]
+        if not known:
+            return wanted, rows
+        values = " ".join(f"<{ID}{i}>" for i in known)
+        for prop in wanted:
+            kind = f"?v a <{MD[prop.kind]}> ." if prop.kind else ""
+            result = self.store.query(
+                f"""
+                SELECT DISTINCT ?e ?v ?name WHERE {{ VALUES ?e {{ {values} }} ?e {prop.path} ?v . {kind}
+                  OPTIONAL {{ ?v <{RDFS_LABEL}> ?name }} }} ORDER BY ?e ?v""",
+                use_default_graph_as_union=True,
+            )
+            for row in result:  # type: ignore[union-attr]
+                local, value = text(row["e"])[len(str(ID)) :], row["v"]
+                if isinstance(value, ox.NamedNode) and value.value.startswith(str(ID)):
+                    rows[local][prop.id].append(
+                        {"id": value.value[len(str(ID)) :], "name": text(row["name"])}
+                    )
+                elif isinstance(value, ox.Literal):
+                    rows[local][prop.id].append({"str": value.value})
+        return wanted, rows
+
+
+def entity_iri(local: str) -> str:
+    return f"{BASE}id/{local}"

@@ -1,0 +1,414 @@
+"""The reconciliation service (W3C Reconciliation API v0.2): the protocol through Flask's test
+client, the matching quality on the labelled forms, and the whole loop in Debian's OpenRefine."""
+
+from __future__ import annotations
+
+import csv
+import json
+import runpy
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from mineral_diplomacy.graph import PROJECT_DIR, SHARED_DIR
+from mineral_diplomacy.server.app import ServerConfig, create_app
+from mineral_diplomacy.server.reconcile import ReconciliationIndex
+from mineral_diplomacy.server.store import load_store
+
+from .conftest import free_port
+
+
+@pytest.fixture(scope="module")
+def client(published: Path) -> FlaskClient:
+    return create_app(ServerConfig(build_dir=published)).test_client()
+
+
+def _reconcile(client: FlaskClient, queries: dict[str, Any], method: str = "post") -> dict[str, Any]:
+    if method == "post":
+        answer = client.post("/reconcile", data={"queries": json.dumps(queries)})
+    else:
+        answer = client.get("/reconcile", query_string={"queries": json.dumps(queries)})
+    assert answer.status_code == 200, answer.data
+    return json.loads(answer.data)
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    with (SHARED_DIR / "reference" / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- The protocol --------------------------------------------------------------------------------
+
+
+def test_the_manifest_says_what_the_service_offers(client: FlaskClient) -> None:
+    manifest = json.loads(client.get("/reconcile").data)
+    assert "0.2" in manifest["versions"]
+    assert manifest["identifierSpace"] == "https://w3id.org/mineral-diplomacy/id/"
+    assert manifest["schemaSpace"] == "https://w3id.org/mineral-diplomacy/ontology#"
+    assert {"Country", "Organization", "Mineral"} <= {t["id"] for t in manifest["defaultTypes"]}
+    assert manifest["view"]["url"].endswith("/id/{{id}}")
+    assert manifest["preview"]["url"].endswith("/reconcile/preview?id={{id}}")
+    assert set(manifest["suggest"]) == {"entity", "type", "property"}
+    assert manifest["extend"]["propose_properties"]["service_path"] == "/reconcile/propose_properties"
+
+
+def test_a_batch_by_get_and_by_post(client: FlaskClient) -> None:
+    queries = {
+        "q0": {"query": "KABIL"},
+        "q1": {"query": "Khanij Bidesh India Limited"},
+        "q2": {"query": "Atlantis"},
+    }
+    for method in ("get", "post"):
+        answers = _reconcile(client, queries, method)
+        assert set(answers) == {"q0", "q1", "q2"}
+        # 003: "KABIL (Khanij Bidesh India Ltd.)"
+        for key in ("q0", "q1"):
+            best = answers[key]["result"][0]
+            assert best["id"] == "organization/kabil" and best["match"] is True
+            assert {"id": "Organization", "name": "organisation"} in best["type"]
+        assert not any(r["match"] for r in answers["q2"]["result"])
+
+
+def test_jsonp_for_old_clients(client: FlaskClient) -> None:
+    answer = client.get(
+        "/reconcile", query_string={"queries": json.dumps({"q0": {"query": "USGS"}}), "callback": "cb"}
+    )
+    assert answer.data.startswith(b"cb({") and answer.mimetype == "application/javascript"
+    evil = client.get("/reconcile", query_string={"callback": "alert(1)//"})
+    assert evil.mimetype == "application/json"
+
+
+def test_a_type_decides_between_things_that_share_a_name(client: FlaskClient) -> None:
+    answers = _reconcile(
+        client,
+        {
+            "any": {"query": "Africa"},
+            "continent": {"query": "Africa", "type": "Continent"},
+            "region": {"query": "Africa", "type": "M49Region"},
+        },
+    )
+    assert not any(r["match"] for r in answers["any"]["result"])  # the continent and the UN region
+    assert answers["continent"]["result"][0] == {
+        **answers["continent"]["result"][0],
+        "id": "continent/africa",
+        "match": True,
+    }
+    assert answers["region"]["result"][0]["id"] == "region/africa" and answers["region"]["result"][0]["match"]
+
+
+def test_a_property_constraint_changes_the_score(client: FlaskClient) -> None:
+    india = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "IN")
+    answers = _reconcile(
+        client,
+        {
+            "plain": {"query": "Inda"},
+            "right": {"query": "Inda", "properties": [{"pid": "isoAlpha2", "v": india["iso_alpha2"]}]},
+            "wrong": {"query": "Inda", "properties": [{"pid": "isoAlpha2", "v": "ZZ"}]},
+        },
+    )
+
+    def score(key: str) -> float:
+        return next(r["score"] for r in answers[key]["result"] if r["id"] == "country/india")
+
+    assert score("right") == score("plain") + 5
+    assert (
+        all(r["id"] != "country/india" for r in answers["wrong"]["result"])
+        or score("wrong") == score("plain") - 30
+    )
+
+
+def test_suggest_preview_and_proposed_properties(client: FlaskClient) -> None:
+    entities = json.loads(client.get("/reconcile/suggest/entity?prefix=geolog").data)["result"]
+    assert {"organization/gsi", "organization/usgs"} <= {e["id"] for e in entities}
+    types = json.loads(client.get("/reconcile/suggest/type?prefix=coun").data)["result"]
+    assert {"id": "Country", "name": "country"} in types
+    props = json.loads(client.get("/reconcile/suggest/property?prefix=iso").data)["result"]
+    assert {p["id"] for p in props} == {"isoAlpha2", "isoAlpha3", "isoNumeric"}
+    card = client.get("/reconcile/preview?id=organization/kabil")
+    assert (
+        card.status_code == 200
+        and b"Khanij Bidesh India Ltd" in card.data
+        and b"003_b26980c2506844ff.txt" in card.data
+    )
+    assert client.get("/reconcile/preview?id=organization/nobody").status_code == 404
+    proposed = json.loads(client.get("/reconcile/propose_properties?type=Country").data)
+    assert {"isoAlpha2", "geonamesId", "wikidataId", "region", "continent"} <= {
+        p["id"] for p in proposed["properties"]
+    }
+    assert "rorId" not in {p["id"] for p in proposed["properties"]}  # no country has one
+
+
+def test_data_extension_returns_codes_ids_and_regions(client: FlaskClient) -> None:
+    india = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "IN")
+    usgs = next(r for r in _table("organizations.csv") if r["short_name"] == "USGS")
+    extension = {
+        "ids": ["country/india", "organization/usgs"],
+        "properties": [{"id": "isoAlpha2"}, {"id": "wikidataId"}, {"id": "rorId"}, {"id": "continent"}],
+    }
+    answer = json.loads(client.post("/reconcile", data={"extend": json.dumps(extension)}).data)
+    assert [m["id"] for m in answer["meta"]] == ["isoAlpha2", "wikidataId", "rorId", "continent"]
+    assert answer["rows"]["country/india"]["isoAlpha2"] == [{"str": india["iso_alpha2"]}]
+    assert answer["rows"]["country/india"]["wikidataId"] == [{"str": india["wikidata_qid"]}]
+    assert answer["rows"]["country/india"]["continent"] == [
+        {"id": "continent/asia", "name": "Asia"}
+    ]  # regions.csv
+    assert answer["rows"]["organization/usgs"]["rorId"] == [{"str": usgs["ror_id"].rsplit("/", 1)[-1]}]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"queries": "{not json"}, "'queries' is not JSON"),
+        ({"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(101)})}, "At most 100 queries"),
+        ({"queries": json.dumps({"q0": {"type": "Country"}})}, "needs a 'query' string"),
+        ({"queries": json.dumps({"q0": {"query": "x", "limit": 0}})}, "'limit' must be"),
+        (
+            {"extend": json.dumps({"ids": ["country/india"], "properties": [{"id": "population"}]})},
+            "Unknown properties: population",
+        ),
+    ],
+)
+def test_a_bad_request_is_answered_400_with_the_reason(
+    client: FlaskClient, data: dict[str, str], message: str
+) -> None:
+    answer = client.post("/reconcile", data=data)
+    assert answer.status_code == 400 and message in json.loads(answer.data)["error"]
+
+
+# --- Matching quality -------------------------------------------------------------------------
+
+
+def test_matching_meets_its_figures_on_the_labelled_forms(published: Path) -> None:
+    benchmark = runpy.run_path(
+        str(PROJECT_DIR / "benchmarks" / "reconcile.py"), run_name="reconcile_benchmark"
+    )
+    figures = benchmark["measure"](ReconciliationIndex(load_store((published / "current").resolve())))
+    assert figures.forms >= 150
+    assert figures.precision >= 0.98, figures.wrong
+    assert figures.top3 >= 0.95, figures.missed
+
+
+# --- OpenRefine, end to end -------------------------------------------------------------------
+
+MESSY = """name,kind
+KABIL,organisation
+Geological Survey of India (GSI),organisation
+USA,country
+Kazakstan,country
+Republic of Korea,country
+lithium,mineral
+rare earths,mineral
+India-Japan critical minerals partnership,agreement
+Atlantis,country
+"""
+# what each row means (the reference tables and the sources' names), and what must be matched
+EXPECTED_MATCHES = {
+    "KABIL": "organization/kabil",
+    "Geological Survey of India (GSI)": "organization/gsi",
+    "USA": "country/united-states",
+    "Republic of Korea": "country/south-korea",
+    "lithium": "mineral/lithium",
+    "rare earths": "mineral/rare-earth-elements",
+    "India-Japan critical minerals partnership": "agreement/india-japan-critical-minerals-partnership",
+}
+
+
+class OpenRefine:
+    """Debian's OpenRefine, headless on 127.0.0.1, driven through its own HTTP API."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get(self, path: str) -> Any:
+        return json.loads(urllib.request.urlopen(self.base + path, timeout=30).read())
+
+    def token(self) -> str:
+        return str(self.get("/command/core/get-csrf-token")["token"])
+
+    def command(self, name: str, project: str, fields: dict[str, object]) -> Any:
+        data = urllib.parse.urlencode(
+            {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
+        )
+        url = f"{self.base}/command/core/{name}?project={project}&csrf_token={self.token()}"
+        return json.loads(
+            urllib.request.urlopen(urllib.request.Request(url, data=data.encode()), timeout=60).read()
+        )
+
+    def create_project(self, name: str, csv_text: str) -> str:
+        boundary = uuid.uuid4().hex
+        options = {
+            "separator": ",",
+            "ignoreLines": -1,
+            "headerLines": 1,
+            "skipDataLines": 0,
+            "limit": -1,
+            "storeBlankRows": True,
+            "guessCellValueTypes": False,
+            "processQuotes": True,
+            "storeBlankCellsAsNulls": True,
+            "includeFileSources": False,
+            "encoding": "UTF-8",
+        }
+        fields = {"project-name": name, "format": "text/line-based/*sv", "options": json.dumps(options)}
+        body = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in fields.items()
+        )
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="project-file"; filename="{name}.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n{csv_text}\r\n--{boundary}--\r\n"
+        )
+        request = urllib.request.Request(
+            f"{self.base}/command/core/create-project-from-upload?csrf_token={self.token()}",
+            data=body.encode(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        try:
+            urllib.request.build_opener(Stay).open(request, timeout=60)
+        except urllib.error.HTTPError as redirect:  # 302 to /project?project=<id>
+            return urllib.parse.parse_qs(urllib.parse.urlsplit(redirect.headers["Location"]).query)[
+                "project"
+            ][0]
+        raise AssertionError("OpenRefine did not create the project")
+
+    def wait(self, project: str) -> None:
+        deadline = time.monotonic() + 120
+        while self.get(f"/command/core/get-processes?project={project}")["processes"]:
+            assert time.monotonic() < deadline, "OpenRefine did not finish"
+            time.sleep(0.3)
+
+    def table(self, project: str) -> tuple[dict[str, int], list[list[Any]], dict[str, Any]]:
+        """The columns in their order (name -> cell index), the rows' cells, and the recon pool."""
+        model = self.get(f"/command/core/get-models?project={project}")["columnModel"]["columns"]
+        answer = self.get(f"/command/core/get-rows?project={project}&start=0&limit=100")
+        columns = {c["name"]: c["cellIndex"] for c in model}
+        return columns, [row["cells"] for row in answer["rows"]], answer.get("pool", {}).get("recons", {})
+
+
+@pytest.fixture(scope="module")
+def openrefine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenRefine]:
+    binary = shutil.which("openrefine")
+    if binary is None:  # .ci/run installs it; a missing OpenRefine is a failure, not a skip
+        pytest.fail("Debian's openrefine is not installed: apt-get install -y openrefine")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("openrefine")
+    log = (folder / "openrefine.log").open("w")
+    process = subprocess.Popen(
+        [
+            binary,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-d",
+            str(folder / "data"),
+            "-m",
+            "1024M",
+            "-x",
+            "refine.headless=true",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    refine = OpenRefine(port)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            refine.token()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"OpenRefine did not start; see {log.name}") from None
+            time.sleep(0.5)
+    yield refine
+    subprocess.run(["pkill", "-TERM", "-s", str(process.pid)], check=False)  # the launcher and its Java
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
+    log.close()
+
+
+def test_openrefine_reconciles_a_spreadsheet_and_extends_it(openrefine: OpenRefine, server_url: str) -> None:
+    service = f"{server_url}/reconcile"
+    manifest = json.loads(urllib.request.urlopen(service, timeout=10).read())
+    project = openrefine.create_project("messy-names", MESSY)
+    engine = {"facets": [], "mode": "row-based"}
+    config = {
+        "mode": "standard-service",
+        "service": service,
+        "identifierSpace": manifest["identifierSpace"],
+        "schemaSpace": manifest["schemaSpace"],
+        "type": None,
+        "autoMatch": True,
+        "columnDetails": [],
+        "limit": 0,
+    }
+    openrefine.command("reconcile", project, {"columnName": "name", "config": config, "engine": engine})
+    openrefine.wait(project)
+    columns, rows, recons = openrefine.table(project)
+    matched = {}
+    for cells in rows:
+        cell = cells[columns["name"]]
+        recon = recons.get(cell["r"], {}) if isinstance(cell.get("r"), str) else cell.get("r", {})
+        matched[cell["v"]] = (
+            recon.get("j"),
+            (recon.get("m") or {}).get("id"),
+            [c["id"] for c in recon.get("c", [])],
+        )
+    for name, entity in EXPECTED_MATCHES.items():
+        assert matched[name][:2] == ("matched", entity), (name, matched[name])
+    assert matched["Atlantis"][:2] == ("none", None)
+    assert (
+        matched["Kazakstan"][0] == "none" and matched["Kazakstan"][2][0] == "country/kazakhstan"
+    )  # a candidate, not a match
+
+    extension = {
+        "properties": [
+            {"id": "isoAlpha2", "name": "ISO 3166-1 alpha-2 code"},
+            {"id": "wikidataId", "name": "Wikidata id"},
+        ]
+    }
+    openrefine.command(
+        "extend-data",
+        project,
+        {
+            "baseColumnName": "name",
+            "columnInsertIndex": "1",
+            "endpoint": service,
+            "identifierSpace": manifest["identifierSpace"],
+            "schemaSpace": manifest["schemaSpace"],
+            "extension": extension,
+            "engine": engine,
+        },
+    )
+    openrefine.wait(project)
+    columns, rows, _ = openrefine.table(project)
+    assert list(columns)[:3] == ["name", "ISO 3166-1 alpha-2 code", "Wikidata id"]
+    by_name = {cells[columns["name"]]["v"]: cells for cells in rows}
+    usa = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "US")
+
+    def value(name: str, column: str) -> Any:
+        cells, index = by_name[name], columns[column]
+        return (cells[index] or {}).get("v") if index < len(cells) else None
+
+    assert value("USA", "ISO 3166-1 alpha-2 code") == usa["iso_alpha2"]
+    assert value("USA", "Wikidata id") == usa["wikidata_qid"]
+    assert value("KABIL", "Wikidata id") is None  # organizations.csv has no Wikidata id for KABIL

@@ -107,7 +107,7 @@ def reconciliation_blueprint(holder: ReleaseHolder) -> Blueprint:
             )
         if len(queries) > MAX_QUERIES:
             raise BadRequest(f"At most {MAX_QUERIES} queries in one batch ({len(queries)} were sent)")
-        answers = {}
+        answers: dict[str, object] = {}
         for key, query in queries.items():
             if not isinstance(query, dict) or not isinstance(query.get("query"), str):
                 raise BadRequest(f"Query '{key}' needs a 'query' string")

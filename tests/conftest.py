@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,24 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def wait_until_up(process: subprocess.Popen[bytes], probe: Callable[[], object], what: str,
+                  seconds: float = 60) -> None:
+    """Call ``probe`` until it stops raising OSError; fail (killing the process) if the process
+    ends or ``seconds`` pass first."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            probe()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.2)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     import socket
@@ -81,7 +101,6 @@ def server_url(published: Path, server_log: Path):
     import os
     import subprocess
     import sys
-    import time
     import urllib.request
 
     port = free_port()
@@ -92,16 +111,8 @@ def server_url(published: Path, server_log: Path):
         [sys.executable, "-m", "mineral_diplomacy.graph.cli", "serve", "--out", str(published)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"the server did not start; see {log.name}") from None
-            time.sleep(0.2)
+    wait_until_up(process, lambda: urllib.request.urlopen(f"{url}/health", timeout=2).read(),
+                  f"the server (see {log.name})")
     yield url
     process.terminate()
     try:

@@ -27,7 +27,7 @@ import pytest
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.server.app import ServerConfig, create_app
 
-from .conftest import free_port
+from .conftest import free_port, wait_until_up
 
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
@@ -79,16 +79,8 @@ def wikidata_like(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=2).read()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("the oxigraph server did not start") from None
-            time.sleep(0.2)
+    wait_until_up(server, lambda: urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=2).read(),
+                  "the oxigraph server", 30)
     yield endpoint
     server.terminate()
     server.wait(timeout=20)

@@ -25,7 +25,7 @@ from mineral_diplomacy.server.app import ServerConfig, create_app
 from mineral_diplomacy.server.reconcile import ReconciliationIndex
 from mineral_diplomacy.server.store import load_store
 
-from .conftest import free_port
+from .conftest import free_port, wait_until_up
 
 
 @pytest.fixture(scope="module")
@@ -327,16 +327,7 @@ def openrefine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenRefine]
         start_new_session=True,
     )
     refine = OpenRefine(port)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            refine.token()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"OpenRefine did not start; see {log.name}") from None
-            time.sleep(0.5)
+    wait_until_up(process, refine.token, f"OpenRefine (see {log.name})", 120)
     yield refine
     subprocess.run(["pkill", "-TERM", "-s", str(process.pid)], check=False)  # the launcher and its Java
     try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Flask, Response, abort, redirect, render_template, request, send_file, send_from_directory
 from werkzeug.http import http_date
 
@@ -217,7 +218,11 @@ def create_app(config: ServerConfig | None = None) -> Flask:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
         except NotAcceptable as error:
             return _error(406, str(error))
-        body = graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
+        if fmt.media_type in RDFLIB_FORMATS:  # with the project's prefixes
+            body = graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
+        else:  # N3, TriG, N-Quads: pyoxigraph's writers
+            triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            body = ox.serialize(triples, format=fmt.writer)  # type: ignore[arg-type]
         return Response(body, content_type=_media(fmt.media_type))
 
     @app.after_request
@@ -231,7 +236,9 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         if request.method == "OPTIONS":
             response = Response(status=204)
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            asked = request.headers.get("Access-Control-Request-Headers", "")
+            names = [n.strip() for n in asked.split(",") if re.fullmatch(r"[A-Za-z0-9-]+", n.strip())]
+            response.headers["Access-Control-Allow-Headers"] = ", ".join(names or ["Content-Type", "Accept"])
             response.headers["Access-Control-Max-Age"] = "86400"
             return response
         started = time.perf_counter()

@@ -35,8 +35,8 @@ class GraphStatistics:
     properties: int
 
 
-def _counts(store: ox.Store, query: str, union: bool = False) -> list[dict[str, str]]:
-    solutions = store.query(query, use_default_graph_as_union=union)
+def _counts(store: ox.Store, query: str) -> list[dict[str, str]]:
+    solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     return [{n: text(s[n]) for n in names} for s in solutions]
@@ -66,8 +66,8 @@ def statistics(store: ox.Store) -> tuple[GraphStatistics, list[GraphStatistics]]
     """Whole-dataset and per-graph counts of triples, entities (subjects), classes, properties."""
     (total,) = _counts(store, """
         SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?e) (COUNT(DISTINCT ?p) AS ?p)
-        WHERE { ?s ?p ?o }""", union=True)
-    (classes,) = _counts(store, "SELECT (COUNT(DISTINCT ?c) AS ?c) WHERE { ?s a ?c }", union=True)
+        WHERE { ?s ?p ?o }""")
+    (classes,) = _counts(store, "SELECT (COUNT(DISTINCT ?c) AS ?c) WHERE { ?s a ?c }")
     per_graph = {row["g"]: row for row in _counts(store, """
         SELECT ?g (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?e) (COUNT(DISTINCT ?p) AS ?p)
         WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g""")}

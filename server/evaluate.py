@@ -26,10 +26,11 @@ class QueryJob:
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
     accept: str
-    format: str | None
+    formats: tuple[str, ...] = ()  # what the format (or output) parameters name
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint's URL)
 
     def cache_key(self) -> tuple[Any, ...]:
-        return (self.query, self.default_graphs, self.named_graphs, self.accept, self.format)
+        return (self.query, self.default_graphs, self.named_graphs, self.accept, self.formats, self.base_iri)
 
 
 @dataclass(frozen=True)
@@ -67,28 +68,27 @@ class _CappedBuffer(io.RawIOBase):
 
 
 def _dataset_arguments(job: QueryJob) -> dict[str, Any]:
-    """pyoxigraph arguments for default-graph-uri / named-graph-uri (else: union default graph)."""
+    """pyoxigraph arguments for the protocol's default-graph-uri and named-graph-uri. Given either,
+    the dataset is exactly what they name (none given of one kind: none of that kind); given
+    neither, the query's FROM and FROM NAMED, or else the store's default graph (the merge of all
+    graphs) and every named graph."""
     if not job.default_graphs and not job.named_graphs:
-        return {"use_default_graph_as_union": True}
-    arguments: dict[str, Any] = {}
-    if job.default_graphs:
-        arguments["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs:
-        arguments["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    return arguments
+        return {}
+    return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs]}
 
 
 def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_bytes: int) -> Answer:
     """Evaluate and serialise in this process (the child's work). Raises QueryFailed."""
     try:
-        result = store.query(job.query, prefixes=prefixes, **_dataset_arguments(job))
+        result = store.query(job.query, prefixes=prefixes, base_iri=job.base_iri, **_dataset_arguments(job))
     except SyntaxError as error:
         raise QueryFailed(400, f"Malformed query: {error}") from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
     formats = GRAPH_FORMATS if isinstance(result, ox.QueryTriples) else RESULT_FORMATS
     try:
-        fmt = choose(formats, parse_accept_header(job.accept, MIMEAccept), job.format)
+        fmt = choose(formats, parse_accept_header(job.accept, MIMEAccept), job.formats)
     except NotAcceptable as error:
         raise QueryFailed(406, str(error)) from None
     output = _CappedBuffer(max_bytes)

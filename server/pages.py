@@ -75,7 +75,7 @@ def local_path(iri: str) -> str | None:
 def _statements(store: ox.Store, pattern: str, incoming: bool) -> list[Statement]:
     query = _STATEMENTS.replace("PATTERN", pattern).replace("PROVENANCE", _PROVENANCE)
     grouped: OrderedDict[tuple[str, str], Statement] = OrderedDict()
-    for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+    for row in store.query(query):  # type: ignore[union-attr]
         node = row["subject"] if incoming else row["o"]
         label = row["slabel"] if incoming else row["olabel"]
         key = (text(row["p"]), text(node))
@@ -113,16 +113,14 @@ def rdf_description(store: ox.Store, iri: str, writer: ox.RdfFormat) -> bytes:
     node = f"<{iri}>"
     result = store.query(
         f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
-        f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}",
-        use_default_graph_as_union=True,
+        f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}"
     )
     return result.serialize(format=writer)  # type: ignore[union-attr,return-value]
 
 
 def replacement(store: ox.Store, iri: str) -> str | None:
     """The IRI that an IRI of an earlier release now stands merged into or renamed as, if any."""
-    rows = store.query(f"SELECT ?new WHERE {{ <{iri}> <http://purl.org/dc/terms/isReplacedBy> ?new }}",
-                       use_default_graph_as_union=True)
+    rows = store.query(f"SELECT ?new WHERE {{ <{iri}> <http://purl.org/dc/terms/isReplacedBy> ?new }}")
     news = [text(row["new"]) for row in rows]  # type: ignore[union-attr]
     return news[0] if news else None
 

@@ -135,8 +135,7 @@ class ReconciliationIndex:
             f"""
             SELECT ?e ?label WHERE {{ ?e <{RDFS_LABEL}> ?label . ?e a ?kind .
               FILTER(STRSTARTS(STR(?e), "{prefix}") && !CONTAINS(STR(?e), "#")
-                     && STRSTARTS(STR(?kind), "{MD}")) }}""",
-            use_default_graph_as_union=True,
+                     && STRSTARTS(STR(?kind), "{MD}")) }}"""
         )
         for row in rows:  # type: ignore[union-attr]
             local = text(row["e"])[len(prefix) :]
@@ -176,8 +175,7 @@ class ReconciliationIndex:
         rows = self.store.query(
             f"""
             SELECT DISTINCT ?e ?v WHERE {{ ?e {path} ?v .
-              FILTER(STRSTARTS(STR(?e), "{prefix}") && !CONTAINS(STR(?e), "#")) }}""",
-            use_default_graph_as_union=True,
+              FILTER(STRSTARTS(STR(?e), "{prefix}") && !CONTAINS(STR(?e), "#")) }}"""
         )
         found = []
         for row in rows:  # type: ignore[union-attr]
@@ -190,8 +188,7 @@ class ReconciliationIndex:
         rows = self.store.query(
             f"""
             SELECT ?c ?label WHERE {{ ?c a <http://www.w3.org/2002/07/owl#Class> ; <{RDFS_LABEL}> ?label .
-              FILTER(STRSTARTS(STR(?c), "{MD}")) }}""",
-            use_default_graph_as_union=True,
+              FILTER(STRSTARTS(STR(?c), "{MD}")) }}"""
         )
         used = {t for e in self.entities.values() for t in e.types}
         names = {text(r["c"])[len(str(MD)) :]: text(r["label"]) for r in rows}  # type: ignore[union-attr]
@@ -296,8 +293,7 @@ class ReconciliationIndex:
             result = self.store.query(
                 f"""
                 SELECT DISTINCT ?e ?v ?name WHERE {{ VALUES ?e {{ {values} }} ?e {prop.path} ?v . {kind}
-                  OPTIONAL {{ ?v <{RDFS_LABEL}> ?name }} }} ORDER BY ?e ?v""",
-                use_default_graph_as_union=True,
+                  OPTIONAL {{ ?v <{RDFS_LABEL}> ?name }} }} ORDER BY ?e ?v"""
             )
             for row in result:  # type: ignore[union-attr]
                 local, value = text(row["e"])[len(str(ID)) :], row["v"]

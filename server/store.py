@@ -1,7 +1,8 @@
 """The embedded store: a published release loaded into pyoxigraph, queried with SPARQL 1.1.
 
-The default graph is the union of all named graphs (as in Fuseki's unionDefaultGraph), so a query
-sees every fact; ``GRAPH`` patterns still reach each record's graph and its provenance.
+The default graph is the RDF merge of all named graphs (every distinct triple once, as Fuseki's
+union default graph), so a query sees every fact and counts each once; ``GRAPH`` patterns still
+reach each record's graph and its provenance, and FROM / FROM NAMED pick graphs.
 ``ReleaseHolder`` serves one release and switches to a newer one only once it has loaded: a
 failed or half-written build never replaces the graph being served.
 """
@@ -72,6 +73,7 @@ def prepare_store(release: Path) -> None:
         loader.join()
     if failures:
         raise failures[0]
+    merge_into_default_graph(store, release)
     store.flush()  # the store closes when this returns, before any process opens it read-only
 
 
@@ -93,18 +95,27 @@ def serves_from_disk(release: Path) -> bool:
     return (release / STORE_DIR).is_dir() and store_mode() != "memory"
 
 
+def merge_into_default_graph(store: ox.Store, release: Path) -> None:
+    """Make the store's default graph the RDF merge of the release's named graphs: every distinct
+    triple once (a set, as Fuseki's union default graph), so that counts count triples, and a
+    query's FROM and FROM NAMED (or the protocol's graph parameters) can still pick graphs."""
+    quads = ox.parse(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+
+
 def load_store(release: Path) -> ox.Store:
     """The release's store: its on-disk store opened read-only if it has one, else in memory."""
     if serves_from_disk(release):
         return ox.Store.read_only(str(release / STORE_DIR))
     store = ox.Store()
     store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    merge_into_default_graph(store, release)
     return store
 
 
 def select(store: ox.Store, query: str) -> tuple[list[str], list[Row]]:
-    """Run a SELECT query over the union of all graphs: its variable names and rows."""
-    solutions = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+    """Run a SELECT query (the default graph is the merge of all graphs): its variable names and rows."""
+    solutions = store.query(query, prefixes=PREFIXES)
     if not isinstance(solutions, ox.QuerySolutions):
         raise ValueError("not a SELECT query")
     names = [v.value for v in solutions.variables]
@@ -112,8 +123,8 @@ def select(store: ox.Store, query: str) -> tuple[list[str], list[Row]]:
 
 
 def ask(store: ox.Store, query: str) -> bool:
-    """Run an ASK query over the union of all graphs."""
-    result = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+    """Run an ASK query (the default graph is the merge of all graphs)."""
+    result = store.query(query, prefixes=PREFIXES)
     if not isinstance(result, ox.QueryBoolean):
         raise ValueError("not an ASK query")
     return bool(result)

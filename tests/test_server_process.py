@@ -44,18 +44,24 @@ def test_sparqlwrapper_sees_a_malformed_query_as_such(server_url: str) -> None:
 
 def test_rdflib_sparqlstore(server_url: str) -> None:
     graph = Graph(store=SPARQLStore(f"{server_url}/sparql", returnFormat="json"))
-    rows = list(graph.query("""
+    rows = list(
+        graph.query("""
         SELECT ?partner WHERE {
           <https://w3id.org/mineral-diplomacy/id/agreement/india-australia-critical-mineral-investment-partnership>
-            <https://w3id.org/mineral-diplomacy/ontology#party> ?partner }"""))
+            <https://w3id.org/mineral-diplomacy/ontology#party> ?partner }""")
+    )
     assert {str(r[0]).rsplit("/", 1)[-1] for r in rows} == {"kabil", "australia"}
 
 
 def test_raw_http_post_and_headers(server_url: str) -> None:
     host, port = urllib.parse.urlsplit(server_url).netloc.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    connection.request("POST", "/sparql", body="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                       headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    connection.request(
+        "POST",
+        "/sparql",
+        body="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     response = connection.getresponse()
     body = response.read().decode()
     assert response.status == 200 and response.getheader("Content-Type").startswith("text/csv")
@@ -81,7 +87,8 @@ def test_runaway_query_stopped_while_others_are_served(server_url: str) -> None:
     time.sleep(0.3)
     started = time.monotonic()
     quick = urllib.request.urlopen(
-        f"{server_url}/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}), timeout=30)
+        f"{server_url}/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}), timeout=30
+    )
     assert json.loads(quick.read())["boolean"] is True
     assert time.monotonic() - started < 1.5  # answered while the runaway query ran
     thread.join()
@@ -115,7 +122,7 @@ def _exchange(server_url: str, *batches: bytes, slow: bool = False) -> list[Answ
             for _ in range(batch.count(b"\r\n\r\n")):
                 status = reader.readline().decode().strip()
                 headers = {}
-                while (line := reader.readline().decode().strip()):
+                while line := reader.readline().decode().strip():
                     name, _, value = line.partition(":")
                     headers[name.lower()] = value.strip()
                 found.append((status, headers, reader.read(int(headers["content-length"]))))
@@ -136,14 +143,14 @@ def test_repeated_get_is_answered_by_the_worker_itself_as_by_the_application(
     assert first[2] == second[2] == repeat[2] == again[2] and first[2].startswith(b"p,o\r\n")
     assert first[1]["x-cache"] == "miss" and repeat[1]["x-cache"] == again[1]["x-cache"] == "hit"
     assert "server" in second[1] and "server" not in repeat[1]  # gunicorn's header: who answered
-    for header in ("content-type", "access-control-allow-origin", "vary", "x-result-size-limit",
-                   "x-timeout"):
+    for header in ("content-type", "access-control-allow-origin", "vary", "x-result-size-limit", "x-timeout"):
         assert repeat[1][header] == first[1][header], header
     assert "date" in repeat[1] and later[0] == "HTTP/1.1 200 OK"
     # every query has its log line, the ones the poller answered too (written after sending)
     time.sleep(0.2)
-    lines = [line for line in server_log.read_text().splitlines()
-             if "worker+test" in line or "worker test" in line]  # as sent, and as parsed
+    lines = [
+        line for line in server_log.read_text().splitlines() if "worker+test" in line or "worker test" in line
+    ]  # as sent, and as parsed
     assert len(lines) == 4 and sum("cached=fast" in line for line in lines) == 3, lines
 
 
@@ -157,8 +164,41 @@ def test_a_cached_get_asking_to_close_is_answered_and_closed(server_url: str) ->
 def test_a_large_cached_answer_reaches_a_slow_client_whole(server_url: str) -> None:
     target = "/sparql?" + urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
     get = f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: application/n-triples\r\n\r\n".encode()
-    first, repeat, health = _exchange(server_url, get, get, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
-                                      slow=True)
+    first, repeat, health = _exchange(
+        server_url, get, get, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", slow=True
+    )
     assert len(first[2]) > 200_000 and repeat[2] == first[2] and repeat[1]["x-cache"] == "hit"
     assert "server" not in repeat[1]  # begun by the poller, finished by a pool thread
     assert health[0] == "HTTP/1.1 200 OK"
+
+
+SELECT_FORMATS = ("json", "xml", "csv", "tsv")
+GRAPH_FORMATS = ("turtle", "n3", "xml", "rdf+xml", "json-ld")
+
+
+@pytest.mark.parametrize("return_format", SELECT_FORMATS)
+def test_sparqlwrapper_default_settings_select_in_every_format(server_url: str, return_format: str) -> None:
+    """SPARQLWrapper sends format, output and results, some twice, beside Accept: all are read."""
+    client = SPARQLWrapper(f"{server_url}/sparql", returnFormat=return_format)
+    client.setQuery(
+        "SELECT ?label WHERE { <https://w3id.org/mineral-diplomacy/id/organization/kabil> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    )
+    result = client.query()
+    assert result.response.status == 200
+    body = result.response.read().decode()
+    assert "Khanij Bidesh India Ltd" in body
+
+
+@pytest.mark.parametrize("return_format", GRAPH_FORMATS)
+def test_sparqlwrapper_default_settings_construct_in_every_format(
+    server_url: str, return_format: str
+) -> None:
+    client = SPARQLWrapper(f"{server_url}/sparql", returnFormat=return_format)
+    client.setQuery(
+        "CONSTRUCT { ?s ?p ?o } WHERE { BIND(<https://w3id.org/mineral-diplomacy/id/organization/kabil> "
+        "AS ?s) ?s ?p ?o }"
+    )
+    result = client.query()
+    assert result.response.status == 200
+    assert "kabil" in result.response.read().decode()

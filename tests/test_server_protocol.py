@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Graph, Namespace
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, VOID
 
 from mineral_diplomacy.graph.output import publish
@@ -27,8 +27,14 @@ KABIL = "https://w3id.org/mineral-diplomacy/id/organization/kabil"
 
 @pytest.fixture(scope="module")
 def client(published: Path) -> FlaskClient:
-    config = ServerConfig(build_dir=published, default_timeout=5, max_timeout=8,
-                          max_result_bytes=200_000, max_query_chars=5_000, max_request_bytes=8_000)
+    config = ServerConfig(
+        build_dir=published,
+        default_timeout=5,
+        max_timeout=8,
+        max_result_bytes=200_000,
+        max_query_chars=5_000,
+        max_request_bytes=8_000,
+    )
     return create_app(config).test_client()
 
 
@@ -43,6 +49,7 @@ def _count(response) -> int:
 
 # --- query operation: GET, POST form, POST body, datasets ---------------------------------------
 
+
 def test_get_post_form_and_post_body_give_the_same_answer(client: FlaskClient) -> None:
     by_get = _count(client.get("/sparql", query_string={"query": COUNT}))
     by_form = _count(client.post("/sparql", data={"query": COUNT}))
@@ -51,13 +58,20 @@ def test_get_post_form_and_post_body_give_the_same_answer(client: FlaskClient) -
 
 
 def test_default_and_named_graph_uri_are_honoured(client: FlaskClient) -> None:
-    ontology = _count(client.get("/sparql", query_string={
-        "query": COUNT, "default-graph-uri": str(GRAPH.ontology)}))
+    ontology = _count(
+        client.get("/sparql", query_string={"query": COUNT, "default-graph-uri": str(GRAPH.ontology)})
+    )
     everything = _count(client.get("/sparql", query_string={"query": COUNT}))
     assert 800 < ontology < everything
-    rows = _json(client.get("/sparql", query_string={
-        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-        "named-graph-uri": [str(GRAPH.lists), str(GRAPH.reference)]}))["results"]["bindings"]
+    rows = _json(
+        client.get(
+            "/sparql",
+            query_string={
+                "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                "named-graph-uri": [str(GRAPH.lists), str(GRAPH.reference)],
+            },
+        )
+    )["results"]["bindings"]
     assert sorted(r["g"]["value"] for r in rows) == sorted([str(GRAPH.lists), str(GRAPH.reference)])
 
 
@@ -68,47 +82,68 @@ def test_graph_uri_must_be_an_iri(client: FlaskClient) -> None:
 
 # --- formats and content negotiation ------------------------------------------------------------
 
-@pytest.mark.parametrize(("accept", "media_type", "marker"), [
-    ("application/sparql-results+json", "application/sparql-results+json", b'"bindings"'),
-    ("application/sparql-results+xml", "application/sparql-results+xml", b"<sparql"),
-    ("text/csv", "text/csv", b"n\r\n"),
-    ("text/tab-separated-values", "text/tab-separated-values", b"?n\n"),
-    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml", b"<sparql"),
-    ("*/*", "application/sparql-results+json", b'"bindings"'),
-    ("application/json", "application/sparql-results+json", b'"bindings"'),
-])
+
+@pytest.mark.parametrize(
+    ("accept", "media_type", "marker"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json", b'"bindings"'),
+        ("application/sparql-results+xml", "application/sparql-results+xml", b"<sparql"),
+        ("text/csv", "text/csv", b"n\r\n"),
+        ("text/tab-separated-values", "text/tab-separated-values", b"?n\n"),
+        (
+            "text/csv;q=0.5, application/sparql-results+xml;q=0.9",
+            "application/sparql-results+xml",
+            b"<sparql",
+        ),
+        ("*/*", "application/sparql-results+json", b'"bindings"'),
+        ("application/json", "application/sparql-results+json", b'"bindings"'),
+    ],
+)
 def test_select_results_formats(client: FlaskClient, accept: str, media_type: str, marker: bytes) -> None:
     response = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == media_type and marker in response.data
 
 
-@pytest.mark.parametrize(("accept", "media_type"), [
-    ("text/turtle", "text/turtle"),
-    ("application/n-triples", "application/n-triples"),
-    ("application/ld+json", "application/ld+json"),
-    ("application/rdf+xml", "application/rdf+xml"),
-])
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+    ],
+)
 def test_construct_formats_parse_back(client: FlaskClient, accept: str, media_type: str) -> None:
     query = f"CONSTRUCT {{ <{KABIL}> ?p ?o }} WHERE {{ <{KABIL}> ?p ?o }}"
     response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == media_type
-    parsed = Graph().parse(data=response.data, format={"text/turtle": "turtle", "application/n-triples": "nt",
-                                                       "application/ld+json": "json-ld",
-                                                       "application/rdf+xml": "xml"}[media_type])
+    parsed = Graph().parse(
+        data=response.data,
+        format={
+            "text/turtle": "turtle",
+            "application/n-triples": "nt",
+            "application/ld+json": "json-ld",
+            "application/rdf+xml": "xml",
+        }[media_type],
+    )
     assert len(parsed) > 5
 
 
 def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
-    response = client.get("/sparql", query_string={"query": COUNT, "format": "tsv"},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql",
+        query_string={"query": COUNT, "format": "tsv"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert response.mimetype == "text/tab-separated-values"
 
 
 def test_ask_and_describe(client: FlaskClient) -> None:
     ask = _json(client.get("/sparql", query_string={"query": f"ASK {{ <{KABIL}> ?p ?o }}"}))
     assert ask["boolean"] is True
-    describe = client.get("/sparql", query_string={"query": f"DESCRIBE <{KABIL}>"},
-                          headers={"Accept": "text/turtle"})
+    describe = client.get(
+        "/sparql", query_string={"query": f"DESCRIBE <{KABIL}>"}, headers={"Accept": "text/turtle"}
+    )
     assert describe.status_code == 200 and b"kabil" in describe.data
 
 
@@ -121,6 +156,7 @@ def test_406_when_nothing_acceptable(client: FlaskClient) -> None:
 
 # --- errors -------------------------------------------------------------------------------------
 
+
 def test_malformed_query_gets_400_with_parser_message_and_position(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
@@ -132,12 +168,16 @@ def test_repeated_query_parameter(client: FlaskClient) -> None:
     assert response.status_code == 400 and b"given 2 times" in response.data
 
 
-@pytest.mark.parametrize("send", [
-    lambda c: c.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}),
-    lambda c: c.post("/sparql", data="INSERT DATA { <a:b> <a:c> <a:d> }",
-                     content_type="application/sparql-update"),
-    lambda c: c.get("/sparql", query_string={"update": "CLEAR ALL"}),
-])
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda c: c.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}),
+        lambda c: c.post(
+            "/sparql", data="INSERT DATA { <a:b> <a:c> <a:d> }", content_type="application/sparql-update"
+        ),
+        lambda c: c.get("/sparql", query_string={"update": "CLEAR ALL"}),
+    ],
+)
 def test_updates_are_refused(client: FlaskClient, send) -> None:
     response = send(client)
     assert response.status_code == 403 and b"read-only" in response.data
@@ -159,6 +199,7 @@ def test_request_body_and_query_length_limits(client: FlaskClient) -> None:
 
 
 # --- limits that hold ---------------------------------------------------------------------------
+
 
 def test_runaway_query_is_stopped_and_the_server_goes_on(client: FlaskClient) -> None:
     started = time.monotonic()
@@ -193,10 +234,12 @@ def test_answers_are_cached_per_build(client: FlaskClient) -> None:
 
 
 def test_cors_for_reads(client: FlaskClient) -> None:
-    assert client.get("/sparql", query_string={"query": "ASK {}"}).headers[
-        "Access-Control-Allow-Origin"] == "*"
-    preflight = client.options("/sparql", headers={"Origin": "http://example.org",
-                                                   "Access-Control-Request-Method": "POST"})
+    assert (
+        client.get("/sparql", query_string={"query": "ASK {}"}).headers["Access-Control-Allow-Origin"] == "*"
+    )
+    preflight = client.options(
+        "/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
@@ -210,22 +253,25 @@ def test_each_query_is_logged_with_its_duration(
 
 # --- federation ---------------------------------------------------------------------------------
 
+
 def test_service_calls_outside_the_allow_list_are_refused(client: FlaskClient) -> None:
-    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9999/sparql> { ?s ?p ?o } }",
-                  "PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
-                  "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
-                  # an escaped IRI, which the SPARQL parser decodes (and the lexer once skipped)
-                  r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\u0078> { ?s ?p ?o } }",
-                  r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\q> { ?s ?p ?o } }"):
+    for query in (
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9999/sparql> { ?s ?p ?o } }",
+        "PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+        # an escaped IRI, which the SPARQL parser decodes (and the lexer once skipped)
+        r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\u0078> { ?s ?p ?o } }",
+        r"SELECT * WHERE { SERVICE <http://127.0.0.1:9999/\q> { ?s ?p ?o } }",
+    ):
         response = client.get("/sparql", query_string={"query": query})
         assert response.status_code == 403 and b"not allowed" in response.data
 
 
 def test_service_targets_skip_strings_and_comments() -> None:
-    query = '''BASE <http://a.example/> PREFIX e: <http://b.example/>
+    query = """BASE <http://a.example/> PREFIX e: <http://b.example/>
         SELECT * WHERE { # SERVICE <http://c.example/> in a comment
           ?s ?p "SERVICE <http://d.example/>" .
-          SERVICE <sparql> { ?s ?p ?o } SERVICE e:q { ?s ?p ?o } }'''
+          SERVICE <sparql> { ?s ?p ?o } SERVICE e:q { ?s ?p ?o } }"""
     assert service_targets(query) == ["http://a.example/sparql", "http://b.example/q"]
 
 
@@ -237,6 +283,7 @@ def test_service_targets_are_decoded_as_the_sparql_parser_does() -> None:
 
 
 # --- service description and VoID --------------------------------------------------------------
+
 
 def test_bare_get_gives_the_service_description_with_void_statistics(client: FlaskClient) -> None:
     response = client.get("/sparql", headers={"Accept": "text/turtle"})
@@ -264,9 +311,11 @@ def test_void_document(client: FlaskClient) -> None:
 
 # --- pages, downloads, health -------------------------------------------------------------------
 
+
 def test_entity_page_for_people_shows_quotes_and_sources(client: FlaskClient) -> None:
-    response = client.get("/id/agreement/india-argentina-lithium-exploration-pact",
-                          headers={"Accept": "text/html"})
+    response = client.get(
+        "/id/agreement/india-argentina-lithium-exploration-pact", headers={"Accept": "text/html"}
+    )
     page = response.data.decode()
     assert response.status_code == 200
     assert "India–Argentina lithium exploration pact" in page
@@ -291,8 +340,9 @@ def test_entity_iri_gives_rdf_to_machines(client: FlaskClient) -> None:
 
 
 def test_record_page_shows_its_quote(client: FlaskClient) -> None:
-    response = client.get("/record/001/organization/minerals-security-partnership/size",
-                          headers={"Accept": "text/html"})
+    response = client.get(
+        "/record/001/organization/minerals-security-partnership/size", headers={"Accept": "text/html"}
+    )
     assert response.status_code == 200 and "involving 14 countries" in response.data.decode()
 
 
@@ -316,6 +366,7 @@ def test_editor_page_offers_the_example_questions(client: FlaskClient) -> None:
 
 
 # --- the served graph changes only to a complete, checked build ---------------------------------
+
 
 def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, published: Path) -> None:
     files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
@@ -347,8 +398,7 @@ def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> No
     other_format = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
     assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
     assert again.data == first.data and other_format.mimetype == "text/csv"
-    for header in ("Content-Type", "Access-Control-Allow-Origin", "Vary", "X-Result-Size-Limit",
-                   "X-Timeout"):
+    for header in ("Content-Type", "Access-Control-Allow-Origin", "Vary", "X-Result-Size-Limit", "X-Timeout"):
         assert again.headers[header] == first.headers[header], header
 
 
@@ -363,7 +413,10 @@ def test_large_releases_are_served_from_an_on_disk_store(
     in_memory = ox.Store()
     in_memory.bulk_load(path=release / "dataset.nq", format=ox.RdfFormat.N_QUADS)
     on_disk = ox.Store.read_only(str(release / "store"))  # loaded in parts, one per core
-    assert set(on_disk) == set(in_memory) and len(on_disk) == len(files["dataset.nq"].splitlines())
+    named = {q for q in on_disk if not isinstance(q.graph_name, ox.DefaultGraph)}
+    assert named == set(in_memory) and len(named) == len(files["dataset.nq"].splitlines())
+    merged = {q.triple for q in on_disk if isinstance(q.graph_name, ox.DefaultGraph)}
+    assert merged == {q.triple for q in in_memory}  # the default graph: every distinct triple once
     del on_disk
     client = create_app(ServerConfig(build_dir=tmp_path / "out", default_timeout=5)).test_client()
     assert _json(client.get("/health"))["store"] == "disk"
@@ -372,3 +425,163 @@ def test_large_releases_are_served_from_an_on_disk_store(
     assert stopped.status_code == 503
     page = client.get("/id/organization/kabil", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "KABIL" in page.data.decode()
+
+
+# --- dataset semantics, encodings, media types ---------------------------------------------------
+
+
+def _nquads(published: Path) -> list[str]:
+    return (published / "current" / "dataset.nq").read_text(encoding="utf-8").splitlines()
+
+
+LISTS = "https://w3id.org/mineral-diplomacy/graph/lists"
+
+
+def test_the_default_graph_is_the_merge_of_the_graphs_as_a_set(client: FlaskClient, published: Path) -> None:
+    distinct = {line.rsplit(" <", 1)[0] for line in _nquads(published)}  # each triple, without its graph
+    assert len(distinct) < len(_nquads(published))  # some triples are stated in more than one graph
+    assert _count(client.get("/sparql", query_string={"query": COUNT})) == len(distinct)
+    labels = _json(
+        client.get(
+            "/sparql",
+            query_string={
+                "query": f"SELECT ?l WHERE {{ <{KABIL}> <http://www.w3.org/2004/02/skos/core#altLabel> ?l }}"
+            },
+        )
+    )
+    values = [row["l"]["value"] for row in labels["results"]["bindings"]]
+    assert values.count("KABIL") == 1  # 001 and 003 both call it KABIL
+
+
+def test_from_and_from_named_pick_graphs(client: FlaskClient, published: Path) -> None:
+    in_lists = sum(1 for line in _nquads(published) if line.endswith(f"<{LISTS}> ."))
+    assert (
+        _count(
+            client.get(
+                "/sparql",
+                query_string={"query": f"SELECT (COUNT(*) AS ?n) FROM <{LISTS}> WHERE {{ ?s ?p ?o }}"},
+            )
+        )
+        == in_lists
+    )
+    assert (
+        _count(
+            client.get(
+                "/sparql",
+                query_string={"query": f"SELECT (COUNT(*) AS ?n) FROM NAMED <{LISTS}> WHERE {{ ?s ?p ?o }}"},
+            )
+        )
+        == 0
+    )  # no default graph
+    graphs = _json(
+        client.get(
+            "/sparql",
+            query_string={
+                "query": f"SELECT DISTINCT ?g FROM NAMED <{LISTS}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+            },
+        )
+    )
+    assert [row["g"]["value"] for row in graphs["results"]["bindings"]] == [LISTS]
+
+
+def test_a_protocol_default_graph_alone_leaves_no_named_graphs(client: FlaskClient) -> None:
+    answer = client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "default-graph-uri": LISTS,
+        },
+    )
+    assert _count(answer) == 0
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient) -> None:
+    answer = client.post(
+        "/sparql",
+        data="CONSTRUCT { <s> <p> 1 } WHERE {}",
+        content_type="application/sparql-query",
+        headers={"Accept": "application/n-triples"},
+    )
+    assert answer.status_code == 200
+    assert answer.data.decode().startswith("<http://localhost/s> <http://localhost/p> ")
+
+
+def test_void_counts_distinct_triples(client: FlaskClient, published: Path) -> None:
+    void = Graph().parse(data=client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+    dataset = URIRef("https://w3id.org/mineral-diplomacy/dataset")
+    assert int(void.value(dataset, VOID.triples)) == len(
+        {line.rsplit(" <", 1)[0] for line in _nquads(published)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("send", "status", "message"),
+    [
+        (
+            lambda c: c.post(
+                "/sparql",
+                data='ASK { ?s ?p "caf\xe9" }'.encode("latin-1"),
+                content_type="application/sparql-query",
+            ),
+            400,
+            b"not UTF-8",
+        ),
+        (lambda c: c.get("/sparql?query=ASK%7B%3Fs%20%3Fp%20%22caf%E9%22%7D"), 400, b"not UTF-8"),
+        (
+            lambda c: c.post(
+                "/sparql",
+                data="query=ASK%7B%22caf%E9%22%7D",
+                content_type="application/x-www-form-urlencoded",
+            ),
+            400,
+            b"not UTF-8",
+        ),
+        (
+            lambda c: c.post(
+                "/sparql",
+                data="ASK {}".encode("utf-16"),
+                content_type="application/sparql-query; charset=UTF-16",
+            ),
+            415,
+            b"UTF-8",
+        ),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_not_changed(
+    client: FlaskClient, send, status: int, message: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    answer = send(client)
+    assert answer.status_code == status and message in answer.data
+
+
+def test_a_byte_order_mark_before_the_query_is_accepted(client: FlaskClient) -> None:
+    answer = client.post("/sparql", data="\ufeffASK {}".encode(), content_type="application/sparql-query")
+    assert _json(answer)["boolean"] is True
+
+
+def test_cors_preflight_allows_the_headers_a_browser_asks_for(client: FlaskClient) -> None:
+    answer = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-requested-with, authorization",
+        },
+    )
+    allowed = {h.strip().lower() for h in answer.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"content-type", "x-requested-with", "authorization"} <= allowed
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "media_type"),
+    [
+        (f"CONSTRUCT WHERE {{ <{KABIL}> ?p ?o }}", "application/n-quads", "application/n-quads"),
+        (f"CONSTRUCT WHERE {{ <{KABIL}> ?p ?o }}", "application/trig", "application/trig"),
+        (f"CONSTRUCT WHERE {{ <{KABIL}> ?p ?o }}", "text/plain", "application/n-triples"),
+        (f"CONSTRUCT WHERE {{ <{KABIL}> ?p ?o }}", "text/rdf+n3", "text/n3"),
+        (COUNT, "text/plain", "text/tab-separated-values"),
+    ],
+)
+def test_what_can_be_served_is_served(client: FlaskClient, query: str, accept: str, media_type: str) -> None:
+    answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert answer.status_code == 200 and answer.mimetype == media_type

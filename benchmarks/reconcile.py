@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mineral_diplomacy.graph import BUILD_DIR
+from mineral_diplomacy.release.store import load_store
 from mineral_diplomacy.server.reconcile import ReconciliationIndex
-from mineral_diplomacy.server.store import load_store
 
 FORMS = Path(__file__).with_name("reconciliation_forms.csv")
 TARGETS = {"precision": 0.98, "top3": 0.95}

@@ -43,11 +43,11 @@ import pyoxigraph as ox
 import rdflib
 
 from mineral_diplomacy.graph import BUILD_DIR
-from mineral_diplomacy.graph.output import publish
-from mineral_diplomacy.graph.pipeline import run_build
 from mineral_diplomacy.ontology.namespaces import BASE, PREFIXES
 from mineral_diplomacy.queries.catalogue import load_questions
-from mineral_diplomacy.server.store import merge_into_default_graph, prepare_store
+from mineral_diplomacy.release.layout import publish
+from mineral_diplomacy.release.pipeline import run_build
+from mineral_diplomacy.release.store import merge_into_default_graph, prepare_store
 
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 KABIL = f"<{BASE}id/organization/kabil>"
@@ -235,7 +235,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
         env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_TIMEOUT": "300",
                "MINERAL_DIPLOMACY_TIMEOUT": "300"}
         endpoint_process = subprocess.Popen(
-            [sys.executable, "-m", "mineral_diplomacy.graph.cli", "serve", "--out", str(build)],
+            [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(build)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         endpoint = f"http://127.0.0.1:{port}/sparql"
         result["endpoint_start_s"] = wait_until_up(f"http://127.0.0.1:{port}/health", endpoint_process)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from ..server.store import ask, select, text
+from ..release.store import ask, select, text
 from . import QUERIES_DIR
 
 

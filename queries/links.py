@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from ..graph.mappings import TARGETS
 from ..ontology.namespaces import GRAPH, MD
-from ..server.store import select, text
+from ..release.store import select, text
 
 KINDS = ("Country", "Mineral", "Organization", "Person", "Grouping", "Agreement")
 _ENTITIES = f"""

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ..graph import BUILD_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
-from ..graph.output import current_release
 from ..ontology import ONTOLOGY_FILE
+from ..release.layout import current_release
 from . import REVIEWS_DIR
 from .data import ReviewData
 from .diff import compare

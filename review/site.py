@@ -26,6 +26,7 @@ from ..graph.coverage import document_coverage
 from ..graph.records import read_records
 from ..graph.sources import SourceCollection
 from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, RECORD
+from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
 from . import TEMPLATES_DIR
 from .data import RecordInfo, ReviewData, is_nested, local_path, ontology_terms
@@ -36,7 +37,6 @@ from .shapes_in_words import describe_shapes
 from .verbalise import Sentence, Verbaliser
 from .verdicts import load_verdicts
 
-SITE_DIR = "site"
 CHANGES_FILE = "changes.json"
 DATA_GRAPHS = ("record", "reference", "lists")
 

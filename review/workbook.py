@@ -663,7 +663,7 @@ def _yaml_scalar(value: str) -> str:
 def _check_by_building(
     plan: _Plan, places: Places, texts: dict[Path, str], cells_at: dict[tuple[str, int], Cell]
 ) -> None:
-    from ..graph.pipeline import run_build  # the whole build, on a copy of the records
+    from ..release.pipeline import run_build  # the whole build, on a copy of the records
 
     with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
         copy = Path(scratch) / "records"

@@ -10,8 +10,8 @@ from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from ..graph.mappings import TARGETS
 from ..ontology.namespaces import BASE, GRAPH, PREFIXES
+from ..release.store import text
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from .store import text
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 DATASET = URIRef(BASE + "dataset")

@@ -20,8 +20,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..release.layout import STORE_DIR
 from .evaluate import Answer, QueryFailed, QueryJob, run_query
-from .store import STORE_DIR, Release, release_free_memory
+from .store import Release, release_free_memory
 
 # Giving freed memory back costs time (and the next query faults it in again): only done once the
 # evaluator has grown by this much since it last did.

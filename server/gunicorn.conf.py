@@ -6,8 +6,7 @@ bind = f"127.0.0.1:{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}"
 # The store is loaded once before the workers fork, and shared by them copy-on-write.
 preload_app = True
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
-# gunicorn's gthread worker, answering repeated queries from its poller thread (server/worker.py)
-worker_class = "mineral_diplomacy.server.worker.CachedAnswerWorker"
+worker_class = "gthread"
 threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "4"))
 keepalive = 5
 # Queries have their own limit (at most MINERAL_DIPLOMACY_MAX_TIMEOUT); this only catches a stuck worker.
@@ -21,6 +20,7 @@ worker_connections = int(os.environ.get("MINERAL_DIPLOMACY_WORKER_CONNECTIONS", 
 
 def post_fork(server, worker):
     """Start the worker's query evaluators now, while the worker has a single thread."""
+    from mineral_diplomacy.server.app import server_state
     from mineral_diplomacy.server.wsgi import app
 
-    app.extensions["mineral_diplomacy"]["start_evaluators"]()
+    server_state(app).start_evaluators()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..ontology.namespaces import BASE, GRAPH
-from .store import text
+from ..release.store import text
 
 _PROVENANCE = f"<{GRAPH.provenance}>"
 _STATEMENTS = """

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..ontology.namespaces import BASE, ID, MD
-from .store import text
+from ..release.store import text
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from mineral_diplomacy.graph import COVERAGE_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
-from mineral_diplomacy.graph.cli import main
 from mineral_diplomacy.graph.coverage import coverage, document_coverage, sentences
 from mineral_diplomacy.graph.records import read_records
 from mineral_diplomacy.graph.sources import SourceCollection
+from mineral_diplomacy.server.cli import main
 
 SOURCES = SourceCollection(SHARED_DIR / "sources")
 

@@ -8,7 +8,6 @@ import pyoxigraph as ox
 import pytest
 
 from mineral_diplomacy.graph import SHARED_DIR
-from mineral_diplomacy.graph.cli import main
 from mineral_diplomacy.graph.sources import SourceCollection
 from mineral_diplomacy.ontology.namespaces import BASE
 from mineral_diplomacy.queries.catalogue import (
@@ -20,7 +19,8 @@ from mineral_diplomacy.queries.catalogue import (
     justifications,
     load_questions,
 )
-from mineral_diplomacy.server.store import load_store, select, text
+from mineral_diplomacy.release.store import load_store, select, text
+from mineral_diplomacy.server.cli import main
 
 QUESTIONS = load_questions()
 NETWORK = pytest.mark.skip(reason="a federated query to a public endpoint: needs the network (CI has none)")

@@ -21,9 +21,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from mineral_diplomacy.graph import PROJECT_DIR, SHARED_DIR
+from mineral_diplomacy.release.store import load_store
 from mineral_diplomacy.server.app import ServerConfig, create_app
 from mineral_diplomacy.server.reconcile import ReconciliationIndex
-from mineral_diplomacy.server.store import load_store
 
 from .conftest import free_port, wait_until_up
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from mineral_diplomacy.graph import PROJECT_DIR, RECORDS_DIR, SHARED_DIR
-from mineral_diplomacy.graph.cli import main
 from mineral_diplomacy.review.data import ReviewData
 from mineral_diplomacy.review.diff import compare
 from mineral_diplomacy.review.versions import VersionNotFound, resolve_version
+from mineral_diplomacy.server.cli import main
 
 IEA_MOU = "India–IEA MoU on cooperation in the critical minerals sector"
 LITHIUM_PROJECTS = (

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, VOID
 
-from mineral_diplomacy.graph.output import publish
 from mineral_diplomacy.ontology.namespaces import GRAPH
+from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
 from mineral_diplomacy.server.federation import service_targets
 from mineral_diplomacy.server.store import ReleaseHolder
@@ -233,6 +233,45 @@ def test_answers_are_cached_per_build(client: FlaskClient) -> None:
     assert first.data == second.data
 
 
+def test_answers_carry_validators_and_a_matching_if_none_match_gets_304(client: FlaskClient) -> None:
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a md:Agreement } # validators"}
+    first = client.get("/sparql", query_string=query)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "public, max-age=60"
+    # answered from the request cache: 304, no body, the same validators
+    again = client.get("/sparql", query_string=query, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["X-Cache"] == "hit"
+    assert again.headers["ETag"] == tag and again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    # a list naming it, or *, match too; another tag does not
+    listed = client.get("/sparql", query_string=query, headers={"If-None-Match": f'"other", {tag}'})
+    assert listed.status_code == 304
+    assert client.get("/sparql", query_string=query, headers={"If-None-Match": "*"}).status_code == 304
+    stale = client.get("/sparql", query_string=query, headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.data == first.data
+    # the answer depends on the Accept header and the host (relative IRIs): so does the tag
+    csv = client.get("/sparql", query_string=query, headers={"Accept": "text/csv"})
+    elsewhere = client.get("/sparql", query_string=query, base_url="http://example.org")
+    assert len({tag, csv.headers["ETag"], elsewhere.headers["ETag"]}) == 3
+    # If-None-Match is for GET and HEAD: a POST is answered
+    posted = client.post("/sparql", data=query, headers={"If-None-Match": "*"})
+    assert posted.status_code == 200 and posted.data == first.data
+
+
+def test_a_fresh_process_answers_a_known_tag_with_304(published: Path) -> None:
+    """The tag depends on the release and the request, not on what a process has seen."""
+    query = {"query": "ASK { ?s a md:Mineral }"}
+    tag = create_app(ServerConfig(build_dir=published)).test_client().get("/sparql", query_string=query)
+    other = create_app(ServerConfig(build_dir=published, max_age=5)).test_client()
+    answer = other.get("/sparql", query_string=query, headers={"If-None-Match": tag.headers["ETag"]})
+    assert answer.status_code == 304 and answer.headers["X-Cache"] == "miss"
+    assert answer.headers["Cache-Control"] == "public, max-age=5"
+
+
+def test_errors_carry_no_validators(client: FlaskClient) -> None:
+    bad = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert bad.status_code == 400 and "ETag" not in bad.headers and "Cache-Control" not in bad.headers
+
+
 def test_cors_for_reads(client: FlaskClient) -> None:
     assert (
         client.get("/sparql", query_string={"query": "ASK {}"}).headers["Access-Control-Allow-Origin"] == "*"
@@ -383,7 +422,7 @@ def test_holder_keeps_serving_until_a_new_release_is_published(tmp_path: Path, p
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7])
 def test_line_parts_cut_at_line_ends_and_lose_nothing(count: int) -> None:
-    from mineral_diplomacy.server.store import line_parts
+    from mineral_diplomacy.release.store import line_parts
 
     data = b"".join(f"<s{i}> <p> <o> .\n".encode() for i in range(5))
     parts = [bytes(part) for part in line_parts(data, count)]
@@ -391,7 +430,7 @@ def test_line_parts_cut_at_line_ends_and_lose_nothing(count: int) -> None:
     assert all(part.endswith(b"\n") for part in parts)
 
 
-def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> None:
+def test_repeated_post_is_answered_from_the_request_cache(client: FlaskClient) -> None:
     query = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"
     first = client.post("/sparql", data={"query": query})
     again = client.post("/sparql", data={"query": query})
@@ -405,7 +444,7 @@ def test_repeated_post_is_answered_from_the_fast_path(client: FlaskClient) -> No
 def test_large_releases_are_served_from_an_on_disk_store(
     tmp_path: Path, published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mineral_diplomacy.server.store import prepare_store
+    from mineral_diplomacy.release.store import prepare_store
 
     monkeypatch.setenv("MINERAL_DIPLOMACY_STORE", "disk")  # as 'auto' does above 200,000 quads
     files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}

@@ -15,7 +15,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
 from mineral_diplomacy.graph import SHARED_DIR
-from mineral_diplomacy.graph.output import publish
+from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
 
 SUITE = SHARED_DIR / "w3c" / "sparql11-protocol"

@@ -1,4 +1,4 @@
-"""The whole build: records -> RDF -> checks (quotes, SHACL, OWL) -> a published release.
+"""The whole build: records -> RDF (graph) -> checks (quotes, SHACL, OWL) -> a published release.
 
 Nothing is written unless every check passes; then the release is switched in atomically.
 """
@@ -13,12 +13,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..ontology.namespaces import GRAPH, MD, RECORD
-from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, reason
-from ..ontology.vocabulary import vocabulary
-from ..shapes.quotes import check_quotes
-from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
-from . import (
+from ..graph import (
     BUILD_DIR,
     EXTERNAL_DIR,
     GEOGRAPHY_FILE,
@@ -29,14 +24,19 @@ from . import (
     REPLACED_FILE,
     SHARED_DIR,
 )
-from .build import Builder, BuiltGraph
-from .external import external_graphs
-from .geography import Geography
-from .output import publish, serialise
-from .problems import BuildFailed, Problem
-from .records import read_records
-from .reference import ReferenceTables
-from .sources import SourceCollection
+from ..graph.build import Builder, BuiltGraph
+from ..graph.external import external_graphs
+from ..graph.geography import Geography
+from ..graph.problems import BuildFailed, Problem
+from ..graph.records import read_records
+from ..graph.reference import ReferenceTables
+from ..graph.sources import SourceCollection
+from ..ontology.namespaces import GRAPH, MD, RECORD
+from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, reason
+from ..ontology.vocabulary import vocabulary
+from ..shapes.quotes import check_quotes
+from ..shapes.validate import load_shapes, provenance_problems, shape_problems, union
+from .layout import publish, release_files
 
 
 @dataclass(frozen=True)
@@ -139,5 +139,5 @@ def run_build(
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred, **external}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, len(records), shape_count)
-    release = publish(serialise(graphs, summary), out_dir, prepare=prepare, salt=salt)
+    release = publish(release_files(graphs, summary), out_dir, prepare=prepare, salt=salt)
     return BuildResult(release, summary, reasoning.seconds)

@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..ontology.reasoning import ReasonerUnavailable
-from . import (
+from ..graph import (
     BUILD_DIR,
     COVERAGE_DIR,
     EXTERNAL_DIR,
@@ -23,12 +22,14 @@ from . import (
     RECORDS_DIR,
     SHARED_DIR,
 )
-from .coverage import coverage, report
-from .output import current_release
-from .pipeline import BuildResult, run_build
-from .problems import BuildFailed
-from .records import read_records
-from .sources import SourceCollection
+from ..graph.coverage import coverage, report
+from ..graph.problems import BuildFailed
+from ..graph.records import read_records
+from ..graph.sources import SourceCollection
+from ..ontology.reasoning import ReasonerUnavailable
+from ..release.layout import SITE_DIR, current_release
+from ..release.pipeline import BuildResult, run_build
+from ..release.store import load_store, prepare_store
 
 
 def _print_summary(result: BuildResult, seconds: float) -> None:
@@ -47,8 +48,8 @@ def _print_summary(result: BuildResult, seconds: float) -> None:
           "verbatim in their sources")
     print(f"  {checks['shacl_shapes_passed']} SHACL shapes conform")  # type: ignore[index]
     print(f"  OWL consistency (HermiT) in {result.reasoning_seconds:.1f} s")
-    if (result.release / "site" / "index.html").is_file():
-        print(f"Review pages: {result.release / 'site' / 'index.html'} (served at /review/); "
+    if (result.release / SITE_DIR / "index.html").is_file():
+        print(f"Review pages: {result.release / SITE_DIR / 'index.html'} (served at /review/); "
               "what changed: site/changelog.md")
 
 
@@ -58,7 +59,6 @@ def release_preparation(records: Path, shared: Path, out: Path) -> tuple[Callabl
     now), and a digest of what that reads besides the dataset."""
     from ..review import REVIEWS_DIR
     from ..review.site import Inputs, inputs_digest, write_site
-    from ..server.store import prepare_store
 
     inputs = Inputs(records, COVERAGE_DIR, shared / "sources", REVIEWS_DIR, PROJECT_DIR)
 
@@ -106,8 +106,8 @@ def mappings_command(args: argparse.Namespace) -> int:
     import datetime
     import tempfile
 
-    from .mappings import declared_refs, write_mapping_sets
-    from .reference import ReferenceTables
+    from ..graph.mappings import declared_refs, write_mapping_sets
+    from ..graph.reference import ReferenceTables
 
     try:
         records = read_records(args.records, PROJECT_DIR)
@@ -135,7 +135,6 @@ def mappings_command(args: argparse.Namespace) -> int:
 def links_command(args: argparse.Namespace) -> int:
     """Print, per kind of entity, how many are linked to each dataset, and which are not."""
     from ..queries.links import as_table, link_report
-    from ..server.store import load_store
 
     release = current_release(args.out)
     if release is None:
@@ -149,7 +148,7 @@ def load_external_command(args: argparse.Namespace) -> int:
     """Add a user's RDF file as a named graph of every later build (or, with --remove, stop)."""
     import datetime
 
-    from .external import ExternalRefused, load_external, remove_external
+    from ..graph.external import ExternalRefused, load_external, remove_external
 
     try:
         if args.remove:
@@ -174,7 +173,6 @@ def ask_command(args: argparse.Namespace) -> int:
     """List the questions, or answer one from the published build as a table."""
     from ..queries.catalogue import answer_rows, load_questions
     from ..queries.table import format_table
-    from ..server.store import load_store
 
     questions = {q.id: q for q in load_questions()}
     if args.list or not args.id:
@@ -200,7 +198,7 @@ def ask_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the published build with gunicorn on 127.0.0.1 (replaces this process)."""
-    from ..server import GUNICORN_CONFIG
+    from . import GUNICORN_CONFIG
 
     if args.port:
         os.environ["MINERAL_DIPLOMACY_PORT"] = str(args.port)

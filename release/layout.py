@@ -1,0 +1,90 @@
+"""What a release is, for every part that writes or reads one: its folder and file names, the
+``current`` link, and publishing (all at once or not at all).
+
+A release is a folder ``releases/<digest>`` of the build folder holding the dataset as N-Quads,
+TriG (named graphs kept) and Turtle (all graphs merged), ``summary.json``, the review pages
+(``site/``) and, for a large release, the on-disk store (``store/``). ``current`` is a symbolic link
+to the newest release, switched atomically, so a reader (the server) sees either the old dataset
+or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from ..graph.output import nquads, trig, turtle
+
+DATASET_FILES = ("dataset.nq", "dataset.trig", "dataset.ttl")
+SUMMARY_FILE = "summary.json"
+SITE_DIR = "site"
+STORE_DIR = "store"
+CURRENT = "current"
+KEEP_RELEASES = 3
+
+
+def release_files(graphs: dict[URIRef, Graph], summary: dict[str, object]) -> dict[str, bytes]:
+    """The files of a release, by name: the dataset three ways, and the summary."""
+    return {
+        "dataset.nq": nquads(graphs),
+        "dataset.trig": trig(graphs),
+        "dataset.ttl": turtle(graphs),
+        SUMMARY_FILE: (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode(),
+    }
+
+
+def publish(files: dict[str, bytes], out_dir: Path,
+            prepare: Callable[[Path], None] | None = None, salt: bytes = b"") -> Path:
+    """Write a release and point ``out_dir/current`` at it atomically; return the release folder.
+
+    ``prepare`` may add derived files (such as an on-disk store or the review pages) to the release
+    before it is switched in; the release's name is the digest of ``files`` and of ``salt``, which
+    stands for whatever else ``prepare`` reads, so that a change there makes a new release."""
+    digest = hashlib.sha256(b"".join(files[name] for name in sorted(files)) + salt).hexdigest()[:16]
+    releases = out_dir / "releases"
+    release = releases / digest
+    if not release.is_dir():
+        scratch = releases / f".staging-{os.getpid()}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        staging = scratch / digest  # named as the release will be, for what ``prepare`` writes
+        staging.mkdir(parents=True)
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        try:
+            if prepare is not None:
+                prepare(staging)
+            staging.rename(release)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    link = out_dir / f".current-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(release.relative_to(out_dir), target_is_directory=True)
+    os.replace(link, out_dir / CURRENT)
+    _prune(releases, keep=release)
+    return release
+
+
+def _prune(releases: Path, keep: Path) -> None:
+    """Remove old releases, keeping the newest few (a server may still be reading one)."""
+    old = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                 key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in [p for p in old if p != keep][KEEP_RELEASES - 1 :]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def current_release(out_dir: Path) -> Path | None:
+    """The release ``current`` points at, if a build has succeeded."""
+    link = out_dir / CURRENT
+    return link.resolve() if link.exists() else None
+
+
+def count_quads(release: Path) -> int:
+    """How many quads the release's N-Quads file holds (one per line)."""
+    with (release / "dataset.nq").open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))

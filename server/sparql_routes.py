@@ -1,0 +1,112 @@
+"""The SPARQL endpoint (``/sparql``, SPARQL 1.1 Protocol, query only) and the dataset's description
+(``/void``): a Flask blueprint over the application's state."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request
+
+from .description import RDFLIB_FORMATS, description
+from .evaluate import Answer, QueryFailed
+from .federation import ServiceNotAllowed, check_services
+from .http_cache import AnswerCache
+from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
+from .protocol import parse_query_request
+from .state import ServerState
+
+log = logging.getLogger("mineral_diplomacy.server")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def error_response(status: int, message: str) -> Response:
+    """A plain-text error answer."""
+    return Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def media(media_type: str) -> str:
+    """A Content-Type value: text types say they are UTF-8."""
+    return media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+
+
+def preflight() -> Response:
+    """The CORS preflight answer: any origin, the protocol's methods, the headers asked for."""
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    asked = request.headers.get("Access-Control-Request-Headers", "")
+    names = [n.strip() for n in asked.split(",") if _HEADER_NAME.fullmatch(n.strip())]
+    response.headers["Access-Control-Allow-Headers"] = ", ".join(names or ["Content-Type", "Accept"])
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
+    """``/sparql`` and ``/void``; ``answers`` is the request cache in front of the application."""
+    blueprint = Blueprint("sparql", __name__)
+    config = state.config
+    limits = config.limits
+
+    def service_description(endpoint: str) -> Response:
+        stats, links = state.statistics()
+        graph = description(endpoint, request.host_url, stats, bool(config.service_allowlist), links)
+        try:
+            fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
+        except NotAcceptable as error:
+            return error_response(406, str(error))
+        if fmt.media_type in RDFLIB_FORMATS:  # with the project's prefixes
+            body = graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
+        else:  # N3, TriG, N-Quads: pyoxigraph's writers
+            triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            body = ox.serialize(triples, format=fmt.writer)  # type: ignore[arg-type]
+        return Response(body, content_type=media(fmt.media_type))
+
+    def answer_query() -> tuple[Response, str, bool]:
+        """The response to a query request, the query (for the log) and whether it was cached."""
+        try:
+            parsed = parse_query_request(request, limits)
+            if parsed is None:
+                if request.accept_mimetypes.best == "text/html":
+                    return redirect("/"), "", False  # type: ignore[return-value]
+                return service_description(request.base_url), "", False
+            check_services(parsed.job.query, config.service_allowlist)
+            release = state.holder.get()
+            key = (release.name, *parsed.job.cache_key())
+            answer: Answer | None = state.answers.get(key)
+            cached = answer is not None
+            if answer is None:
+                answer = state.evaluators(release).run(parsed.job, parsed.timeout)
+                state.answers.put(key, answer)
+        except QueryFailed as failed:
+            return error_response(failed.status, failed.message), request.values.get("query", ""), False
+        except ServiceNotAllowed as refused:
+            return error_response(403, str(refused)), request.values.get("query", ""), False
+        response = Response(answer.body, content_type=media(answer.media_type))
+        response.headers["X-Timeout"] = f"{parsed.timeout:g}"
+        response.headers["X-Cache"] = "hit" if cached else "miss"
+        response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
+        return answers.validators(release.name, request.environ, response), parsed.job.query, cached
+
+    @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+    def sparql() -> Response:
+        if request.method == "OPTIONS":
+            return preflight()
+        started = time.perf_counter()
+        response, query_text, cached = answer_query()
+        response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
+        log.info("query status=%d ms=%.1f cached=%s bytes=%s query=%r", response.status_code,
+                 (time.perf_counter() - started) * 1000, "yes" if cached else "no",
+                 response.content_length, " ".join(query_text.split())[:160])
+        return response
+
+    @blueprint.route("/void")
+    def void() -> Response:
+        return service_description(request.host_url + "sparql")
+
+    @blueprint.route("/.well-known/void")
+    def well_known_void() -> Response:
+        return redirect("/void", code=303)  # type: ignore[return-value]
+
+    return blueprint

@@ -1,0 +1,89 @@
+"""What the running application holds: its settings, the release being served, the answers kept,
+the query evaluators and the statistics of the release, as one typed object."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..graph import BUILD_DIR
+from ..ontology.namespaces import PREFIXES
+from ..queries.catalogue import Question, load_questions
+from .description import GraphStatistics, LinksetStatistics, linksets, statistics
+from .evaluate import ResultCache
+from .evaluators import EvaluatorPool
+from .protocol import Limits
+from .store import Release, ReleaseHolder
+
+Statistics = tuple[GraphStatistics, list[GraphStatistics]]  # the whole dataset, and each graph
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Settings, from MINERAL_DIPLOMACY_* environment variables or defaults."""
+
+    build_dir: Path = BUILD_DIR
+    default_timeout: float = 10.0
+    max_timeout: float = 60.0
+    max_query_chars: int = 20_000
+    max_request_bytes: int = 64 * 1024
+    max_result_bytes: int = 32 * 1024 * 1024
+    cache_bytes: int = 64 * 1024 * 1024
+    max_age: int = 60  # seconds a client or proxy may reuse a query's answer without asking again
+    evaluators: int = 2
+    service_allowlist: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_environment(cls) -> ServerConfig:
+        env = os.environ.get
+        allow = env("MINERAL_DIPLOMACY_SERVICE_ALLOWLIST", "")
+        return cls(
+            build_dir=Path(env("MINERAL_DIPLOMACY_BUILD_DIR", str(BUILD_DIR))),
+            default_timeout=float(env("MINERAL_DIPLOMACY_TIMEOUT", "10")),
+            max_timeout=float(env("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60")),
+            max_result_bytes=int(env("MINERAL_DIPLOMACY_MAX_RESULT_BYTES", str(32 * 1024 * 1024))),
+            cache_bytes=int(env("MINERAL_DIPLOMACY_CACHE_BYTES", str(64 * 1024 * 1024))),
+            max_age=int(env("MINERAL_DIPLOMACY_MAX_AGE", "60")),
+            evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
+            service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
+        )
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.default_timeout, self.max_timeout, self.max_query_chars, self.max_result_bytes)
+
+
+class ServerState:
+    """The application's state: one per process (gunicorn forks it into each worker)."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.holder = ReleaseHolder(config.build_dir)
+        self.answers = ResultCache(config.cache_bytes)  # by parsed query, behind the request cache
+        self.questions: list[Question] = load_questions()
+        self._pool: EvaluatorPool | None = None
+        self._pool_lock = threading.Lock()
+        self._statistics: tuple[str, Statistics, list[LinksetStatistics]] | None = None
+
+    def evaluators(self, release: Release) -> EvaluatorPool:
+        """The evaluators of ``release``, started on first use (those of an older release closed)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool.release.name != release.name:
+                if self._pool is not None:
+                    self._pool.close()
+                self._pool = EvaluatorPool(release, self.config.evaluators, PREFIXES,
+                                           self.config.max_result_bytes)
+            return self._pool
+
+    def start_evaluators(self) -> None:
+        """Start the evaluators now (gunicorn's post_fork hook: before the worker starts threads)."""
+        self.evaluators(self.holder.get())
+
+    def statistics(self) -> tuple[Statistics, list[LinksetStatistics]]:
+        """The VoID statistics and linksets of the release being served, computed once per release."""
+        release = self.holder.get()
+        if self._statistics is None or self._statistics[0] != release.name:
+            self._statistics = (release.name, statistics(release.store), linksets(release.store))
+        return self._statistics[1], self._statistics[2]

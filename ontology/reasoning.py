@@ -78,7 +78,7 @@ def _is_meta(cls: object) -> bool:
 
 
 def _class_closure(ontology: Graph, classes: set[URIRef]) -> set[URIRef]:
-    closure = set()
+    closure: set[URIRef] = set()
     for cls in classes:
         closure.update(c for c in ontology.transitive_objects(cls, RDFS.subClassOf)
                        if isinstance(c, URIRef))
@@ -126,8 +126,9 @@ def disjointness_clashes(ontology: Graph, data: Graph) -> list[tuple[URIRef, URI
 
     Used to name the culprit when HermiT reports an inconsistency.
     """
-    pairs = {(a, b) for a, b in ontology.subject_objects(OWL.disjointWith)}
-    clashes = []
+    pairs = {(a, b) for a, b in ontology.subject_objects(OWL.disjointWith)
+             if isinstance(a, URIRef) and isinstance(b, URIRef)}
+    clashes: list[tuple[URIRef, URIRef, URIRef]] = []
     for entity in sorted({s for s in data.subjects(RDF.type, None) if isinstance(s, URIRef)}):
         asserted = {o for o in data.objects(entity, RDF.type) if isinstance(o, URIRef)}
         closure = _class_closure(ontology, asserted)

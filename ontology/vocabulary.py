@@ -57,7 +57,7 @@ class Vocabulary:
 
     def subclasses(self, cls: URIRef) -> set[URIRef]:
         """``cls`` and every class below it, by the asserted hierarchy."""
-        return set(self.ontology.transitive_subjects(RDFS.subClassOf, cls))
+        return {c for c in self.ontology.transitive_subjects(RDFS.subClassOf, cls) if isinstance(c, URIRef)}
 
 
 def _field_kind(graph: Graph, prop: URIRef) -> PropertyKind:

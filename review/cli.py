@@ -123,7 +123,7 @@ def workbook_import_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction) -> None:
     """Add the reviewers' commands to the ``mineral-diplomacy`` parser."""
 
     def release_options(command: argparse.ArgumentParser) -> None:

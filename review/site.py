@@ -158,7 +158,7 @@ class Site:
 
     @cached_property
     def _documents(self) -> list[dict[str, object]]:
-        documents = []
+        documents: list[dict[str, object]] = []
         sources = SourceCollection(self.inputs.sources_dir)
         records = read_records(self.inputs.records_dir, self.inputs.project_dir)
         for document in sorted(self.data.union.subjects(RDF.type, MD.SourceDocument), key=str):

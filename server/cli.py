@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from ..graph import (
     BUILD_DIR,
@@ -36,11 +37,11 @@ def _print_summary(result: BuildResult, seconds: float) -> None:
     summary = result.summary
     print(f"Build passed in {seconds:.1f} s; published {result.release}")
     print("Triples per named graph:")
-    for graph, count in summary["triples_per_graph"].items():  # type: ignore[union-attr]
+    for graph, count in cast(dict[str, int], summary["triples_per_graph"]).items():
         print(f"  {count:>7}  {graph}")
     print(f"  ({summary['record_graphs']} record graphs, one per cited record)")
     print("Entities per class (asserted and inferred):")
-    for cls, count in summary["entities_per_class"].items():  # type: ignore[union-attr]
+    for cls, count in cast(dict[str, int], summary["entities_per_class"]).items():
         print(f"  {count:>7}  {cls}")
     checks = summary["checks"]
     print("Checks passed:")
@@ -178,8 +179,8 @@ def ask_command(args: argparse.Namespace) -> int:
     if args.list or not args.id:
         for theme in sorted({q.theme for q in questions.values()}):
             print(f"{theme}:")
-            for question in (q for q in questions.values() if q.theme == theme):
-                print(f"  {question.id:<36} {question.question}")
+            for listed in (q for q in questions.values() if q.theme == theme):
+                print(f"  {listed.id:<36} {listed.question}")
         return 0
     question = questions.get(args.id)
     if question is None:

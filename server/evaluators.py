@@ -16,7 +16,6 @@ import signal
 import threading
 import time
 from multiprocessing.connection import Connection, Pipe
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -130,14 +129,14 @@ class EvaluatorPool:
                 "(up to the server's maximum).",
             )
         try:
-            outcome: Any = evaluator.connection.recv()
+            outcome: Answer | tuple[int, str] = evaluator.connection.recv()
         except (EOFError, OSError):
             self._replace(evaluator)
             raise QueryFailed(500, "The query's evaluator stopped unexpectedly.") from None
         self.idle.put(evaluator)
         if isinstance(outcome, tuple):
             raise QueryFailed(*outcome)
-        return outcome  # type: ignore[no-any-return]
+        return outcome
 
     def _replace(self, evaluator: _Evaluator) -> None:
         evaluator.stop(kill=True)

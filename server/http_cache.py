@@ -84,11 +84,12 @@ class AnswerCache:
         request's If-None-Match names it. (A POST whose body this did not read is left alone.)"""
         if environ.get("REQUEST_METHOD") == "POST" and BODY not in environ:
             return response
-        tag = etag(request_key(release, environ))
+        key = request_key(release, environ)
+        tag = etag(key)
         response.set_etag(tag)
         response.headers["Cache-Control"] = f"public, max-age={self.max_age}"
         headers = tuple((h, response.headers[h]) for h in self.KEPT_HEADERS if h in response.headers)
-        self.cache.put(request_key(release, environ), Answer(response.get_data(), response.mimetype, headers))
+        self.cache.put(key, Answer(response.get_data(), response.mimetype or "", headers))
         if matches(environ, tag):
             return _not_modified(response.headers)
         return response

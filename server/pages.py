@@ -111,11 +111,8 @@ def describe(store: ox.Store, iri: str) -> EntityView | None:
 def rdf_description(store: ox.Store, iri: str, writer: ox.RdfFormat) -> bytes:
     """The statements about ``iri`` (both ways) in an RDF format."""
     node = f"<{iri}>"
-    result = store.query(
-        f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
-        f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}"
-    )
-    return result.serialize(format=writer)  # type: ignore[union-attr,return-value]
+    return _constructed(store, f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
+                               f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}", writer)
 
 
 def replacement(store: ox.Store, iri: str) -> str | None:
@@ -127,5 +124,14 @@ def replacement(store: ox.Store, iri: str) -> str | None:
 
 def ontology_graph(store: ox.Store, writer: ox.RdfFormat) -> bytes:
     """The release's ontology graph in an RDF format."""
-    result = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH.ontology}> {{ ?s ?p ?o }} }}")
-    return result.serialize(format=writer)  # type: ignore[union-attr,return-value]
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH.ontology}> {{ ?s ?p ?o }} }}"
+    return _constructed(store, query, writer)
+
+
+def _constructed(store: ox.Store, query: str, writer: ox.RdfFormat) -> bytes:
+    """A CONSTRUCT query's triples in an RDF format."""
+    result = store.query(query)
+    assert isinstance(result, ox.QueryTriples)
+    body = result.serialize(format=writer)
+    assert body is not None  # given no output, pyoxigraph returns the bytes
+    return body

@@ -60,7 +60,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             body = graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
         else:  # N3, TriG, N-Quads: pyoxigraph's writers
             triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-            body = ox.serialize(triples, format=fmt.writer)  # type: ignore[arg-type]
+            body = ox.serialize(triples, format=fmt.writer) or b""  # type: ignore[arg-type]
         return Response(body, content_type=media(fmt.media_type))
 
     def answer_query() -> tuple[Response, str, bool]:

@@ -52,8 +52,10 @@ def validate(data: Graph) -> list[Violation]:
     violations = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         source = results.value(result, SH.sourceShape)
+        focus = results.value(result, SH.focusNode)
+        assert focus is not None  # every SHACL validation result names its focus node
         violations.append(Violation(
-            focus=results.value(result, SH.focusNode),
+            focus=focus,
             path=results.value(result, SH.resultPath),
             value=results.value(result, SH.value),
             shape=_named_shape(shapes, source) if source is not None else "shape",

@@ -5,21 +5,22 @@ built dataset with renamed entities), it measures:
 
 * load: time from starting the endpoint to its first answer, and its memory (PSS of all processes);
 * latency (median of repeated runs, after warm-up runs) of representative queries and of the
-  questions in queries/: through the endpoint (answers cached per build, and uncached), on the
-  bare pyoxigraph store in-process, on rdflib's own SPARQL engine, and through the ``oxigraph``
-  server (Rust, from PyPI);
-* throughput of a simple lookup with 8 concurrent connections (wrk) against the endpoint and the
-  oxigraph server.
+  questions in queries/ through three paths of the endpoint: the plain application (its answer
+  caches turned off, so every query is evaluated), the cached path (the query repeated: answered
+  by the in-process answer cache) and the production recipe (server/nginx.conf: nginx caching
+  in front of the endpoint); and, as baselines, on the bare pyoxigraph store in-process, on
+  rdflib's own SPARQL engine, and through the ``oxigraph`` server (Rust, from PyPI);
+* throughput and latency of a simple lookup with 8 concurrent connections (wrk) against the three
+  paths and the oxigraph server.
 
 Ratios are given against the oxigraph server. Run: ``.venv/bin/python benchmarks/run.py``
-(needs ``pip install -e '.[bench]'`` for the oxigraph server and Debian's ``wrk``).
+(needs ``pip install -e '.[bench]'`` for the oxigraph server, and Debian's ``wrk`` and ``nginx``).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import math
 import multiprocessing
@@ -48,6 +49,7 @@ from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import merge_into_default_graph, prepare_store
+from mineral_diplomacy.server import nginx_config
 
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 KABIL = f"<{BASE}id/organization/kabil>"
@@ -63,7 +65,6 @@ QUERIES = {
     "construct": "CONSTRUCT { ?agreement md:party ?party } WHERE { ?agreement md:party ?party }",
 }
 ONTOLOGY_GRAPH = f"<{BASE}graph/ontology>"
-RUNS = itertools.count()
 
 
 def synthetic_nquads(original: bytes, copies: int) -> bytes:
@@ -157,10 +158,24 @@ class Client:
             started = time.perf_counter()
             self.connection.request("GET", target, headers={"Accept": accept})
             response = self.connection.getresponse()
-        response.read()
+        body = response.read()
         if response.status != 200:
-            raise RuntimeError(f"HTTP {response.status} for {query[:80]}")
+            raise QueryError(f"HTTP {response.status}: {body[:300].decode(errors='replace')}")
         return time.perf_counter() - started
+
+
+class QueryError(RuntimeError):
+    """A server answered a query with an error."""
+
+
+def median_or_error(name: str, run, repeat: int, budget: float) -> float:
+    """``median_seconds``, or NaN (reported as "error", with the message printed) when the
+    server refuses the query."""
+    try:
+        return median_seconds(run, repeat, budget)
+    except QueryError as error:
+        print(f"  {name}: {error}", flush=True)
+        return float("nan")
 
 
 # Before each measurement, unmeasured runs warm up what the first runs would pay for (connections,
@@ -194,20 +209,62 @@ def accept_for(query: str) -> str:
         else "application/sparql-results+json"
 
 
-def wrk(url: str, seconds: int) -> float | None:
+def _wrk_seconds(value: str, unit: str) -> float:
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def wrk(url: str, seconds: int) -> dict[str, float] | None:
+    """Requests per second, and the median and 99th-percentile latency in seconds, with 8
+    connections on 2 threads (None without wrk, or when a request failed)."""
     if shutil.which("wrk") is None:
         return None
-    result = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", url], capture_output=True,
+    result = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", url], capture_output=True,
                             text=True, timeout=seconds + 30)
-    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    return float(match.group(1)) if match else None
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m)$", result.stdout, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)$", result.stdout, re.MULTILINE)
+    if not (rate and p50 and p99) or "Non-2xx" in result.stdout:
+        return None
+    return {"rps": float(rate.group(1)), "p50_s": _wrk_seconds(*p50.groups()),
+            "p99_s": _wrk_seconds(*p99.groups())}
+
+
+def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subprocess.Popen, str, float]:
+    """The endpoint (gunicorn + Flask) as the README starts it; with ``cache_bytes=0``, the plain
+    application (no answer cache). The process, its SPARQL URL and its start-up time."""
+    port = free_port()
+    env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_TIMEOUT": "300",
+           "MINERAL_DIPLOMACY_TIMEOUT": "300"}
+    if cache_bytes is not None:
+        env["MINERAL_DIPLOMACY_CACHE_BYTES"] = str(cache_bytes)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(build)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = wait_until_up(f"http://127.0.0.1:{port}/health", process)
+    wait_until_settled(process.pid)
+    return process, f"http://127.0.0.1:{port}/sparql", seconds
+
+
+def start_recipe(upstream: str) -> tuple[subprocess.Popen, str, Path]:
+    """nginx with the production recipe in front of ``upstream`` (host:port): process, SPARQL URL
+    and its folder (pid, logs, cache), to be removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="nginx-recipe-"))
+    folder.chmod(0o755)  # started as root, nginx's workers run as an unprivileged user
+    port = free_port()
+    (folder / "nginx.conf").write_text(nginx_config(folder, f"127.0.0.1:{port}", upstream))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(f"http://127.0.0.1:{port}/health", process)
+    return process, f"http://127.0.0.1:{port}/sparql", folder
 
 
 def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dict[str, str]) -> dict:
     quads = data.count(b"\n")
     print(f"\n== {label}: {quads} quads ==", flush=True)
     result: dict = {"quads": quads, "latency": {}}
-    all_queries = {**QUERIES, **questions}
+    all_queries = {name: query for name, query in {**QUERIES, **questions}.items()
+                   if not args.only or re.search(args.only, name)}
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp) / "build"
         started = time.perf_counter()
@@ -230,17 +287,11 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
                              else ox.QueryResultsFormat.JSON)
             return time.perf_counter() - t
 
-        # the endpoint (gunicorn + Flask), started as the README does
-        port = free_port()
-        env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_TIMEOUT": "300",
-               "MINERAL_DIPLOMACY_TIMEOUT": "300"}
-        endpoint_process = subprocess.Popen(
-            [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(build)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        endpoint = f"http://127.0.0.1:{port}/sparql"
-        result["endpoint_start_s"] = wait_until_up(f"http://127.0.0.1:{port}/health", endpoint_process)
-        wait_until_settled(endpoint_process.pid)
+        # the endpoint as the README starts it; the plain application; the recipe in front
+        endpoint_process, endpoint, result["endpoint_start_s"] = start_endpoint(build)
         result["endpoint_pss_mb"] = pss_megabytes(endpoint_process.pid)
+        plain_process, plain, _ = start_endpoint(build, cache_bytes=0)
+        recipe_process, recipe, recipe_folder = start_recipe(urllib.parse.urlsplit(endpoint).netloc)
 
         # the oxigraph server (Rust), in memory, loaded over HTTP
         oxi_port = free_port()
@@ -265,36 +316,32 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
             rdflib_dataset.parse(data=data, format="nquads")
             result["rdflib_load_s"] = time.perf_counter() - started
 
-        ours, theirs = Client(endpoint), Client(f"{oxi}/query")
+        paths = {"plain": Client(plain), "cached": Client(endpoint), "recipe": Client(recipe)}
+        theirs = Client(f"{oxi}/query")
         try:
             for name, body in all_queries.items():
                 query = PREFIX_HEADER + body
                 accept = accept_for(body)
                 row: dict[str, float | None] = {}
-                row["endpoint_uncached"] = median_seconds(  # a new comment each run: no cache hit
-                    lambda q=query, a=accept: ours.query(f"# run {next(RUNS)}\n{q}", a),
-                    args.repeat, args.budget)
-                ours.query(query, accept)  # fill the cache
-                row["endpoint_cached"] = median_seconds(
-                    lambda q=query, a=accept: ours.query(q, a), args.repeat, args.budget)
+                for path, client in [*paths.items(), ("oxigraph_server", theirs)]:  # warm-up fills caches
+                    row[path] = median_or_error(path, lambda q=query, a=accept, c=client: c.query(q, a),
+                                                args.repeat, args.budget)
                 row["pyoxigraph"] = median_seconds(lambda q=query: bare(q), args.repeat, args.budget)
-                row["oxigraph_server"] = median_seconds(
-                    lambda q=query, a=accept: theirs.query(q, a), args.repeat, args.budget)
                 row["rdflib"] = median_seconds(
                     lambda q=query: _rdflib_run(rdflib_dataset, q, args.budget), 3,
                     args.budget, warm_up=False) if rdflib_dataset is not None else None
                 result["latency"][name] = row
                 print(_latency_line(name, row), flush=True)
             lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})
-            result["throughput_endpoint"] = wrk(endpoint + lookup, args.wrk_seconds)
-            result["throughput_oxigraph"] = wrk(f"{oxi}/query" + lookup, args.wrk_seconds)
+            result["throughput"] = {path: wrk(url + lookup, args.wrk_seconds) for path, url in
+                                    [("plain", plain), ("cached", endpoint), ("recipe", recipe),
+                                     ("oxigraph_server", f"{oxi}/query")]}
             result["endpoint_pss_after_mb"] = pss_megabytes(endpoint_process.pid)
-            print(f"throughput (8 connections, entity lookup): endpoint "
-                  f"{result['throughput_endpoint']} req/s, oxigraph server "
-                  f"{result['throughput_oxigraph']} req/s", flush=True)
+            print(f"throughput (8 connections, entity lookup): {result['throughput']}", flush=True)
         finally:
-            stop(endpoint_process)
-            stop(oxi_process)
+            for process in (recipe_process, plain_process, endpoint_process, oxi_process):
+                stop(process)
+            shutil.rmtree(recipe_folder, ignore_errors=True)
     return result
 
 
@@ -342,6 +389,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per query and engine")
     parser.add_argument("--rdflib-max", type=int, default=150_000, help="largest graph rdflib loads")
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--only", help="measure only the queries whose name matches this regular expression")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--tables-from", type=Path, metavar="JSON",
                         help="measure nothing: print the tables of figures saved with --json")
@@ -368,9 +416,26 @@ def main() -> None:
         args.json.write_text(json.dumps(report, indent=1))
 
 
+PATHS = {"plain": "plain app", "cached": "cached path", "recipe": "nginx recipe"}
+
+
+def _ms(value: float | None, budget_ms: float) -> str:
+    if value is None:
+        return "—"
+    if math.isnan(value):
+        return "error"
+    if value == float("inf"):
+        return f"> {budget_ms:.0f}"
+    return f"{value * 1000:.2f}" if value < 0.01 else f"{value * 1000:.1f}"
+
+
+def _ratio(value: float, baseline: float) -> str:
+    return "—" if math.isnan(value / baseline) else f"{value / baseline:.2f}"
+
+
 def summary(report: dict) -> str:
-    """Markdown tables: medians in ms and ratios to the oxigraph server."""
-    args_budget_ms = report.get("budget_s", 20.0) * 1000
+    """Markdown tables: medians in ms, throughput, and ratios to the oxigraph server."""
+    budget_ms = report.get("budget_s", 20.0) * 1000
     lines = [f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
              f"{report['machine']['memory']}, Python {report['machine']['python']}, "
              f"pyoxigraph {report['machine']['pyoxigraph']}", ""]
@@ -382,33 +447,33 @@ def summary(report: dict) -> str:
                   f"(oxigraph server: loaded in {size['oxigraph_load_s']:.2f} s, "
                   f"{size['oxigraph_pss_mb']:.0f} MB); pyoxigraph load {size['pyoxigraph_load_s']:.2f} s"
                   + (f"; rdflib load {size['rdflib_load_s']:.1f} s" if "rdflib_load_s" in size else ""),
-                  "",
-                  "| query | endpoint cached | endpoint uncached | bare pyoxigraph | oxigraph server "
-                  "| rdflib | cached / oxigraph | uncached / oxigraph |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "", "Throughput and latency of the entity lookup, 8 connections (wrk):", "",
+                  "| path | requests/s | median ms | 99th percentile ms | throughput / oxigraph |",
+                  "|---|---:|---:|---:|---:|"]
+        oxi_rate = (size["throughput"].get("oxigraph_server") or {}).get("rps")
+        for path, label in [*PATHS.items(), ("oxigraph_server", "oxigraph server")]:
+            figures = size["throughput"].get(path)
+            if figures:
+                ratio = f"{figures['rps'] / oxi_rate:.2f}" if oxi_rate else "—"
+                lines.append(f"| {label} | {figures['rps']:,.0f} | {_ms(figures['p50_s'], budget_ms)} | "
+                             f"{_ms(figures['p99_s'], budget_ms)} | {ratio} |")
+        lines += ["", "Median latency of each query, one client (ms), and ratio to the oxigraph server:", "",
+                  "| query | plain app | cached path | nginx recipe | bare pyoxigraph | oxigraph server "
+                  "| rdflib | plain / oxigraph | cached / oxigraph | recipe / oxigraph |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for name, row in size["latency"].items():
-            def ms(v: float | None) -> str:
-                if v is None:
-                    return "—"
-                if math.isnan(v):
-                    return "error"
-                if v == float("inf"):
-                    return f"> {args_budget_ms:.0f}"
-                return f"{v * 1000:.2f}" if v < 0.01 else f"{v * 1000:.1f}"
             oxi = row["oxigraph_server"]
-            lines.append(f"| {name} | {ms(row['endpoint_cached'])} | {ms(row['endpoint_uncached'])} | "
-                         f"{ms(row['pyoxigraph'])} | {ms(oxi)} | {ms(row['rdflib'])} | "
-                         f"{row['endpoint_cached'] / oxi:.2f} | {row['endpoint_uncached'] / oxi:.2f} |")
-        cached = [row["endpoint_cached"] / row["oxigraph_server"] for row in size["latency"].values()]
-        uncached = [row["endpoint_uncached"] / row["oxigraph_server"] for row in size["latency"].values()]
-        lines += ["", f"Ratio to the oxigraph server over all {len(cached)} queries: cached "
-                      f"{min(cached):.2f}–{max(cached):.2f}, "
-                      f"uncached {min(uncached):.2f}–{max(uncached):.2f}"]
-        endpoint, oxigraph = size.get("throughput_endpoint"), size.get("throughput_oxigraph")
-        if endpoint and oxigraph:
-            lines += ["", f"Throughput, entity lookup, 8 connections: endpoint {endpoint:,.0f} req/s, "
-                          f"oxigraph server {oxigraph:,.0f} req/s, ratio {endpoint / oxigraph:.2f}"]
-        lines.append("")
+            lines.append(f"| {name} | " + " | ".join(_ms(row[k], budget_ms) for k in
+                                                     [*PATHS, "pyoxigraph", "oxigraph_server", "rdflib"])
+                         + " | " + " | ".join(_ratio(row[k], oxi) for k in PATHS) + " |")
+        ranges = []
+        for path, label in PATHS.items():
+            ratios = [row[path] / row["oxigraph_server"] for row in size["latency"].values()
+                      if not math.isnan(row[path] / row["oxigraph_server"])]
+            ranges.append(f"{label} {min(ratios):.2f}–{max(ratios):.2f} "
+                          f"(median {statistics.median(ratios):.2f})")
+        lines += ["", f"Ratio to the oxigraph server over all {len(size['latency'])} queries: "
+                  + "; ".join(ranges), ""]
     return "\n".join(lines)
 
 

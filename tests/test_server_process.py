@@ -155,7 +155,10 @@ def test_repeated_get_is_answered_from_the_cache_as_by_the_application(
     lines = [
         line for line in server_log.read_text().splitlines() if "cache+test" in line or "cache test" in line
     ]  # as sent, and as parsed
-    assert len(lines) == 4 and sum("cached=request" in line for line in lines) == 3, lines
+    # the repeats on the first connection come from its worker's cache; the conditional request,
+    # on a new connection, may reach the other worker, which answers 304 from the application
+    assert len(lines) == 4 and sum("cached=request" in line for line in lines) >= 2, lines
+    assert sum("status=304" in line for line in lines) == 1, lines
 
 
 def test_a_cached_get_asking_to_close_is_answered_and_closed(server_url: str) -> None:

@@ -22,9 +22,17 @@ SERVER_DIR = Path(__file__).parent
 EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
 
 
-def allow_any_origin(response: Response) -> Response:
-    """Every answer may be read by a page of any origin (the data is public)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+# Sent with every answer: any origin may read it (the data is public); no browser guesses a type
+# other than the one sent; no other site frames the pages (the review pages embed their own diagrams).
+COMMON_HEADERS = (("Access-Control-Allow-Origin", "*"), ("X-Content-Type-Options", "nosniff"),
+                  ("X-Frame-Options", "SAMEORIGIN"),
+                  ("Content-Security-Policy", "frame-ancestors 'self'"))
+
+
+def common_headers(response: Response) -> Response:
+    """Add ``COMMON_HEADERS`` (and ``Vary: Accept`` where the answer does not say)."""
+    for name, value in COMMON_HEADERS:
+        response.headers[name] = value
     response.headers.setdefault("Vary", "Accept")
     return response
 
@@ -37,9 +45,9 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                 static_folder=str(SERVER_DIR / "static"))
     app.config["MAX_CONTENT_LENGTH"] = state.config.max_request_bytes
     app.extensions[EXTENSION] = state
-    app.after_request(allow_any_origin)
+    app.after_request(common_headers)
     answers = AnswerCache(app.wsgi_app, state.holder, state.config.cache_bytes // 4,
-                          state.config.max_request_bytes, state.config.max_age)
+                          state.config.max_request_bytes, state.config.max_age, COMMON_HEADERS)
     app.register_blueprint(sparql_blueprint(state, answers))
     app.register_blueprint(page_blueprint(state))
     app.register_blueprint(reconciliation_blueprint(state.holder))

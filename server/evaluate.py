@@ -122,13 +122,24 @@ class ResultCache:
             return answer
 
     def put(self, key: tuple[Any, ...], answer: Answer) -> None:
-        if len(answer.body) > self.max_bytes // 4:
+        """Keep an answer; what it takes is its body and its key (which may hold a request body)."""
+        size = len(answer.body) + footprint(key)
+        if size > self.max_bytes // 4:
             return
         with self.lock:
             previous = self.entries.pop(key, None)
-            self.size -= len(previous.body) if previous else 0
+            self.size -= len(previous.body) + footprint(key) if previous else 0
             self.entries[key] = answer
-            self.size += len(answer.body)
+            self.size += size
             while self.size > self.max_bytes:
-                _, dropped = self.entries.popitem(last=False)
-                self.size -= len(dropped.body)
+                dropped_key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body) + footprint(dropped_key)
+
+
+def footprint(key: object) -> int:
+    """About how many bytes a cache key holds: the length of its strings, 8 for anything else."""
+    if isinstance(key, str | bytes):
+        return len(key)
+    if isinstance(key, tuple):
+        return sum(footprint(part) for part in key)
+    return 8

@@ -59,8 +59,9 @@ class AnswerCache:
     KEPT_HEADERS = ("Content-Type", "X-Timeout", "X-Result-Size-Limit", "Cache-Control", "ETag")
 
     def __init__(self, app: WsgiApp, holder: ReleaseHolder, max_bytes: int, max_body: int,
-                 max_age: int) -> None:
+                 max_age: int, common_headers: tuple[tuple[str, str], ...] = ()) -> None:
         self.app = app
+        self.common_headers = common_headers  # what the application adds to every answer
         self.holder = holder
         self.cache = ResultCache(max_bytes)
         self.max_body = max_body
@@ -105,8 +106,7 @@ class AnswerCache:
         hit = self.cache.get(key)
         if hit is None:
             return self.app(environ, start_response)
-        headers = [*hit.headers, ("Access-Control-Allow-Origin", "*"), ("Vary", "Accept"),
-                   ("X-Cache", "hit")]
+        headers = [*hit.headers, *self.common_headers, ("Vary", "Accept"), ("X-Cache", "hit")]
         if matches(environ, etag(key)):
             response = _not_modified(dict(headers))
             start_response("304 NOT MODIFIED", list(response.headers.items()))
@@ -122,7 +122,8 @@ class AnswerCache:
 def _not_modified(headers: Any) -> Response:
     """304 Not Modified, with the headers a 304 carries (RFC 9110 15.4.5)."""
     response = Response(status=304)
-    for name in ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin", "X-Cache"):
+    for name in ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin", "X-Cache",
+                 "X-Content-Type-Options"):
         if name in headers:
             response.headers[name] = headers[name]
     return response

@@ -8,6 +8,7 @@ does).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +59,11 @@ def _named(formats: tuple[Format, ...], value: str) -> Format | None:
     )
 
 
+def _shown(values: list[str]) -> str:
+    """The format values as an error message may repeat them: printable ASCII, 40 characters each."""
+    return ", ".join(re.sub(r"[^\x20-\x7e]", "?", v)[:40] for v in values)
+
+
 def choose(formats: tuple[Format, ...], accept: MIMEAccept, override: str | Iterable[str] | None) -> Format:
     """The format to answer in: the one the ``format`` values name if they name one, else the best
     Accept match. With no Accept header (or ``*/*``) the first format is used."""
@@ -65,11 +71,11 @@ def choose(formats: tuple[Format, ...], accept: MIMEAccept, override: str | Iter
     if values:
         named = {f for f in (_named(formats, v) for v in values) if f is not None}
         if len(named) > 1:
-            raise NotAcceptable(f"format={', '.join(values)} names more than one format; name one")
+            raise NotAcceptable(f"format={_shown(values)} names more than one format; name one")
         if named:
             return named.pop()
         raise NotAcceptable(
-            f"format={', '.join(values)} is not available for this query; use one of "
+            f"format={_shown(values)} is not available for this query; use one of "
             + ", ".join(f.names[0] for f in formats)
         )
     if not accept:

@@ -14,9 +14,14 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from .evaluate import QueryFailed, QueryJob
+from .lexer import nesting_depth
 
 FORMAT_PARAMETERS = ("format", "output", "results")  # SPARQLWrapper sends all three; Fuseki reads output
 BOM = "\ufeff"
+# The parser recurses into nested groups: thousands of levels crash it, so deep nesting is refused.
+MAX_NESTING = 100
+# A shorter time limit would only make the server kill and restart an evaluator for every query.
+MIN_TIMEOUT = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def _timeout(value: str | None, limits: Limits) -> float:
         raise QueryFailed(400, f"timeout={value!r} is not a number of seconds.") from None
     if not seconds > 0:
         raise QueryFailed(400, "timeout must be a positive number of seconds.")
-    return min(seconds, limits.max_timeout)
+    return min(max(seconds, MIN_TIMEOUT), limits.max_timeout)
 
 
 def _utf8(data: bytes, what: str) -> str:
@@ -133,6 +138,9 @@ def parse_query_request(request: Request, limits: Limits) -> ParsedRequest | Non
         raise QueryFailed(
             413, f"The query is {len(query)} characters long; the limit is {limits.max_query_chars}."
         )
+    if (depth := nesting_depth(query)) > MAX_NESTING:
+        raise QueryFailed(400, f"The query is nested {depth} levels deep (braces, parentheses, brackets); "
+                               f"the limit is {MAX_NESTING}.")
     job = QueryJob(
         query=query,
         default_graphs=_graph_iris(params, "default-graph-uri"),

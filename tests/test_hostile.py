@@ -1,0 +1,163 @@
+"""Requests the open internet sends: ways around the SERVICE allow-list, greedy caches, deep
+nesting, absurd time limits. Each case here is one that once got through."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from mineral_diplomacy.server.app import ServerConfig, create_app, server_state
+from mineral_diplomacy.server.evaluate import Answer, ResultCache, footprint
+
+ALLOWED = "http://example.org/sparql"
+
+
+@pytest.fixture(scope="module")
+def client(published: Path) -> FlaskClient:
+    config = ServerConfig(build_dir=published, default_timeout=5, service_allowlist=frozenset({ALLOWED}))
+    return create_app(config).test_client()
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP listener on loopback that records whatever connects to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    seen.append(connection.recv(1024))
+                except OSError:
+                    seen.append(b"")
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _service_variants(port: int) -> Iterator[str]:
+    """SERVICE calls to loopback, behind comments, in every case and spacing, with the target
+    spelled in many ways."""
+    comments = ["", "#\r", "# x\r", "#\r\n", "#\n", "# SERVICE? no\r"]
+    spaces = [" ", "\t", "\n", "\r", "\r\n", "  \t"]
+    keywords = ["SERVICE", "service", "SeRvIcE"]
+    silent = ["", "SILENT "]
+    targets = [f"<http://127.0.0.1:{port}/x>", f"<http://127.1:{port}/x>", f"<http://localhost:{port}/x>",
+               f"<http://0x7f000001:{port}/x>", f"<http://2130706433:{port}/x>", f"<http://0:{port}/x>",
+               f"<http://127.0.0.1\\u003A{port}/x>", f"<http:\\u002F\\u002F127.0.0.1:{port}/x>",
+               f"<//127.0.0.1:{port}/x>", "lo:x"]
+    variants = itertools.product(comments, spaces, keywords, silent, targets)
+    for comment, space, keyword, quiet, target in variants:
+        yield (f"PREFIX lo: <http://127.0.0.1:{port}/>\nSELECT * WHERE {{ {comment}{keyword}{space}{quiet}"
+               f"{target}{space}{{ ?s ?p ?o }} }}")
+
+
+def test_no_spelling_of_a_service_call_reaches_a_listener(client: FlaskClient, listener) -> None:
+    port, seen = listener
+    statuses = set()
+    variants = list(_service_variants(port))
+    for query in variants:
+        response = client.post("/sparql", data=query.encode(), content_type="application/sparql-query")
+        statuses.add(response.status_code)
+        assert response.status_code in (400, 403), (query, response.data)
+    assert len(variants) > 2000 and statuses == {403}  # every variant is a SERVICE call, refused as one
+    assert seen == []
+
+
+def test_the_bare_carriage_return_case(client: FlaskClient, listener) -> None:
+    port, seen = listener
+    query = f"SELECT * WHERE {{ #\rSERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}"
+    response = client.post("/sparql", data=query.encode(), content_type="application/sparql-query")
+    assert response.status_code == 403 and b"not allowed" in response.data and seen == []
+
+
+def test_a_comment_mentioning_service_beside_a_control_character_is_refused(client: FlaskClient) -> None:
+    plain = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no SERVICE here"})
+    odd = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no SERVICE\x0bhere"})
+    assert plain.status_code == 200 and odd.status_code == 403 and b"comment" in odd.data
+
+
+def test_the_word_service_in_strings_and_iris_is_not_a_call(client: FlaskClient) -> None:
+    query = ('SELECT * WHERE { BIND("Indian Foreign Service" AS ?x) '
+             "BIND(<http://example.org/service> AS ?y) }")
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and b"Indian Foreign Service" in response.data
+
+
+def _held(cache: ResultCache) -> int:
+    """What a cache really holds: every key's strings and every body."""
+    return sum(footprint(key) + len(answer.body) for key, answer in cache.entries.items())
+
+
+def test_the_answer_cache_counts_its_keys_too() -> None:
+    cache = ResultCache(1_000_000)
+    for index in range(1_000):
+        cache.put((f"{index}", "x" * 60_000), Answer(b"{}", "application/json"))
+    assert cache.size == _held(cache) <= 1_000_000 and len(cache.entries) == 16
+
+
+def test_greedy_posts_do_not_grow_the_request_cache(published: Path) -> None:
+    app = create_app(ServerConfig(build_dir=published, cache_bytes=400_000))
+    client = app.test_client()
+    for index in range(300):
+        padding = f"{index:05d}" + "x" * 4_000
+        client.post("/sparql", data={"query": "ASK { ?s ?p ?o }", "padding": padding})
+    assert _held(server_state(app).answers) <= 400_000
+    assert _held(app.wsgi_app.cache) <= 100_000  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("opening, closing", [("{", "}"), ("(", ")"), ("[", "]")])
+def test_deep_nesting_is_refused_before_parsing(client: FlaskClient, opening: str, closing: str) -> None:
+    body = {"{": "ASK " + "{" * 2_200 + "}" * 2_200,
+            "(": "ASK { FILTER(" + "(" * 4_700 + "1" + ")" * 4_700 + ") }",
+            "[": "ASK { ?s ?p " + "[ ?p " * 1_500 + "1" + " ]" * 1_500 + " }"}[opening]
+    response = client.post("/sparql", data=body.encode(), content_type="application/sparql-query")
+    assert response.status_code == 400 and b"nested" in response.data
+
+
+def test_reasonable_nesting_is_answered(client: FlaskClient) -> None:
+    query = "ASK " + "{" * 20 + " ?s ?p ?o " + "}" * 20
+    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+
+
+def test_a_tiny_time_limit_is_raised_to_the_minimum(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }", "timeout": "1e-9"})
+    assert response.status_code == 200 and response.headers["X-Timeout"] == "0.5"
+
+
+@pytest.mark.parametrize("path", ["/", "/id/organization/kabil", "/review/", "/void", "/health",
+                                  "/sparql?query=ASK%20%7B%7D"])
+def test_every_answer_says_its_type_is_final_and_refuses_frames(client: FlaskClient, path: str) -> None:
+    for _ in range(2):  # the second /sparql answer comes from the request cache
+        response = client.get(path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_a_406_does_not_repeat_what_it_was_sent(client: FlaskClient) -> None:
+    wanted = "<script>alert(1)</script>\u202e" + "x" * 500
+    response = client.get("/sparql", query_string={"query": "ASK {}", "format": wanted})
+    assert response.status_code == 406 and response.mimetype == "text/plain"
+    assert "\u202e" not in response.text and len(response.text) < 300

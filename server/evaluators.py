@@ -113,13 +113,23 @@ class EvaluatorPool:
         self.idle.put(evaluator)
 
     def run(self, job: QueryJob, timeout: float) -> Answer:
-        """Answer ``job`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped)."""
+        """Answer ``job`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped).
+
+        An evaluator that died while idle is replaced and the job goes to another; one that dies
+        while answering is replaced and the client gets 503."""
         deadline = time.monotonic() + timeout
-        try:
-            evaluator = self.idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryFailed(503, f"No evaluator became free within {timeout:g} s; try again.") from None
-        evaluator.connection.send(job)
+        for _ in range(len(self.all) + 1):
+            try:
+                evaluator = self.idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise QueryFailed(503, f"No evaluator became free within {timeout:g} s; try again.") from None
+            try:
+                evaluator.connection.send(job)
+                break
+            except OSError:  # it died while idle
+                self._replace(evaluator)
+        else:
+            raise QueryFailed(503, "No query evaluator could be started; try again.")
         if not evaluator.connection.poll(max(0.0, deadline - time.monotonic())):
             self._replace(evaluator)
             raise QueryFailed(
@@ -132,7 +142,7 @@ class EvaluatorPool:
             outcome: Answer | tuple[int, str] = evaluator.connection.recv()
         except (EOFError, OSError):
             self._replace(evaluator)
-            raise QueryFailed(500, "The query's evaluator stopped unexpectedly.") from None
+            raise QueryFailed(503, "The query's evaluator stopped while answering it; try again.") from None
         self.idle.put(evaluator)
         if isinstance(outcome, tuple):
             raise QueryFailed(*outcome)

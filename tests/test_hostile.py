@@ -4,8 +4,11 @@ nesting, absurd time limits. Each case here is one that once got through."""
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,3 +164,48 @@ def test_a_406_does_not_repeat_what_it_was_sent(client: FlaskClient) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}", "format": wanted})
     assert response.status_code == 406 and response.mimetype == "text/plain"
     assert "\u202e" not in response.text and len(response.text) < 300
+
+
+def _pool(app):
+    state = server_state(app)
+    return state.evaluators(state.holder.get())
+
+
+def test_an_evaluator_that_died_while_idle_is_replaced(published: Path) -> None:
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5))
+    client = app.test_client()
+    pool = _pool(app)
+    dead = [evaluator.pid for evaluator in pool.all]
+    for pid in dead:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after a death"})
+    assert response.status_code == 200 and b"true" in response.data
+    # the dead one the query met was replaced (another is found dead when it is next used)
+    assert len(pool.all) == 2 and len({e.pid for e in pool.all} & set(dead)) < len(dead)
+    pool.close()
+
+
+def test_an_evaluator_that_dies_while_answering_gives_503_and_is_replaced(published: Path) -> None:
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5))
+    client = app.test_client()
+    pool = _pool(app)
+    before = {e.pid for e in pool.all}
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        answer = client.get("/sparql", query_string={"query": query})
+        outcome["status"], outcome["body"] = answer.status_code, answer.data
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    idle = {e.pid for e in list(pool.idle.queue)}
+    (busy,) = before - idle
+    os.kill(busy, signal.SIGKILL)
+    thread.join()
+    assert outcome["status"] == 503 and b"stopped while answering" in outcome["body"]  # type: ignore[operator]
+    again = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after a crash"})
+    assert again.status_code == 200 and len(pool.all) == 2 and busy not in {e.pid for e in pool.all}
+    pool.close()

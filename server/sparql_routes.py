@@ -43,6 +43,14 @@ def preflight() -> Response:
     return response
 
 
+def sent_query() -> str:
+    """The query as sent (for the log line of a request that failed): a parameter, or the body of
+    a direct POST."""
+    if request.mimetype == "application/sparql-query":
+        return request.get_data(as_text=True)
+    return request.values.get("query", "")
+
+
 def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
     """``/sparql`` and ``/void``; ``answers`` is the request cache in front of the application."""
     blueprint = Blueprint("sparql", __name__)
@@ -80,9 +88,9 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
                 answer = state.evaluators(release).run(parsed.job, parsed.timeout)
                 state.answers.put(key, answer)
         except QueryFailed as failed:
-            return error_response(failed.status, failed.message), request.values.get("query", ""), False
+            return error_response(failed.status, failed.message), sent_query(), False
         except ServiceNotAllowed as refused:
-            return error_response(403, str(refused)), request.values.get("query", ""), False
+            return error_response(403, str(refused)), sent_query(), False
         response = Response(answer.body, content_type=media(answer.media_type))
         response.headers["X-Timeout"] = f"{parsed.timeout:g}"
         response.headers["X-Cache"] = "hit" if cached else "miss"

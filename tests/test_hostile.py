@@ -4,6 +4,7 @@ nesting, absurd time limits. Each case here is one that once got through."""
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import signal
 import socket
@@ -209,3 +210,10 @@ def test_an_evaluator_that_dies_while_answering_gives_503_and_is_replaced(publis
     again = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after a crash"})
     assert again.status_code == 200 and len(pool.all) == 2 and busy not in {e.pid for e in pool.all}
     pool.close()
+
+
+def test_a_failing_direct_post_is_logged_with_its_query(client: FlaskClient, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="mineral_diplomacy.server"):
+        client.post("/sparql", data=b"SELECT * WHERE { ?s ?p }", content_type="application/sparql-query")
+    (line,) = [r.getMessage() for r in caplog.records if "status=400" in r.getMessage()]
+    assert "query='SELECT * WHERE { ?s ?p }'" in line

@@ -197,12 +197,30 @@ def ask_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on ``host:port`` (connections left in TIME_WAIT do not count)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the published build with gunicorn on 127.0.0.1 (replaces this process)."""
     from . import GUNICORN_CONFIG
 
     if args.port:
         os.environ["MINERAL_DIPLOMACY_PORT"] = str(args.port)
+    port = int(os.environ.get("MINERAL_DIPLOMACY_PORT", "8765"))
+    if port_in_use("127.0.0.1", port):  # gunicorn's workers share a port (SO_REUSEPORT), so would a
+        print(f"Port {port} on 127.0.0.1 is in use (another server?); "  # second server: refuse it
+              "choose another with --port.", file=sys.stderr)
+        return 2
     os.environ["MINERAL_DIPLOMACY_BUILD_DIR"] = str(args.out)
     print(f"Serving {args.out / 'current'} at http://127.0.0.1:"
           f"{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}/ (SPARQL endpoint: /sparql)", flush=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+import pyoxigraph as ox
 from flask import Request
 from werkzeug.datastructures import MultiDict
 
@@ -55,6 +56,10 @@ def _graph_iris(values: MultiDict[str, str], name: str) -> tuple[str, ...]:
         parts = urlsplit(iri)
         if not parts.scheme or any(c in iri for c in ' <>"{}|^`\\'):
             raise QueryFailed(400, f"'{name}' must be an absolute IRI, not {iri!r}.")
+        try:
+            ox.NamedNode(iri)  # the store's own IRI rules decide
+        except ValueError as error:
+            raise QueryFailed(400, f"'{name}' is not a valid IRI: {error}.") from None
     return iris
 
 

@@ -217,3 +217,24 @@ def test_a_failing_direct_post_is_logged_with_its_query(client: FlaskClient, cap
         client.post("/sparql", data=b"SELECT * WHERE { ?s ?p }", content_type="application/sparql-query")
     (line,) = [r.getMessage() for r in caplog.records if "status=400" in r.getMessage()]
     assert "query='SELECT * WHERE { ?s ?p }'" in line
+
+
+@pytest.mark.parametrize("iri", ["http://example.org/[", "http://example.org/%zz"])
+def test_a_graph_iri_the_store_refuses_is_a_400(client: FlaskClient, iri: str) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}", "default-graph-uri": iri})
+    assert response.status_code == 400 and b"not a valid IRI" in response.data
+
+
+def test_a_second_server_on_a_port_in_use_is_refused(published: Path) -> None:
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as gunicorn binds it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--port", str(port),
+                   "--out", str(published)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"Port {port} on 127.0.0.1 is in use" in done.stderr

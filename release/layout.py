@@ -26,7 +26,12 @@ SUMMARY_FILE = "summary.json"
 SITE_DIR = "site"
 STORE_DIR = "store"
 CURRENT = "current"
+MANIFEST_FILE = "manifest.json"  # each published file's size and SHA-256
 KEEP_RELEASES = 3
+
+
+class ReleaseDamaged(ValueError):
+    """A release's files are not what its manifest says (cut short, emptied, altered, missing)."""
 
 
 def release_files(graphs: dict[URIRef, Graph], summary: dict[str, object]) -> dict[str, bytes]:
@@ -46,9 +51,12 @@ def publish(files: dict[str, bytes], out_dir: Path,
     ``prepare`` may add derived files (such as an on-disk store or the review pages) to the release
     before it is switched in; the release's name is the digest of ``files`` and of ``salt``, which
     stands for whatever else ``prepare`` reads, so that a change there makes a new release."""
+    files = {name: content for name, content in files.items() if name != MANIFEST_FILE}  # written here
     digest = hashlib.sha256(b"".join(files[name] for name in sorted(files)) + salt).hexdigest()[:16]
     releases = out_dir / "releases"
     release = releases / digest
+    if release.is_dir() and not (release / MANIFEST_FILE).is_file():  # published before manifests
+        (release / MANIFEST_FILE).write_text(_manifest(files))
     if not release.is_dir():
         scratch = releases / f".staging-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
@@ -56,6 +64,7 @@ def publish(files: dict[str, bytes], out_dir: Path,
         staging.mkdir(parents=True)
         for name, content in files.items():
             (staging / name).write_bytes(content)
+        (staging / MANIFEST_FILE).write_text(_manifest(files))
         try:
             if prepare is not None:
                 prepare(staging)
@@ -70,12 +79,57 @@ def publish(files: dict[str, bytes], out_dir: Path,
     return release
 
 
+def _newest_first(releases: Path) -> list[Path]:
+    """The release folders, newest first."""
+    if not releases.is_dir():
+        return []
+    return sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def _prune(releases: Path, keep: Path) -> None:
     """Remove old releases, keeping the newest few (a server may still be reading one)."""
-    old = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                 key=lambda p: p.stat().st_mtime, reverse=True)
-    for path in [p for p in old if p != keep][KEEP_RELEASES - 1 :]:
+    for path in [p for p in _newest_first(releases) if p != keep][KEEP_RELEASES - 1 :]:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _manifest(files: dict[str, bytes]) -> str:
+    entries = {name: {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+               for name, content in sorted(files.items())}
+    return json.dumps({"files": entries}, indent=1) + "\n"
+
+
+def check_release(release: Path) -> None:
+    """Raise ReleaseDamaged, naming the file, unless every file is as the manifest says."""
+    try:
+        manifest = json.loads((release / MANIFEST_FILE).read_text())
+    except (OSError, ValueError) as error:
+        raise ReleaseDamaged(f"{release / MANIFEST_FILE} cannot be read: {error}") from None
+    for name, expected in manifest["files"].items():
+        path = release / name
+        if not path.is_file():
+            raise ReleaseDamaged(f"{path} is missing")
+        if path.stat().st_size != expected["bytes"]:
+            raise ReleaseDamaged(f"{path} has {path.stat().st_size} bytes; "
+                                 f"the manifest says {expected['bytes']}")
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != expected["sha256"]:
+            raise ReleaseDamaged(f"{path} is not the file that was published (its SHA-256 differs)")
+
+
+def intact_releases(out_dir: Path) -> list[Path]:
+    """The published releases that pass ``check_release``, newest first."""
+    intact = []
+    for release in _newest_first(out_dir / "releases"):
+        try:
+            check_release(release)
+        except ReleaseDamaged:
+            continue
+        intact.append(release)
+    return intact
 
 
 def current_release(out_dir: Path) -> Path | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..release.layout import CURRENT, count_quads
+from ..release.layout import CURRENT, ReleaseDamaged, check_release, count_quads, intact_releases
 from ..release.store import load_store, serves_from_disk
 
 log = logging.getLogger("mineral_diplomacy.server")
@@ -36,8 +36,9 @@ class Release:
 
 
 def load_release(path: Path) -> Release:
-    """Load one release folder."""
+    """Load one release folder, once its files are checked against its manifest."""
     started = time.perf_counter()
+    check_release(path)
     store = load_store(path)
     release_free_memory()
     return Release(path, store, count_quads(path), serves_from_disk(path),
@@ -58,6 +59,7 @@ class ReleaseHolder:
         self.build_dir = build_dir
         self.interval = interval
         self._checked = 0.0
+        self._refused: Path | None = None  # a damaged release, not checked again
         self.release = self._load_current()
 
     def _resolve(self) -> Path:
@@ -69,8 +71,18 @@ class ReleaseHolder:
         return link.resolve()
 
     def _load_current(self) -> Release:
+        """The current release or, if it is damaged, the newest intact one before it."""
         self._checked = time.monotonic()
-        return load_release(self._resolve())
+        current = self._resolve()
+        try:
+            return load_release(current)
+        except ReleaseDamaged as damaged:
+            fallback = next((r for r in intact_releases(self.build_dir) if r != current), None)
+            if fallback is None:
+                raise ReleaseDamaged(f"The current release is damaged ({damaged}) and no earlier release "
+                                     "is intact: run 'mineral-diplomacy build' again.") from None
+            log.error("not serving release %s: %s; serving %s instead", current.name, damaged, fallback.name)
+            return load_release(fallback)
 
     def current_unchecked(self) -> Release | None:
         """The release being served, or None when it is time to look for a newer one (which
@@ -85,9 +97,10 @@ class ReleaseHolder:
         self._checked = now
         try:
             path = self._resolve()
-            if path != self.release.path:
+            if path not in (self.release.path, self._refused):
                 self.release = load_release(path)
                 log.info("serving release %s", self.release.name)
-        except (OSError, ValueError) as error:  # keep serving what we have
-            log.warning("kept release %s: %s", self.release.name, error)
+        except (OSError, ValueError) as error:  # keep serving what we have (ReleaseDamaged too)
+            self._refused = path if isinstance(error, ReleaseDamaged) else None
+            log.error("kept release %s: %s", self.release.name, error)
         return self.release

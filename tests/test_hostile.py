@@ -238,3 +238,49 @@ def test_a_second_server_on_a_port_in_use_is_refused(published: Path) -> None:
                    "--out", str(published)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"Port {port} on 127.0.0.1 is in use" in done.stderr
+
+
+def _two_releases(out: Path) -> tuple[Path, Path]:
+    from mineral_diplomacy.release.layout import publish
+
+    first = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"}, out)
+    time.sleep(0.01)  # a later modification time: the newer release
+    second = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"
+                                    b"<http://e/a> <http://e/p> <http://e/c> <http://e/g> .\n"}, out)
+    return first, second
+
+
+@pytest.mark.parametrize("damage", [b"", b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"])
+def test_a_damaged_current_release_is_not_served_the_intact_one_before_it_is(
+    tmp_path: Path, caplog, damage: bytes
+) -> None:
+    from mineral_diplomacy.server.store import ReleaseHolder
+
+    first, second = _two_releases(tmp_path)
+    (second / "dataset.nq").write_bytes(damage)  # emptied, or cut at a line end
+    with caplog.at_level(logging.ERROR, logger="mineral_diplomacy.server"):
+        holder = ReleaseHolder(tmp_path)
+    assert holder.release.path == first and holder.release.quads == 1
+    assert any(str(second / "dataset.nq") in r.getMessage() for r in caplog.records)
+
+
+def test_a_damaged_release_with_nothing_to_fall_back_on_names_its_file(tmp_path: Path) -> None:
+    from mineral_diplomacy.release.layout import ReleaseDamaged, publish
+    from mineral_diplomacy.server.store import ReleaseHolder
+
+    release = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"}, tmp_path)
+    (release / "dataset.nq").write_bytes(b"")
+    with pytest.raises(ReleaseDamaged, match=r"dataset\.nq has 0 bytes"):
+        ReleaseHolder(tmp_path)
+
+
+def test_a_damaged_new_release_never_replaces_the_one_served(tmp_path: Path) -> None:
+    from mineral_diplomacy.release.layout import publish
+    from mineral_diplomacy.server.store import ReleaseHolder
+
+    first = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"}, tmp_path)
+    holder = ReleaseHolder(tmp_path, interval=0)
+    time.sleep(0.01)
+    second = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/c> <http://e/g> .\n"}, tmp_path)
+    (second / "dataset.nq").write_bytes(b"<http://e/a> <http://e/p> <http://e/X> <http://e/g> .\n")  # altered
+    assert holder.get().path == first and holder.get().path == first

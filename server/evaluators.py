@@ -10,8 +10,10 @@ client gets a clear error, never a partial result. Other queries go on in the ot
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import queue
+import resource
 import signal
 import threading
 import time
@@ -60,6 +62,26 @@ def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[s
             trimmed_at = resident_bytes()
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _detach_from_worker(keep: int) -> None:
+    """In a new evaluator: close every file it inherited but its pipe (the worker's listening
+    socket among them, so a busy evaluator of a dead worker holds no connection hostage), and
+    ask the kernel to kill it when the worker that forked it dies."""
+    os.closerange(3, keep)
+    os.closerange(keep + 1, _max_fd())
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pipe's EOF still stops it
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the worker died before the request took effect
+        os._exit(0)
+
+
+def _max_fd() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 65536
+
+
 class _Evaluator:
     """One evaluator process and the parent's end of its pipe.
 
@@ -72,6 +94,7 @@ class _Evaluator:
         self.pid = os.fork()
         if self.pid == 0:  # the evaluator
             self.connection.close()
+            _detach_from_worker(child.fileno())
             try:
                 _evaluate_forever(child, release, prefixes, max_bytes)
             finally:

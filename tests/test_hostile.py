@@ -3,6 +3,7 @@ nesting, absurd time limits. Each case here is one that once got through."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -284,3 +285,65 @@ def test_a_damaged_new_release_never_replaces_the_one_served(tmp_path: Path) -> 
     second = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/c> <http://e/g> .\n"}, tmp_path)
     (second / "dataset.nq").write_bytes(b"<http://e/a> <http://e/p> <http://e/X> <http://e/g> .\n")  # altered
     assert holder.get().path == first and holder.get().path == first
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                found.add(target[8:-1])
+    return found
+
+
+def _listening_inodes() -> set[str]:
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                found.add(fields[9])
+    return found
+
+
+def test_evaluators_hold_no_listening_socket_and_die_with_their_worker(
+    published: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    from .conftest import free_port, wait_until_up
+
+    port = free_port()
+    env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port)}
+    with (tmp_path / "server.log").open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out",
+                                   str(published)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        health = f"http://127.0.0.1:{port}/health"
+        wait_until_up(server, lambda: urllib.request.urlopen(health).read(), "server")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # every worker has started its two evaluators
+            workers = _children(server.pid)
+            evaluators = {w: _children(w) for w in workers}
+            if len(workers) == 2 and all(len(e) == 2 for e in evaluators.values()):
+                break
+            time.sleep(0.2)
+        listening = _listening_inodes()
+        assert all(not (_socket_inodes(e) & listening) for es in evaluators.values() for e in es)
+        assert all(_socket_inodes(w) & listening for w in workers)  # the check can see one
+        victim = workers[0]
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(2)
+        assert all(not Path(f"/proc/{e}").exists() or "Z" in Path(f"/proc/{e}/stat").read_text().split()[2]
+                   for e in evaluators[victim])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

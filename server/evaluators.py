@@ -126,11 +126,26 @@ class EvaluatorPool:
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.all: list[_Evaluator] = []
+        # Every evaluator is forked by one thread that lives as long as the pool: the kernel's
+        # parent-death signal follows the thread that forked a process, not the process.
+        self._spawns: queue.Queue[queue.Queue[_Evaluator | BaseException] | None] = queue.Queue()
+        threading.Thread(target=self._spawner, name="evaluator-spawner", daemon=True).start()
         for _ in range(size):
             self._add()
 
+    def _spawner(self) -> None:
+        while (reply := self._spawns.get()) is not None:
+            try:
+                reply.put(_Evaluator(self.release, self.prefixes, self.max_bytes))
+            except BaseException as error:  # re-raised by the thread that asked
+                reply.put(error)
+
     def _add(self) -> None:
-        evaluator = _Evaluator(self.release, self.prefixes, self.max_bytes)
+        reply: queue.Queue[_Evaluator | BaseException] = queue.Queue(maxsize=1)
+        self._spawns.put(reply)
+        evaluator = reply.get()
+        if isinstance(evaluator, BaseException):
+            raise evaluator
         with self.lock:
             self.all.append(evaluator)
         self.idle.put(evaluator)
@@ -181,5 +196,6 @@ class EvaluatorPool:
         """Stop every evaluator (when the release changes or the server stops)."""
         with self.lock:
             evaluators, self.all = self.all, []
+        self._spawns.put(None)
         for evaluator in evaluators:
             evaluator.stop()

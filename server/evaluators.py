@@ -54,6 +54,8 @@ def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[s
             outcome: Answer | tuple[int, str] = run_query(store, job, prefixes, max_bytes)
         except QueryFailed as failed:
             outcome = (failed.status, failed.message)
+        except MemoryError:
+            outcome = (503, "The query needed more memory than a query may use; simplify it.")
         except Exception as error:
             outcome = (500, f"Query evaluation failed: {error}")
         connection.send(outcome)
@@ -77,6 +79,15 @@ def _detach_from_worker(keep: int) -> None:
         os._exit(0)
 
 
+def _limit_memory(memory: int) -> None:
+    """Let this process's address space grow by at most ``memory`` bytes: a query that needs more
+    fails (or the process stops) instead of taking the machine's memory."""
+    if memory > 0:
+        with open("/proc/self/statm", "rb") as statm:
+            size = int(statm.read().split()[0]) * _PAGE
+        resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
+
+
 def _max_fd() -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return soft if soft != resource.RLIM_INFINITY else 65536
@@ -89,12 +100,13 @@ class _Evaluator:
     logging), because the server process may have other threads running when it forks.
     """
 
-    def __init__(self, release: Release, prefixes: dict[str, str], max_bytes: int) -> None:
+    def __init__(self, release: Release, prefixes: dict[str, str], max_bytes: int, memory: int) -> None:
         self.connection, child = Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the evaluator
             self.connection.close()
             _detach_from_worker(child.fileno())
+            _limit_memory(memory)
             try:
                 _evaluate_forever(child, release, prefixes, max_bytes)
             finally:
@@ -117,8 +129,10 @@ class _Evaluator:
 class EvaluatorPool:
     """Evaluator processes for one release, shared by the threads of one server process."""
 
-    def __init__(self, release: Release, size: int, prefixes: dict[str, str], max_bytes: int) -> None:
+    def __init__(self, release: Release, size: int, prefixes: dict[str, str], max_bytes: int,
+                 memory: int = 0) -> None:
         self.release = release
+        self.memory = memory  # bytes each evaluator may add to its address space (0: no limit)
         self.prefixes = prefixes
         self.max_bytes = max_bytes
         # last in, first out: the evaluator used last has the data in its CPU caches (each one has
@@ -136,7 +150,7 @@ class EvaluatorPool:
     def _spawner(self) -> None:
         while (reply := self._spawns.get()) is not None:
             try:
-                reply.put(_Evaluator(self.release, self.prefixes, self.max_bytes))
+                reply.put(_Evaluator(self.release, self.prefixes, self.max_bytes, self.memory))
             except BaseException as error:  # re-raised by the thread that asked
                 reply.put(error)
 
@@ -180,7 +194,9 @@ class EvaluatorPool:
             outcome: Answer | tuple[int, str] = evaluator.connection.recv()
         except (EOFError, OSError):
             self._replace(evaluator)
-            raise QueryFailed(503, "The query's evaluator stopped while answering it; try again.") from None
+            limit = f" (a query may use {self.memory >> 20} MB of memory)" if self.memory else ""
+            raise QueryFailed(503, f"The query's evaluator stopped while answering it{limit}; simplify the "
+                                   "query or try again.") from None
         self.idle.put(evaluator)
         if isinstance(outcome, tuple):
             raise QueryFailed(*outcome)

@@ -33,6 +33,7 @@ class ServerConfig:
     cache_bytes: int = 64 * 1024 * 1024
     max_age: int = 60  # seconds a client or proxy may reuse a query's answer without asking again
     evaluators: int = 2
+    query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -47,6 +48,7 @@ class ServerConfig:
             cache_bytes=int(env("MINERAL_DIPLOMACY_CACHE_BYTES", str(64 * 1024 * 1024))),
             max_age=int(env("MINERAL_DIPLOMACY_MAX_AGE", "60")),
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
+            query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
         )
 
@@ -74,7 +76,7 @@ class ServerState:
                 if self._pool is not None:
                     self._pool.close()
                 self._pool = EvaluatorPool(release, self.config.evaluators, PREFIXES,
-                                           self.config.max_result_bytes)
+                                           self.config.max_result_bytes, self.config.query_memory_bytes)
             return self._pool
 
     def start_evaluators(self) -> None:

@@ -348,3 +348,15 @@ def test_evaluators_hold_no_listening_socket_and_die_with_their_worker(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_memory_bomb_is_stopped_at_its_limit_and_others_are_answered(published: Path) -> None:
+    app = create_app(ServerConfig(build_dir=published, default_timeout=30, query_memory_bytes=300 << 20))
+    client = app.test_client()
+    started = time.monotonic()
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+    bomb = client.get("/sparql", query_string={"query": query})
+    assert bomb.status_code == 503 and b"memory" in bomb.data and time.monotonic() - started < 30
+    after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after the bomb"})
+    assert after.status_code == 200
+    _pool(app).close()

@@ -17,7 +17,9 @@ import resource
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -126,6 +128,40 @@ class _Evaluator:
         self.connection.close()
 
 
+# Every evaluator is forked by one thread that lives as long as its process: the kernel's
+# parent-death signal follows the thread that forked a process, not the process.
+Spawns = queue.Queue[tuple[Callable[[], "_Evaluator"], queue.Queue[Any]]]
+_spawner: tuple[int, Spawns] | None = None
+_spawner_lock = threading.Lock()
+
+
+def _spawn(start: Callable[[], _Evaluator]) -> _Evaluator:
+    """``start()`` run on this process's spawner thread (started on first use)."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None or _spawner[0] != os.getpid():  # none yet, or one of the parent's
+            requests: Spawns = queue.Queue()
+            threading.Thread(target=_serve_spawns, args=(requests,), name="evaluator-spawner",
+                             daemon=True).start()
+            _spawner = (os.getpid(), requests)
+        requests = _spawner[1]
+    reply: queue.Queue[Any] = queue.Queue(maxsize=1)
+    requests.put((start, reply))
+    result = reply.get()
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _serve_spawns(requests: Spawns) -> None:
+    while True:
+        start, reply = requests.get()
+        try:
+            reply.put(start())
+        except BaseException as error:  # re-raised by the thread that asked
+            reply.put(error)
+
+
 class EvaluatorPool:
     """Evaluator processes for one release, shared by the threads of one server process."""
 
@@ -140,26 +176,12 @@ class EvaluatorPool:
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.all: list[_Evaluator] = []
-        # Every evaluator is forked by one thread that lives as long as the pool: the kernel's
-        # parent-death signal follows the thread that forked a process, not the process.
-        self._spawns: queue.Queue[queue.Queue[_Evaluator | BaseException] | None] = queue.Queue()
-        threading.Thread(target=self._spawner, name="evaluator-spawner", daemon=True).start()
+        self.retired = False  # a newer release is served: evaluators stop once they finish
         for _ in range(size):
             self._add()
 
-    def _spawner(self) -> None:
-        while (reply := self._spawns.get()) is not None:
-            try:
-                reply.put(_Evaluator(self.release, self.prefixes, self.max_bytes, self.memory))
-            except BaseException as error:  # re-raised by the thread that asked
-                reply.put(error)
-
     def _add(self) -> None:
-        reply: queue.Queue[_Evaluator | BaseException] = queue.Queue(maxsize=1)
-        self._spawns.put(reply)
-        evaluator = reply.get()
-        if isinstance(evaluator, BaseException):
-            raise evaluator
+        evaluator = _spawn(lambda: _Evaluator(self.release, self.prefixes, self.max_bytes, self.memory))
         with self.lock:
             self.all.append(evaluator)
         self.idle.put(evaluator)
@@ -197,21 +219,39 @@ class EvaluatorPool:
             limit = f" (a query may use {self.memory >> 20} MB of memory)" if self.memory else ""
             raise QueryFailed(503, f"The query's evaluator stopped while answering it{limit}; simplify the "
                                    "query or try again.") from None
-        self.idle.put(evaluator)
+        self._release(evaluator)
         if isinstance(outcome, tuple):
             raise QueryFailed(*outcome)
         return outcome
 
+    def _release(self, evaluator: _Evaluator) -> None:
+        """An evaluator's query is done: it waits for the next one, or stops if the pool retired."""
+        with self.lock:  # not while close() takes the idle ones
+            if not self.retired:
+                self.idle.put(evaluator)
+                return
+            self.all.remove(evaluator)
+        evaluator.stop()
+
+    def _forget(self, evaluator: _Evaluator) -> None:
+        with self.lock:
+            if evaluator in self.all:
+                self.all.remove(evaluator)
+
     def _replace(self, evaluator: _Evaluator) -> None:
         evaluator.stop(kill=True)
-        with self.lock:
-            self.all.remove(evaluator)
-        self._add()
+        self._forget(evaluator)
+        if not self.retired:
+            self._add()
 
     def close(self) -> None:
-        """Stop every evaluator (when the release changes or the server stops)."""
+        """Retire the pool (the release changed, or the server stops): idle evaluators stop now,
+        busy ones once their query is answered, so that no query fails because of a switch."""
         with self.lock:
-            evaluators, self.all = self.all, []
-        self._spawns.put(None)
-        for evaluator in evaluators:
+            self.retired = True
+            idle = []
+            while not self.idle.empty():
+                idle.append(self.idle.get_nowait())
+            self.all = [e for e in self.all if e not in idle]
+        for evaluator in idle:
             evaluator.stop()

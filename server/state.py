@@ -70,9 +70,11 @@ class ServerState:
         self._statistics: tuple[str, Statistics, list[LinksetStatistics]] | None = None
 
     def evaluators(self, release: Release) -> EvaluatorPool:
-        """The evaluators of ``release``, started on first use (those of an older release closed)."""
+        """The evaluators of the release being served, started on first use; those of an older
+        release retire (a query that began on the older release is answered by the newer one's)."""
         with self._pool_lock:
-            if self._pool is None or self._pool.release.name != release.name:
+            other = self._pool is not None and self._pool.release.name != release.name
+            if self._pool is None or (other and release is self.holder.release):
                 if self._pool is not None:
                     self._pool.close()
                 self._pool = EvaluatorPool(release, self.config.evaluators, PREFIXES,

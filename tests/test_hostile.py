@@ -360,3 +360,33 @@ def test_a_memory_bomb_is_stopped_at_its_limit_and_others_are_answered(published
     after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after the bomb"})
     assert after.status_code == 200
     _pool(app).close()
+
+
+def test_a_release_switch_fails_no_query(tmp_path: Path, published: Path) -> None:
+    from mineral_diplomacy.release.layout import publish
+
+    files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
+    publish(files, tmp_path)
+    app = create_app(ServerConfig(build_dir=tmp_path, default_timeout=30))
+    server_state(app).holder.interval = 0
+    client = app.test_client()
+    outcomes: list[tuple[int, bytes]] = []
+    slow_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ?t }"  # about 2 s on this graph
+
+    def slow() -> None:
+        answer = client.get("/sparql", query_string={"query": slow_query}, headers={"Accept": "text/csv"})
+        outcomes.append((answer.status_code, answer.data))
+
+    threads = [threading.Thread(target=slow) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    changed = files["dataset.nq"] + b"<urn:a> <urn:b> <urn:c> <urn:g> .\n"
+    publish(dict(files, **{"dataset.nq": changed}), tmp_path)
+    during = client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+    for thread in threads:
+        thread.join()
+    assert during.status_code == 200 and b"true" in during.data  # the new release, already
+    assert [status for status, _ in outcomes] == [200, 200], outcomes
+    assert all(int(body.split()[1]) > 1_000_000 for _, body in outcomes)
+    server_state(app).evaluators(server_state(app).holder.get()).close()

@@ -50,7 +50,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                           state.config.max_request_bytes, state.config.max_age, COMMON_HEADERS)
     app.register_blueprint(sparql_blueprint(state, answers))
     app.register_blueprint(page_blueprint(state))
-    app.register_blueprint(reconciliation_blueprint(state.holder))
+    app.register_blueprint(reconciliation_blueprint(state.holder, state.config.root_url))
     app.wsgi_app = answers  # type: ignore[method-assign]
     return app
 

@@ -48,8 +48,9 @@ def _parse(name: str) -> Any:
         raise BadRequest(f"'{name}' is not JSON: {error}") from None
 
 
-def reconciliation_blueprint(holder: ReleaseHolder) -> Blueprint:
-    """The routes under /reconcile, answering from the release ``holder`` serves."""
+def reconciliation_blueprint(holder: ReleaseHolder, root: str) -> Blueprint:
+    """The routes under /reconcile, answering from the release ``holder`` serves; ``root`` is the
+    site's public URL (never the request's Host header)."""
     routes = Blueprint("reconcile", __name__)
     indexes: dict[str, ReconciliationIndex] = {}
     lock = threading.Lock()
@@ -77,7 +78,6 @@ def reconciliation_blueprint(holder: ReleaseHolder) -> Blueprint:
         }
 
     def manifest() -> dict[str, object]:
-        root = request.host_url
         service = root.rstrip("/")
         return {
             "versions": ["0.1", "0.2"],

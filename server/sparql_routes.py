@@ -59,7 +59,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
 
     def service_description(endpoint: str) -> Response:
         stats, links = state.statistics()
-        graph = description(endpoint, request.host_url, stats, bool(config.service_allowlist), links)
+        graph = description(endpoint, config.root_url, stats, bool(config.service_allowlist), links)
         try:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
         except NotAcceptable as error:
@@ -78,7 +78,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             if parsed is None:
                 if request.accept_mimetypes.best == "text/html":
                     return redirect("/"), "", False  # type: ignore[return-value]
-                return service_description(request.base_url), "", False
+                return service_description(config.root_url + "sparql"), "", False
             check_services(parsed.job.query, config.service_allowlist)
             release = state.holder.get()
             key = (release.name, *parsed.job.cache_key())
@@ -111,7 +111,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
 
     @blueprint.route("/void")
     def void() -> Response:
-        return service_description(request.host_url + "sparql")
+        return service_description(config.root_url + "sparql")
 
     @blueprint.route("/.well-known/void")
     def well_known_void() -> Response:

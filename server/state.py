@@ -35,6 +35,9 @@ class ServerConfig:
     evaluators: int = 2
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
+    # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
+    # never taken from a request's Host header. Default: where `serve` listens.
+    public_url: str = ""
 
     @classmethod
     def from_environment(cls) -> ServerConfig:
@@ -50,7 +53,14 @@ class ServerConfig:
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
+            public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
         )
+
+    @property
+    def root_url(self) -> str:
+        """The public URL of the site's root, ending in '/'."""
+        default = f"http://127.0.0.1:{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}/"
+        return (self.public_url or default).rstrip("/") + "/"
 
     @property
     def limits(self) -> Limits:

@@ -390,3 +390,17 @@ def test_a_release_switch_fails_no_query(tmp_path: Path, published: Path) -> Non
     assert [status for status, _ in outcomes] == [200, 200], outcomes
     assert all(int(body.split()[1]) > 1_000_000 for _, body in outcomes)
     server_state(app).evaluators(server_state(app).holder.get()).close()
+
+
+@pytest.mark.parametrize("path", ["/void", "/sparql", "/reconcile"])
+def test_the_host_header_is_not_written_into_urls(client: FlaskClient, path: str) -> None:
+    answer = client.get(path, headers={"Host": "evil.example", "Accept": "text/turtle"})
+    assert answer.status_code == 200 and b"evil.example" not in answer.data
+    assert b"http://127.0.0.1:" in answer.data  # where the server listens, by default
+
+
+def test_the_public_url_is_the_one_configured(published: Path) -> None:
+    client = create_app(ServerConfig(build_dir=published, public_url="https://kg.example.org")).test_client()
+    assert b"<https://kg.example.org/sparql>" in client.get("/void", headers={"Accept": "text/turtle"}).data
+    manifest = client.get("/reconcile").get_json()
+    assert manifest["view"]["url"] == "https://kg.example.org/id/{{id}}"

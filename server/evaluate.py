@@ -45,10 +45,11 @@ class Answer:
 class QueryFailed(Exception):
     """The query could not be answered; ``status`` is the HTTP status to send."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after  # seconds, for a 503 the client may simply retry
 
 
 class _CappedBuffer(io.RawIOBase):

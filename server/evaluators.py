@@ -186,17 +186,20 @@ class EvaluatorPool:
             self.all.append(evaluator)
         self.idle.put(evaluator)
 
-    def run(self, job: QueryJob, timeout: float) -> Answer:
+    def run(self, job: QueryJob, timeout: float, queue_wait: float) -> Answer:
         """Answer ``job`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped).
 
-        An evaluator that died while idle is replaced and the job goes to another; one that dies
-        while answering is replaced and the client gets 503."""
+        A query waits at most ``queue_wait`` seconds for a free evaluator (then 503 with
+        Retry-After), so that waiting queries do not hold the server's threads. An evaluator that
+        died while idle is replaced and the job goes to another; one that dies while answering is
+        replaced and the client gets 503."""
         deadline = time.monotonic() + timeout
         for _ in range(len(self.all) + 1):
             try:
-                evaluator = self.idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                evaluator = self.idle.get(timeout=max(0.0, min(queue_wait, deadline - time.monotonic())))
             except queue.Empty:
-                raise QueryFailed(503, f"No evaluator became free within {timeout:g} s; try again.") from None
+                raise QueryFailed(503, f"Every query evaluator is busy (waited {queue_wait:g} s); try again "
+                                       "shortly.", retry_after=max(1, round(queue_wait))) from None
             try:
                 evaluator.connection.send(job)
                 break

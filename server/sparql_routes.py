@@ -85,10 +85,13 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             answer: Answer | None = state.answers.get(key)
             cached = answer is not None
             if answer is None:
-                answer = state.evaluators(release).run(parsed.job, parsed.timeout)
+                answer = state.evaluators(release).run(parsed.job, parsed.timeout, config.queue_wait)
                 state.answers.put(key, answer)
         except QueryFailed as failed:
-            return error_response(failed.status, failed.message), sent_query(), False
+            refused = error_response(failed.status, failed.message)
+            if failed.retry_after is not None:
+                refused.headers["Retry-After"] = str(failed.retry_after)
+            return refused, sent_query(), False
         except ServiceNotAllowed as refused:
             return error_response(403, str(refused)), sent_query(), False
         response = Response(answer.body, content_type=media(answer.media_type))

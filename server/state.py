@@ -33,6 +33,7 @@ class ServerConfig:
     cache_bytes: int = 64 * 1024 * 1024
     max_age: int = 60  # seconds a client or proxy may reuse a query's answer without asking again
     evaluators: int = 2
+    queue_wait: float = 2.0  # how long a query may wait for a free evaluator before a 503
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
     # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
@@ -51,6 +52,7 @@ class ServerConfig:
             cache_bytes=int(env("MINERAL_DIPLOMACY_CACHE_BYTES", str(64 * 1024 * 1024))),
             max_age=int(env("MINERAL_DIPLOMACY_MAX_AGE", "60")),
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
+            queue_wait=float(env("MINERAL_DIPLOMACY_QUEUE_WAIT", "2")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),

@@ -404,3 +404,19 @@ def test_the_public_url_is_the_one_configured(published: Path) -> None:
     assert b"<https://kg.example.org/sparql>" in client.get("/void", headers={"Accept": "text/turtle"}).data
     manifest = client.get("/reconcile").get_json()
     assert manifest["view"]["url"] == "https://kg.example.org/id/{{id}}"
+
+
+def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(published: Path) -> None:
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
+    client = app.test_client()
+    runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
+    runaway.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    waiting = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # while busy"})
+    assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "1"
+    assert b"busy" in waiting.data and time.monotonic() - started < 2
+    runaway.join()
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after"}).status_code == 200
+    _pool(app).close()

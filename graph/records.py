@@ -90,10 +90,13 @@ def read_records_file(path: Path, display_name: str) -> list[Record]:
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
+        # where the construct began (an unterminated quote: its opening line), else the problem
+        mark = error.context_mark or error.problem_mark
         line = mark.line + 1 if mark else 0
+        where = (f" {error.context} (the problem shows at line {error.problem_mark.line + 1})"
+                 if error.context_mark and error.problem_mark else "")
         raise BuildFailed("read", [
-            Problem(display_name, line, "yaml-syntax", f"This is not valid YAML: {error.problem}.",
+            Problem(display_name, line, "yaml-syntax", f"This is not valid YAML: {error.problem}{where}.",
                     "Check indentation and quoting on this line; quote text containing ': '.")
         ]) from error
     if root is None:

@@ -49,3 +49,12 @@ def test_a_file_that_is_not_a_list_is_reported(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text("id: a/b\n")
     with pytest.raises(BuildFailed, match="problem"):
         read_records(tmp_path, tmp_path)
+
+
+def test_an_unterminated_quote_is_reported_at_the_line_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text('- id: a\n  quote: "no closing quote\n- id: b\n  label: x\n- id: c\n  label: y\n')
+    with pytest.raises(BuildFailed) as failed:
+        read_records_file(path, "r.yaml")
+    (problem,) = failed.value.problems
+    assert problem.line == 2 and "quoted scalar" in problem.message and "line 7" in problem.message

@@ -95,6 +95,7 @@ class ReleaseHolder:
         if now - self._checked < self.interval:
             return self.release
         self._checked = now
+        path: Path | None = None
         try:
             path = self._resolve()
             if path not in (self.release.path, self._refused):

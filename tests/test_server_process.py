@@ -182,29 +182,27 @@ SELECT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "n3", "xml", "rdf+xml", "json-ld")
 
 
-@pytest.mark.parametrize("return_format", SELECT_FORMATS)
-def test_sparqlwrapper_default_settings_select_in_every_format(server_url: str, return_format: str) -> None:
+KABIL_LABEL = (
+    "SELECT ?label WHERE { <https://w3id.org/mineral-diplomacy/id/organization/kabil> "
+    "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+)
+KABIL_GRAPH = (
+    "CONSTRUCT { ?s ?p ?o } WHERE { BIND(<https://w3id.org/mineral-diplomacy/id/organization/kabil> "
+    "AS ?s) ?s ?p ?o }"
+)
+
+
+@pytest.mark.parametrize(
+    ("return_format", "query", "expected"),
+    [(f, KABIL_LABEL, "Khanij Bidesh India Ltd") for f in SELECT_FORMATS]
+    + [(f, KABIL_GRAPH, "kabil") for f in GRAPH_FORMATS],
+)
+def test_sparqlwrapper_default_settings_in_every_format(
+    server_url: str, return_format: str, query: str, expected: str
+) -> None:
     """SPARQLWrapper sends format, output and results, some twice, beside Accept: all are read."""
     client = SPARQLWrapper(f"{server_url}/sparql", returnFormat=return_format)
-    client.setQuery(
-        "SELECT ?label WHERE { <https://w3id.org/mineral-diplomacy/id/organization/kabil> "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"
-    )
+    client.setQuery(query)
     result = client.query()
     assert result.response.status == 200
-    body = result.response.read().decode()
-    assert "Khanij Bidesh India Ltd" in body
-
-
-@pytest.mark.parametrize("return_format", GRAPH_FORMATS)
-def test_sparqlwrapper_default_settings_construct_in_every_format(
-    server_url: str, return_format: str
-) -> None:
-    client = SPARQLWrapper(f"{server_url}/sparql", returnFormat=return_format)
-    client.setQuery(
-        "CONSTRUCT { ?s ?p ?o } WHERE { BIND(<https://w3id.org/mineral-diplomacy/id/organization/kabil> "
-        "AS ?s) ?s ?p ?o }"
-    )
-    result = client.query()
-    assert result.response.status == 200
-    assert "kabil" in result.response.read().decode()
+    assert expected in result.response.read().decode()

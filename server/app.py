@@ -11,11 +11,13 @@ import gc
 from pathlib import Path
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .evaluate import QueryFailed
 from .http_cache import AnswerCache
 from .page_routes import page_blueprint
 from .reconcile_routes import reconciliation_blueprint
-from .sparql_routes import sparql_blueprint
+from .sparql_routes import refusal, sparql_blueprint
 from .state import ServerConfig, ServerState
 
 SERVER_DIR = Path(__file__).parent
@@ -46,12 +48,15 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = state.config.max_request_bytes
     app.extensions[EXTENSION] = state
     app.after_request(common_headers)
+    app.register_error_handler(QueryFailed, refusal)  # a page's queries: refused, or stopped
     answers = AnswerCache(app.wsgi_app, state.holder, state.config.cache_bytes // 4,
                           state.config.max_request_bytes, state.config.max_age, COMMON_HEADERS)
     app.register_blueprint(sparql_blueprint(state, answers))
     app.register_blueprint(page_blueprint(state))
     app.register_blueprint(reconciliation_blueprint(state.holder, state.config.root_url))
     app.wsgi_app = answers  # type: ignore[method-assign]
+    if state.config.proxies:  # the client's address is the one the proxy in front says it is
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=state.config.proxies)  # type: ignore[method-assign]
     return app
 
 

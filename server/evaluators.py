@@ -24,8 +24,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..release.layout import STORE_DIR
-from .evaluate import Answer, QueryFailed, QueryJob, run_query
+from .evaluate import QueryFailed
 from .store import Release, release_free_memory
+
+# What an evaluator runs: a function of the store, sent through a pipe (so picklable: a module's
+# function, or functools.partial of one, with plain arguments), whose result is sent back.
+StoreTask = Callable[[ox.Store], Any]
 
 # Giving freed memory back costs time (and the next query faults it in again): only done once the
 # evaluator has grown by this much since it last did.
@@ -39,28 +43,30 @@ def resident_bytes() -> int:
         return int(statm.read().split()[1]) * _PAGE
 
 
-def _evaluate_forever(connection: Connection, release: Release, prefixes: dict[str, str],
-                      max_bytes: int) -> None:
-    """The evaluator's loop: receive a job, answer it (or its failure), until told to stop."""
+def _evaluate_forever(connection: Connection, release: Release) -> None:
+    """The evaluator's loop: receive a task, send back its result (or its failure), until told to stop."""
     # an on-disk store gets a handle of the evaluator's own; an in-memory one is shared by fork
     store = ox.Store.read_only(str(release.path / STORE_DIR)) if release.on_disk else release.store
     trimmed_at = resident_bytes()
     while True:
         try:
-            job = connection.recv()
+            task = connection.recv()
         except EOFError:  # the server process is gone
             return
-        if job is None:
+        if task is None:
             return
         try:
-            outcome: Answer | tuple[int, str] = run_query(store, job, prefixes, max_bytes)
+            outcome: Any = (200, task(store))
         except QueryFailed as failed:
             outcome = (failed.status, failed.message)
         except MemoryError:
             outcome = (503, "The query needed more memory than a query may use; simplify it.")
         except Exception as error:
             outcome = (500, f"Query evaluation failed: {error}")
-        connection.send(outcome)
+        try:
+            connection.send(outcome)
+        except (TypeError, AttributeError, ValueError) as error:  # a result that cannot be pickled
+            connection.send((500, f"Query evaluation failed: {error}"))
         if resident_bytes() > trimmed_at + TRIM_AFTER_GROWTH:  # a big query's working memory
             release_free_memory()                               # goes back to the system
             trimmed_at = resident_bytes()
@@ -102,7 +108,7 @@ class _Evaluator:
     logging), because the server process may have other threads running when it forks.
     """
 
-    def __init__(self, release: Release, prefixes: dict[str, str], max_bytes: int, memory: int) -> None:
+    def __init__(self, release: Release, memory: int) -> None:
         self.connection, child = Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the evaluator
@@ -110,7 +116,7 @@ class _Evaluator:
             _detach_from_worker(child.fileno())
             _limit_memory(memory)
             try:
-                _evaluate_forever(child, release, prefixes, max_bytes)
+                _evaluate_forever(child, release)
             finally:
                 os._exit(0)
         child.close()
@@ -165,12 +171,9 @@ def _serve_spawns(requests: Spawns) -> None:
 class EvaluatorPool:
     """Evaluator processes for one release, shared by the threads of one server process."""
 
-    def __init__(self, release: Release, size: int, prefixes: dict[str, str], max_bytes: int,
-                 memory: int = 0) -> None:
+    def __init__(self, release: Release, size: int, memory: int = 0) -> None:
         self.release = release
         self.memory = memory  # bytes each evaluator may add to its address space (0: no limit)
-        self.prefixes = prefixes
-        self.max_bytes = max_bytes
         # last in, first out: the evaluator used last has the data in its CPU caches (each one has
         # its own copy of what it touched), so one after another, queries go to the same evaluator
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
@@ -181,13 +184,13 @@ class EvaluatorPool:
             self._add()
 
     def _add(self) -> None:
-        evaluator = _spawn(lambda: _Evaluator(self.release, self.prefixes, self.max_bytes, self.memory))
+        evaluator = _spawn(lambda: _Evaluator(self.release, self.memory))
         with self.lock:
             self.all.append(evaluator)
         self.idle.put(evaluator)
 
-    def run(self, job: QueryJob, timeout: float, queue_wait: float) -> Answer:
-        """Answer ``job`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped).
+    def run(self, task: StoreTask, timeout: float, queue_wait: float) -> Any:
+        """``task(store)`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped).
 
         A query waits at most ``queue_wait`` seconds for a free evaluator (then 503 with
         Retry-After), so that waiting queries do not hold the server's threads. An evaluator that
@@ -201,7 +204,7 @@ class EvaluatorPool:
                 raise QueryFailed(503, f"Every query evaluator is busy (waited {queue_wait:g} s); try again "
                                        "shortly.", retry_after=max(1, round(queue_wait))) from None
             try:
-                evaluator.connection.send(job)
+                evaluator.connection.send(task)
                 break
             except OSError:  # it died while idle
                 self._replace(evaluator)
@@ -216,15 +219,15 @@ class EvaluatorPool:
                 "(up to the server's maximum).",
             )
         try:
-            outcome: Answer | tuple[int, str] = evaluator.connection.recv()
+            status, outcome = evaluator.connection.recv()
         except (EOFError, OSError):
             self._replace(evaluator)
             limit = f" (a query may use {self.memory >> 20} MB of memory)" if self.memory else ""
             raise QueryFailed(503, f"The query's evaluator stopped while answering it{limit}; simplify the "
                                    "query or try again.") from None
         self._release(evaluator)
-        if isinstance(outcome, tuple):
-            raise QueryFailed(*outcome)
+        if status != 200:
+            raise QueryFailed(status, outcome)
         return outcome
 
     def _release(self, evaluator: _Evaluator) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 from flask import (
@@ -51,13 +52,13 @@ def page_blueprint(state: ServerState) -> Blueprint:
 
     def entity_page(iri: str) -> Response | str:
         html = request.accept_mimetypes.best_match(["text/html", *[f.media_type for f in GRAPH_FORMATS]])
-        release = holder.get()
-        if (new := replacement(release.store, iri)) is not None:  # merged or renamed since
+        client = request.remote_addr or ""
+        if (new := state.run(partial(replacement, iri=iri), client)) is not None:  # merged or renamed since
             query = request.query_string.decode()
             return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)  # type: ignore[return-value]
         override = request.args.get("format")
         if html == "text/html" and not override:
-            view = describe(release.store, iri)
+            view = state.run(partial(describe, iri=iri), client)
             if view is None:
                 abort(404)
             return render_template("entity.html", view=view, local_path=local_path)
@@ -65,7 +66,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, override)
         except NotAcceptable as error:
             return error_response(406, str(error))
-        body = rdf_description(release.store, iri, fmt.writer)  # type: ignore[arg-type]
+        body = state.run(partial(rdf_description, iri=iri, media_type=fmt.media_type), client)
         if not body.strip():
             return error_response(404, f"The graph says nothing about {iri}.")
         return Response(body, content_type=media(fmt.media_type))
@@ -97,7 +98,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
         if fmt.media_type == "text/turtle":
             response = send_file(ONTOLOGY_FILE, mimetype="text/turtle")
         else:
-            body = ontology_graph(holder.get().store, fmt.writer)  # type: ignore[arg-type]
+            body = state.run(partial(ontology_graph, media_type=fmt.media_type), request.remote_addr or "")
             response = Response(body, content_type=media(fmt.media_type))
         response.headers["Vary"] = "Accept"
         return response

@@ -108,11 +108,11 @@ def describe(store: ox.Store, iri: str) -> EntityView | None:
     return EntityView(iri, labels[0] if labels else iri, types, outgoing, incoming)
 
 
-def rdf_description(store: ox.Store, iri: str, writer: ox.RdfFormat) -> bytes:
-    """The statements about ``iri`` (both ways) in an RDF format."""
+def rdf_description(store: ox.Store, iri: str, media_type: str) -> bytes:
+    """The statements about ``iri`` (both ways) in the RDF format of ``media_type``."""
     node = f"<{iri}>"
     return _constructed(store, f"CONSTRUCT {{ {node} ?p ?o . ?s ?q {node} }} "
-                               f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}", writer)
+                               f"WHERE {{ {{ {node} ?p ?o }} UNION {{ ?s ?q {node} }} }}", media_type)
 
 
 def replacement(store: ox.Store, iri: str) -> str | None:
@@ -122,16 +122,19 @@ def replacement(store: ox.Store, iri: str) -> str | None:
     return news[0] if news else None
 
 
-def ontology_graph(store: ox.Store, writer: ox.RdfFormat) -> bytes:
-    """The release's ontology graph in an RDF format."""
+def ontology_graph(store: ox.Store, media_type: str) -> bytes:
+    """The release's ontology graph in the RDF format of ``media_type``."""
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH.ontology}> {{ ?s ?p ?o }} }}"
-    return _constructed(store, query, writer)
+    return _constructed(store, query, media_type)
 
 
-def _constructed(store: ox.Store, query: str, writer: ox.RdfFormat) -> bytes:
-    """A CONSTRUCT query's triples in an RDF format."""
+def _constructed(store: ox.Store, query: str, media_type: str) -> bytes:
+    """A CONSTRUCT query's triples in the RDF format of ``media_type`` (a name, not pyoxigraph's
+    format object, so that the call can be sent to an evaluator)."""
     result = store.query(query)
     assert isinstance(result, ox.QueryTriples)
+    writer = ox.RdfFormat.from_media_type(media_type)
+    assert writer is not None, media_type
     body = result.serialize(format=writer)
     assert body is not None  # given no output, pyoxigraph returns the bytes
     return body

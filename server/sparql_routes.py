@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import partial
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
+from ..ontology.namespaces import PREFIXES
 from .description import RDFLIB_FORMATS, description
-from .evaluate import Answer, QueryFailed
+from .evaluate import Answer, QueryFailed, run_query
 from .federation import ServiceNotAllowed, check_services
 from .http_cache import AnswerCache
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
@@ -25,6 +27,14 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
 def error_response(status: int, message: str) -> Response:
     """A plain-text error answer."""
     return Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def refusal(failed: QueryFailed) -> Response:
+    """The answer to work that failed or was refused (with Retry-After when worth retrying)."""
+    response = error_response(failed.status, failed.message)
+    if failed.retry_after is not None:
+        response.headers["Retry-After"] = str(failed.retry_after)
+    return response
 
 
 def media(media_type: str) -> str:
@@ -58,7 +68,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
     limits = config.limits
 
     def service_description(endpoint: str) -> Response:
-        stats, links = state.statistics()
+        stats, links = state.statistics(request.remote_addr or "")
         graph = description(endpoint, config.root_url, stats, bool(config.service_allowlist), links)
         try:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
@@ -85,13 +95,12 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             answer: Answer | None = state.answers.get(key)
             cached = answer is not None
             if answer is None:
-                answer = state.evaluators(release).run(parsed.job, parsed.timeout, config.queue_wait)
+                task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
+                               max_bytes=config.max_result_bytes)
+                answer = state.run(task, request.remote_addr or "", parsed.timeout)
                 state.answers.put(key, answer)
         except QueryFailed as failed:
-            refused = error_response(failed.status, failed.message)
-            if failed.retry_after is not None:
-                refused.headers["Retry-After"] = str(failed.retry_after)
-            return refused, sent_query(), False
+            return refusal(failed), sent_query(), False
         except ServiceNotAllowed as refused:
             return error_response(403, str(refused)), sent_query(), False
         response = Response(answer.body, content_type=media(answer.media_type))

@@ -7,13 +7,14 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..graph import BUILD_DIR
-from ..ontology.namespaces import PREFIXES
 from ..queries.catalogue import Question, load_questions
+from .admission import Admission
 from .description import GraphStatistics, LinksetStatistics, linksets, statistics
 from .evaluate import ResultCache
-from .evaluators import EvaluatorPool
+from .evaluators import EvaluatorPool, StoreTask
 from .protocol import Limits
 from .store import Release, ReleaseHolder
 
@@ -35,6 +36,9 @@ class ServerConfig:
     evaluators: int = 2
     queue_wait: float = 2.0  # how long a query may wait for a free evaluator before a 503
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
+    threads: int = 4  # the server threads of a process (gunicorn's, from the same variable)
+    client_queries: int = 1  # queries one client may have running or waiting in a process (0: any)
+    proxies: int = 0  # how many trusted proxies in front add X-Forwarded-For (the client's address)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
     # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
     # never taken from a request's Host header. Default: where `serve` listens.
@@ -54,6 +58,9 @@ class ServerConfig:
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
             queue_wait=float(env("MINERAL_DIPLOMACY_QUEUE_WAIT", "2")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
+            threads=int(env("MINERAL_DIPLOMACY_THREADS", "4")),
+            client_queries=int(env("MINERAL_DIPLOMACY_CLIENT_QUERIES", "1")),
+            proxies=int(env("MINERAL_DIPLOMACY_PROXIES", "0")),
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
         )
@@ -77,6 +84,8 @@ class ServerState:
         self.holder = ReleaseHolder(config.build_dir)
         self.answers = ResultCache(config.cache_bytes)  # by parsed query, behind the request cache
         self.questions: list[Question] = load_questions()
+        # one server thread always stays free of queries, for cached answers and pages
+        self.admission = Admission(config.client_queries, max(1, config.threads - 1))
         self._pool: EvaluatorPool | None = None
         self._pool_lock = threading.Lock()
         self._statistics: tuple[str, Statistics, list[LinksetStatistics]] | None = None
@@ -89,17 +98,25 @@ class ServerState:
             if self._pool is None or (other and release is self.holder.release):
                 if self._pool is not None:
                     self._pool.close()
-                self._pool = EvaluatorPool(release, self.config.evaluators, PREFIXES,
-                                           self.config.max_result_bytes, self.config.query_memory_bytes)
+                self._pool = EvaluatorPool(release, self.config.evaluators, self.config.query_memory_bytes)
             return self._pool
+
+    def run(self, task: StoreTask, client: str, timeout: float | None = None) -> Any:
+        """``task(store)`` on an evaluator of the release being served, within ``timeout`` seconds
+        (default: the server's), if ``client`` has a place (else QueryFailed 429 or 503)."""
+        with self.admission.admit(client):
+            return self.evaluators(self.holder.get()).run(task, timeout or self.config.default_timeout,
+                                                          self.config.queue_wait)
 
     def start_evaluators(self) -> None:
         """Start the evaluators now (gunicorn's post_fork hook: before the worker starts threads)."""
         self.evaluators(self.holder.get())
 
-    def statistics(self) -> tuple[Statistics, list[LinksetStatistics]]:
-        """The VoID statistics and linksets of the release being served, computed once per release."""
+    def statistics(self, client: str) -> tuple[Statistics, list[LinksetStatistics]]:
+        """The VoID statistics and linksets of the release being served, computed once per release
+        by an evaluator (on ``client``'s account, within the longest time limit)."""
         release = self.holder.get()
         if self._statistics is None or self._statistics[0] != release.name:
-            self._statistics = (release.name, statistics(release.store), linksets(release.store))
+            counted = self.run(statistics, client, self.config.max_timeout)
+            self._statistics = (release.name, counted, self.run(linksets, client, self.config.max_timeout))
         return self._statistics[1], self._statistics[2]

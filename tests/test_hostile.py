@@ -373,11 +373,12 @@ def test_a_release_switch_fails_no_query(tmp_path: Path, published: Path) -> Non
     outcomes: list[tuple[int, bytes]] = []
     slow_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ?t }"  # about 2 s on this graph
 
-    def slow() -> None:
-        answer = client.get("/sparql", query_string={"query": slow_query}, headers={"Accept": "text/csv"})
+    def slow(address: str) -> None:  # each from a client of its own
+        answer = client.get("/sparql", query_string={"query": slow_query}, headers={"Accept": "text/csv"},
+                            environ_base={"REMOTE_ADDR": address})
         outcomes.append((answer.status_code, answer.data))
 
-    threads = [threading.Thread(target=slow) for _ in range(2)]
+    threads = [threading.Thread(target=slow, args=(f"192.0.2.{n}",)) for n in (1, 2)]
     for thread in threads:
         thread.start()
     time.sleep(0.5)
@@ -414,7 +415,8 @@ def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(publish
     runaway.start()
     time.sleep(0.3)
     started = time.monotonic()
-    waiting = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # while busy"})
+    waiting = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # while busy"},
+                         environ_base={"REMOTE_ADDR": "192.0.2.7"})  # another client
     assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "1"
     assert b"busy" in waiting.data and time.monotonic() - started < 2
     runaway.join()

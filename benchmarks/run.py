@@ -49,7 +49,7 @@ from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import merge_into_default_graph, prepare_store
-from mineral_diplomacy.server import nginx_config
+from mineral_diplomacy.server.front import nginx_config
 
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 KABIL = f"<{BASE}id/organization/kabil>"

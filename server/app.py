@@ -17,6 +17,7 @@ from .evaluate import QueryFailed
 from .http_cache import AnswerCache
 from .page_routes import page_blueprint
 from .reconcile_routes import reconciliation_blueprint
+from .request_body import RequestBody
 from .sparql_routes import refusal, sparql_blueprint
 from .state import ServerConfig, ServerState
 
@@ -54,7 +55,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     app.register_blueprint(sparql_blueprint(state, answers))
     app.register_blueprint(page_blueprint(state))
     app.register_blueprint(reconciliation_blueprint(state.holder, state.config.root_url))
-    app.wsgi_app = answers  # type: ignore[method-assign]
+    app.wsgi_app = RequestBody(answers, state.config.max_request_bytes, COMMON_HEADERS)  # type: ignore[method-assign]
     if state.config.proxies:  # the client's address is the one the proxy in front says it is
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=state.config.proxies)  # type: ignore[method-assign]
     return app

@@ -211,8 +211,9 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """Serve the published build with gunicorn on 127.0.0.1 (replaces this process)."""
-    from . import GUNICORN_CONFIG
+    """Serve the published build on 127.0.0.1: nginx in front of gunicorn, or gunicorn alone
+    (replaces this process with gunicorn, which starts and stops the front)."""
+    from . import GUNICORN_CONFIG, front
 
     if args.port:
         os.environ["MINERAL_DIPLOMACY_PORT"] = str(args.port)
@@ -221,9 +222,21 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"Port {port} on 127.0.0.1 is in use (another server?); "  # second server: refuse it
               "choose another with --port.", file=sys.stderr)
         return 2
+    choice = args.front or ("nginx" if front.nginx_binary() else "none")
+    if choice == "nginx":
+        if front.nginx_binary() is None:
+            print("--front nginx: nginx is not installed (Debian: apt-get install nginx-light).",
+                  file=sys.stderr)
+            return 2
+        folder = front.prepare(f"127.0.0.1:{port}")
+        os.environ.update(MINERAL_DIPLOMACY_FRONT_DIR=str(folder), MINERAL_DIPLOMACY_PROXIES="1",
+                          MINERAL_DIPLOMACY_BIND=f"unix:{folder / front.ENDPOINT_SOCKET}")
+    elif not args.front:
+        print("warning: nginx is not installed, so the endpoint faces clients alone: slow clients can "
+              "hold its threads (install nginx-light, or put a buffering proxy in front).", file=sys.stderr)
     os.environ["MINERAL_DIPLOMACY_BUILD_DIR"] = str(args.out)
-    print(f"Serving {args.out / 'current'} at http://127.0.0.1:"
-          f"{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}/ (SPARQL endpoint: /sparql)", flush=True)
+    print(f"Serving {args.out / 'current'} at http://127.0.0.1:{port}/ (SPARQL endpoint: /sparql)"
+          f"{' behind nginx' if choice == 'nginx' else ''}", flush=True)
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
                               "mineral_diplomacy.server.wsgi:app"])
     return 0  # not reached
@@ -276,6 +289,9 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the published build (SPARQL endpoint and UI)")
     serve.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     serve.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8765)")
+    serve.add_argument("--front", choices=("nginx", "none"), default=None,
+                       help="what faces clients: nginx (the default when installed) in front of gunicorn, "
+                            "or gunicorn alone")
     serve.set_defaults(handler=serve_command)
     from ..review.cli import add_commands
 

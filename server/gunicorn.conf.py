@@ -1,8 +1,11 @@
 """gunicorn settings for the SPARQL endpoint (override with MINERAL_DIPLOMACY_* variables)."""
 
 import os
+from pathlib import Path
 
-bind = f"127.0.0.1:{os.environ.get('MINERAL_DIPLOMACY_PORT', '8765')}"
+PORT = os.environ.get("MINERAL_DIPLOMACY_PORT", "8765")
+# `serve` with its front (nginx) sets MINERAL_DIPLOMACY_BIND to a Unix socket only nginx uses
+bind = os.environ.get("MINERAL_DIPLOMACY_BIND") or f"127.0.0.1:{PORT}"
 # The store is loaded once before the workers fork, and shared by them copy-on-write.
 preload_app = True
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
@@ -14,8 +17,29 @@ timeout = int(float(os.environ.get("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60"))) + 30
 limit_request_line = 8190
 # Each worker accepts on its own socket and the kernel spreads connections between them; without
 # it, one worker can take every kept-alive connection of a client and leave the others idle.
-reuse_port = True
+# (A Unix socket cannot be shared so: there the workers accept on one socket.)
+reuse_port = not bind.startswith("unix:")
 worker_connections = int(os.environ.get("MINERAL_DIPLOMACY_WORKER_CONNECTIONS", "1000"))
+# No control socket: by default every gunicorn of a user would share one (~/.gunicorn/gunicorn.ctl).
+control_socket_disable = True
+
+FRONT_DIR = os.environ.get("MINERAL_DIPLOMACY_FRONT_DIR")  # the folder of the nginx front, if any
+
+
+def when_ready(server):
+    """gunicorn listens: start the front, if `serve` prepared one (gunicorn stops if it fails)."""
+    if FRONT_DIR:
+        from mineral_diplomacy.server import front
+
+        front.start(Path(FRONT_DIR))
+
+
+def on_exit(server):
+    """gunicorn stops: so does the front."""
+    if FRONT_DIR:
+        from mineral_diplomacy.server import front
+
+        front.stop(Path(FRONT_DIR))
 
 
 def post_fork(server, worker):

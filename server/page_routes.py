@@ -47,7 +47,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
 
     @blueprint.route("/queries.json")
     def queries_json() -> Response:
-        return Response(json.dumps([q.__dict__ for q in state.questions], indent=1),
+        return Response(json.dumps([q.__dict__ for q in state.questions], indent=1, default=str),
                         content_type="application/json")
 
     def entity_page(iri: str) -> Response | str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mineral_diplomacy.server import nginx_config
+from mineral_diplomacy.server.front import nginx_config
 
 from .conftest import free_port, wait_until_up
 

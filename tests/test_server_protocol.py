@@ -14,6 +14,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, VOID
 
 from mineral_diplomacy.ontology.namespaces import GRAPH
+from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
 from mineral_diplomacy.server.federation import service_targets
@@ -624,3 +625,12 @@ def test_cors_preflight_allows_the_headers_a_browser_asks_for(client: FlaskClien
 def test_what_can_be_served_is_served(client: FlaskClient, query: str, accept: str, media_type: str) -> None:
     answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
     assert answer.status_code == 200 and answer.mimetype == media_type
+
+
+def test_the_questions_are_served_as_json(client: FlaskClient) -> None:
+    """The editor's examples as JSON, dates in the expected rows as ISO text (was a 500: YAML reads
+    an unquoted date as a date, which JSON has no type for)."""
+    served = _json(client.get("/queries.json"))
+    assert [q["id"] for q in served] == [q.id for q in load_questions()]
+    rows = next(q for q in served if q["id"] == "source-contributions")["expected"]["rows"]
+    assert {"source": "000_20ec0fe7883e9450.txt", "date": "2024-11-29"}.items() <= rows[0].items()

@@ -1,13 +1,12 @@
 """The production recipe: Debian's nginx as a caching reverse proxy in front of the real server
-(server/nginx.conf), both started here and stopped after."""
+(server/nginx.conf), as `serve` runs it by default; started here and stopped after."""
 
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -16,11 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mineral_diplomacy.server.front import nginx_config
-
 from .conftest import free_port, wait_until_up
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 QUERY = "SELECT ?label WHERE { <https://w3id.org/mineral-diplomacy/id/organization/kabil> rdfs:label ?label }"
 
 
@@ -41,26 +37,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy(published: Path) -> Iterator[str]:
-    """nginx with the recipe, in front of a server whose answers stay fresh for 2 s."""
-    # nginx's workers run as an unprivileged user when started as root: a folder they can reach
-    folder = Path(tempfile.mkdtemp(prefix="nginx-recipe-"))
-    folder.chmod(0o755)
-    port, proxy_port = free_port(), free_port()
+def proxy(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`serve` with its front (nginx running the recipe), answers fresh for 2 s."""
+    port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_AGE": "2"}
-    server = _start([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published)],
-                    env, folder / "server.log", f"http://127.0.0.1:{port}/health", "the server")
-    (folder / "nginx.conf").write_text(nginx_config(folder, f"127.0.0.1:{proxy_port}", f"127.0.0.1:{port}"))
-    try:
-        nginx = _start([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")], dict(os.environ),
-                       folder / "nginx.out", f"http://127.0.0.1:{proxy_port}/health", "nginx")
-    except RuntimeError:
-        _stop(server)
-        raise
-    yield f"http://127.0.0.1:{proxy_port}"
-    _stop(nginx)
+    log = tmp_path_factory.mktemp("recipe") / "server.log"
+    server = _start([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published),
+                     "--front", "nginx"], env, log, f"http://127.0.0.1:{port}/health", "the server")
+    yield f"http://127.0.0.1:{port}"
+    folder = Path(re.findall(r"Listening at: unix:(\S+)/endpoint.sock", log.read_text())[0])
+    assert (folder / "nginx.pid").exists()
     _stop(server)
-    shutil.rmtree(folder, ignore_errors=True)
+    assert not folder.exists()  # nginx stopped with the server, and its folder is gone
 
 
 def _get(url: str, accept: str = "text/csv") -> tuple[int, dict[str, str], bytes]:

@@ -20,6 +20,9 @@ limit_request_line = 8190
 # (A Unix socket cannot be shared so: there the workers accept on one socket.)
 reuse_port = not bind.startswith("unix:")
 worker_connections = int(os.environ.get("MINERAL_DIPLOMACY_WORKER_CONNECTIONS", "1000"))
+# Logs (gunicorn's and the per-query lines) to a file reopened on SIGUSR1 (logrotate), or to stderr
+errorlog = os.environ.get("MINERAL_DIPLOMACY_LOG_FILE") or "-"
+capture_output = errorlog != "-"
 # No control socket: by default every gunicorn of a user would share one (~/.gunicorn/gunicorn.ctl).
 control_socket_disable = True
 

@@ -116,9 +116,10 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
         started = time.perf_counter()
         response, query_text, cached = answer_query()
         response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
-        log.info("query status=%d ms=%.1f cached=%s bytes=%s query=%r", response.status_code,
-                 (time.perf_counter() - started) * 1000, "yes" if cached else "no",
-                 response.content_length, " ".join(query_text.split())[:160])
+        log.log(logging.INFO if response.status_code < 400 else logging.WARNING,
+                "query status=%d ms=%.1f cached=%s bytes=%s query=%r", response.status_code,
+                (time.perf_counter() - started) * 1000, "yes" if cached else "no",
+                response.content_length, " ".join(query_text.split())[:160])
         return response
 
     @blueprint.route("/void")

@@ -301,3 +301,29 @@ def test_generated_requests_get_no_5xx_but_503(published: Path, tmp_path: Path, 
         _stop(process)
     assert sum(n for status, n in statuses.items() if 400 <= status < 500) > 500, statuses
     assert statuses[200] > 100, statuses
+
+
+def test_the_log_file_is_reopened_on_sigusr1_and_its_level_keeps_failures(published: Path,
+                                                                          tmp_path: Path) -> None:
+    """Log volume and rotation: with MINERAL_DIPLOMACY_LOG_FILE, logrotate's move and SIGUSR1 give
+    a fresh file; with MINERAL_DIPLOMACY_LOG_LEVEL=WARNING, only failed queries are logged."""
+    import signal
+
+    log = tmp_path / "queries.log"
+    process, port = _serve(published, tmp_path / "out.log", "--front", "none",
+                           MINERAL_DIPLOMACY_LOG_FILE=str(log), MINERAL_DIPLOMACY_LOG_LEVEL="WARNING")
+    try:
+        assert _exchange(port, _query("ASK { ?s ?p ?o } # answered"))[0] == 200
+        assert _exchange(port, _query("ASK { ?s ?p # malformed"))[0] == 400
+        log.rename(tmp_path / "queries.log.1")
+        os.kill(process.pid, signal.SIGUSR1)  # gunicorn's master: it and its workers reopen the file
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not log.exists():
+            time.sleep(0.1)
+        time.sleep(0.5)  # the workers reopen after the master
+        assert _exchange(port, _query("ASK { ?s ?p # malformed again"))[0] == 400
+    finally:
+        _stop(process)
+    rotated, fresh = (tmp_path / "queries.log.1").read_text(), log.read_text()
+    assert "status=400" in rotated and "# malformed'" in rotated and "# answered" not in rotated
+    assert "# malformed again" in fresh and "# malformed'" not in fresh

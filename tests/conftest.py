@@ -97,7 +97,8 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server_url(published: Path, server_log: Path):
-    """The real server (gunicorn) on a free port, started for the session and stopped after."""
+    """The real server (gunicorn, without its nginx front: these tests are of the endpoint itself)
+    on a free port, started for the session and stopped after."""
     import os
     import subprocess
     import sys
@@ -108,8 +109,8 @@ def server_url(published: Path, server_log: Path):
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": "5", "MINERAL_DIPLOMACY_TIMEOUT": "5"}
     log = server_log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published)],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published),
+         "--front", "none"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(process, lambda: urllib.request.urlopen(f"{url}/health", timeout=2).read(),
                   f"the server (see {log.name})")

@@ -327,7 +327,8 @@ def test_evaluators_hold_no_listening_socket_and_die_with_their_worker(
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port)}
     with (tmp_path / "server.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out",
-                                   str(published)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                                   str(published), "--front", "none"],  # gunicorn's processes only
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         health = f"http://127.0.0.1:{port}/health"
         wait_until_up(server, lambda: urllib.request.urlopen(health).read(), "server")

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from ..release.layout import STORE_DIR
 from .evaluate import QueryFailed
+from .sandbox import forbid_connections
 from .store import Release, release_free_memory
 
 # What an evaluator runs: a function of the store, sent through a pipe (so picklable: a module's
@@ -108,13 +109,15 @@ class _Evaluator:
     logging), because the server process may have other threads running when it forks.
     """
 
-    def __init__(self, release: Release, memory: int) -> None:
+    def __init__(self, release: Release, memory: int, offline: bool) -> None:
         self.connection, child = Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the evaluator
             self.connection.close()
             _detach_from_worker(child.fileno())
             _limit_memory(memory)
+            if offline:  # no SERVICE endpoint is allowed: the kernel refuses every connection
+                forbid_connections()
             try:
                 _evaluate_forever(child, release)
             finally:
@@ -171,9 +174,10 @@ def _serve_spawns(requests: Spawns) -> None:
 class EvaluatorPool:
     """Evaluator processes for one release, shared by the threads of one server process."""
 
-    def __init__(self, release: Release, size: int, memory: int = 0) -> None:
+    def __init__(self, release: Release, size: int, memory: int = 0, offline: bool = True) -> None:
         self.release = release
         self.memory = memory  # bytes each evaluator may add to its address space (0: no limit)
+        self.offline = offline  # evaluators may connect nowhere (when no SERVICE endpoint is allowed)
         # last in, first out: the evaluator used last has the data in its CPU caches (each one has
         # its own copy of what it touched), so one after another, queries go to the same evaluator
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
@@ -184,7 +188,7 @@ class EvaluatorPool:
             self._add()
 
     def _add(self) -> None:
-        evaluator = _spawn(lambda: _Evaluator(self.release, self.memory))
+        evaluator = _spawn(lambda: _Evaluator(self.release, self.memory, self.offline))
         with self.lock:
             self.all.append(evaluator)
         self.idle.put(evaluator)

@@ -98,7 +98,8 @@ class ServerState:
             if self._pool is None or (other and release is self.holder.release):
                 if self._pool is not None:
                     self._pool.close()
-                self._pool = EvaluatorPool(release, self.config.evaluators, self.config.query_memory_bytes)
+                self._pool = EvaluatorPool(release, self.config.evaluators, self.config.query_memory_bytes,
+                                           offline=not self.config.service_allowlist)
             return self._pool
 
     def run(self, task: StoreTask, client: str, timeout: float | None = None) -> Any:

@@ -90,6 +90,32 @@ def test_no_spelling_of_a_service_call_reaches_a_listener(client: FlaskClient, l
     assert seen == []
 
 
+@pytest.mark.parametrize("allowed", [frozenset(), frozenset({ALLOWED})])
+def test_with_no_endpoint_allowed_the_engine_itself_cannot_connect(published: Path, listener,
+                                                                    allowed: frozenset[str]) -> None:
+    """Past the query reader (the query goes straight to an evaluator): with no endpoint allowed,
+    the kernel refuses the evaluator's connection; with one allowed, only the reader stands guard."""
+    from functools import partial
+
+    from mineral_diplomacy.server.evaluate import QueryFailed, QueryJob, run_query
+
+    port, seen = listener
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5, service_allowlist=allowed))
+    job = QueryJob(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}", (), (),
+                   "application/sparql-results+json")
+    try:
+        server_state(app).run(partial(run_query, job=job, prefixes={}, max_bytes=1_000_000), "test")
+        failure = ""
+    except QueryFailed as failed:
+        failure = failed.message
+    time.sleep(0.3)
+    if allowed:  # the engine connects (and the listener's empty answer is not SPARQL)
+        assert seen
+    else:
+        assert seen == [] and "Operation not permitted" in failure
+    _pool(app).close()
+
+
 def test_the_bare_carriage_return_case(client: FlaskClient, listener) -> None:
     port, seen = listener
     query = f"SELECT * WHERE {{ #\rSERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}"

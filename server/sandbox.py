@@ -1,0 +1,65 @@
+"""Keeping an evaluator off the network: a seccomp filter makes connect(2) fail with EPERM in the
+process that installs it and in every thread it starts later. An evaluator installs it when no
+SERVICE endpoint is allowed (the default), so no query, however it is spelt, reaches another host:
+the kernel refuses, whatever the query reader beside the parser concluded (``federation.py``).
+
+The numbers are Linux's (<linux/prctl.h>, <linux/seccomp.h>, <linux/filter.h>, <linux/audit.h>,
+<asm/unistd.h>), for the two architectures it is installed on: x86-64 and arm64.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import platform
+import sys
+
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+SECCOMP_RET_ALLOW = 0x7FFF0000
+SECCOMP_RET_ERRNO = 0x00050000
+LOAD_WORD = 0x00 | 0x00 | 0x20  # BPF_LD | BPF_W | BPF_ABS
+JUMP_IF_EQUAL = 0x05 | 0x10 | 0x00  # BPF_JMP | BPF_JEQ | BPF_K
+RETURN = 0x06  # BPF_RET | BPF_K
+NUMBER, ARCHITECTURE = 0, 4  # offsets in struct seccomp_data
+# machine: (AUDIT_ARCH_*, __NR_connect)
+CONNECT = {"x86_64": (0xC000003E, 42), "aarch64": (0xC00000B7, 203)}
+
+
+class _Instruction(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
+
+
+def forbid_connections() -> bool:
+    """Make connect(2) fail in this process from now on (and any other system call made through
+    another architecture's interface). False where that cannot be done (not Linux, or another
+    architecture); raises OSError if the kernel refuses the filter."""
+    if sys.platform != "linux" or platform.machine() not in CONNECT:
+        return False
+    architecture, connect = CONNECT[platform.machine()]
+    refuse = SECCOMP_RET_ERRNO | errno.EPERM
+    program = [
+        (LOAD_WORD, 0, 0, ARCHITECTURE),
+        (JUMP_IF_EQUAL, 1, 0, architecture),  # this architecture's calls: go on; others: refused
+        (RETURN, 0, 0, refuse),
+        (LOAD_WORD, 0, 0, NUMBER),
+        (JUMP_IF_EQUAL, 0, 1, connect),
+        (RETURN, 0, 0, refuse),
+        (RETURN, 0, 0, SECCOMP_RET_ALLOW),
+    ]
+    instructions = (_Instruction * len(program))(*(_Instruction(*i) for i in program))
+    filter_program = _Program(len(program), instructions)
+    libc = ctypes.CDLL(None, use_errno=True)
+    zero = ctypes.c_ulong(0)
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero) != 0
+            or libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(filter_program),
+                          zero, zero) != 0):
+        code = ctypes.get_errno()
+        raise OSError(code, f"the kernel refused the network filter: {errno.errorcode.get(code, code)}")
+    return True

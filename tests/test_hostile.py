@@ -450,3 +450,24 @@ def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(publish
     runaway.join()
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after"}).status_code == 200
     _pool(app).close()
+
+
+@pytest.mark.parametrize("path, accept", [("/id/organization/kabil", "text/html"), ("/void", "text/turtle"),
+                                          ("/ontology", "application/ld+json")])
+def test_pages_and_statistics_take_the_bounded_path_of_queries(published: Path, path: str,
+                                                               accept: str) -> None:
+    """Entity pages, the ontology graph and VoID's statistics query the store through the
+    evaluators, under their limits: with the only evaluator held by a runaway query, another
+    client's page waits a bounded time and gets 503 (it ran on a server thread, unbounded)."""
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
+    client = app.test_client()
+    runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
+    runaway.start()
+    time.sleep(0.3)
+    busy = client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.9"}, headers={"Accept": accept})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1" and b"busy" in busy.data
+    runaway.join()
+    assert client.get(path, headers={"Accept": accept}).status_code == 200
+    _pool(app).close()
+

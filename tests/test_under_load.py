@@ -309,9 +309,11 @@ def test_the_log_file_is_reopened_on_sigusr1_and_its_level_keeps_failures(publis
     a fresh file; with MINERAL_DIPLOMACY_LOG_LEVEL=WARNING, only failed queries are logged."""
     import signal
 
-    log = tmp_path / "queries.log"
-    process, port = _serve(published, tmp_path / "out.log", "--front", "none",
+    log, home = tmp_path / "queries.log", tmp_path / "home"
+    process, port = _serve(published, tmp_path / "out.log", "--front", "none", HOME=str(home),
                            MINERAL_DIPLOMACY_LOG_FILE=str(log), MINERAL_DIPLOMACY_LOG_LEVEL="WARNING")
+    assert not home.exists()  # and no gunicorn control socket (by default ~/.gunicorn/gunicorn.ctl,
+    #                           one for every server of a user)
     try:
         assert _exchange(port, _query("ASK { ?s ?p ?o } # answered"))[0] == 200
         assert _exchange(port, _query("ASK { ?s ?p # malformed"))[0] == 400

@@ -10,7 +10,7 @@ bind = os.environ.get("MINERAL_DIPLOMACY_BIND") or f"127.0.0.1:{PORT}"
 preload_app = True
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "4"))
+threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "8"))
 keepalive = 5
 # Queries have their own limit (at most MINERAL_DIPLOMACY_MAX_TIMEOUT); this only catches a stuck worker.
 timeout = int(float(os.environ.get("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60"))) + 30

@@ -36,7 +36,7 @@ class ServerConfig:
     evaluators: int = 2
     queue_wait: float = 2.0  # how long a query may wait for a free evaluator before a 503
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
-    threads: int = 4  # the server threads of a process (gunicorn's, from the same variable)
+    threads: int = 8  # the server threads of a process (gunicorn's, from the same variable)
     client_queries: int = 1  # queries one client may have running or waiting in a process (0: any)
     proxies: int = 0  # how many trusted proxies in front add X-Forwarded-For (the client's address)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
@@ -58,7 +58,7 @@ class ServerConfig:
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
             queue_wait=float(env("MINERAL_DIPLOMACY_QUEUE_WAIT", "2")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
-            threads=int(env("MINERAL_DIPLOMACY_THREADS", "4")),
+            threads=int(env("MINERAL_DIPLOMACY_THREADS", "8")),
             client_queries=int(env("MINERAL_DIPLOMACY_CLIENT_QUERIES", "1")),
             proxies=int(env("MINERAL_DIPLOMACY_PROXIES", "0")),
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),

@@ -471,3 +471,20 @@ def test_pages_and_statistics_take_the_bounded_path_of_queries(published: Path, 
     assert client.get(path, headers={"Accept": accept}).status_code == 200
     _pool(app).close()
 
+
+
+def test_admission_gives_each_client_its_share_and_the_process_its_total() -> None:
+    from mineral_diplomacy.server.admission import Admission
+    from mineral_diplomacy.server.evaluate import QueryFailed
+
+    admission = Admission(per_client=1, total=2)
+    with admission.admit("192.0.2.1"):
+        with pytest.raises(QueryFailed) as own_share, admission.admit("192.0.2.1"):
+            pass
+        with admission.admit("192.0.2.2"), pytest.raises(QueryFailed) as full, admission.admit("192.0.2.3"):
+            pass
+    assert own_share.value.status == 429 and own_share.value.retry_after == 1
+    assert full.value.status == 503 and full.value.retry_after == 1
+    assert not admission.held  # every place given back
+    with admission.admit("192.0.2.1"):
+        pass

@@ -161,6 +161,46 @@ def test_runaway_queries_and_memory_bombs_do_not_keep_others_waiting(front_serve
     assert Counter(greedy)[429] >= 18  # one query at a time per worker process (two workers)
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started, with their command lines."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def test_a_worker_that_dies_mid_query_gives_503_not_502(published: Path, tmp_path: Path) -> None:
+    """Through the front, a request whose worker process was killed gets the documented 503 with
+    Retry-After (nginx said 502; a GET nginx sends again by itself), and new requests are
+    answered once gunicorn has replaced the workers."""
+    process, port = _serve(published, tmp_path / "server.log", MINERAL_DIPLOMACY_TIMEOUT="5",
+                           MINERAL_DIPLOMACY_MAX_TIMEOUT="5")
+    outcome: list[tuple[int, bytes]] = []
+    body = urllib.parse.urlencode({"query": RUNAWAY}).encode()  # a POST: nginx does not send it again
+    post = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    try:
+        waiting = threading.Thread(target=lambda: outcome.append(_exchange(port, post)))
+        waiting.start()
+        time.sleep(1)
+        workers = [p for p in _children(process.pid)
+                   if b"nginx" not in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        for worker in workers:
+            os.kill(worker, 9)
+        waiting.join()
+        status, answer = outcome[0]
+        assert status == 503 and b"Retry-After: 1" in answer and b"try again" in answer
+        statuses = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and 200 not in statuses:
+            statuses.append(_exchange(port, _query(f"ASK {{ ?s ?p ?o }} # {time.monotonic()}"))[0])
+            time.sleep(0.1)
+        assert set(statuses) <= {200, 503} and statuses[-1] == 200, statuses
+    finally:
+        _stop(process)
+
+
 # --- generated requests ---------------------------------------------------------------------------
 
 _METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "TRACE", "G\x00T", "get", "X" * 300]

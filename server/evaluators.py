@@ -10,7 +10,6 @@ client gets a clear error, never a partial result. Other queries go on in the ot
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import queue
 import resource
@@ -25,7 +24,7 @@ import pyoxigraph as ox
 
 from ..release.layout import STORE_DIR
 from .evaluate import QueryFailed
-from .sandbox import forbid_connections
+from .sandbox import die_with_parent, forbid_connections
 from .store import Release, release_free_memory
 
 # What an evaluator runs: a function of the store, sent through a pipe (so picklable: a module's
@@ -73,17 +72,13 @@ def _evaluate_forever(connection: Connection, release: Release) -> None:
             trimmed_at = resident_bytes()
 
 
-PR_SET_PDEATHSIG = 1  # prctl(2)
-
-
 def _detach_from_worker(keep: int) -> None:
     """In a new evaluator: close every file it inherited but its pipe (the worker's listening
     socket among them, so a busy evaluator of a dead worker holds no connection hostage), and
     ask the kernel to kill it when the worker that forked it dies."""
     os.closerange(3, keep)
     os.closerange(keep + 1, _max_fd())
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pipe's EOF still stops it
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent(signal.SIGKILL)  # (not Linux: the pipe's EOF still stops it)
     if os.getppid() == 1:  # the worker died before the request took effect
         os._exit(0)
 

@@ -13,7 +13,10 @@ import signal
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+
+from .sandbox import die_with_parent
 
 NGINX_RECIPE = Path(__file__).with_name("nginx.conf")
 CONFIG = "nginx.conf"
@@ -54,8 +57,11 @@ def start(folder: Path, settle: float = 0.5) -> None:
     nginx = nginx_binary()
     if nginx is None:
         raise FrontFailed("nginx is not installed")
+    # nginx stops if gunicorn's master dies without stopping it (gunicorn calls this on its main
+    # thread, before it starts any other)
     process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / CONFIG),
-                                "-e", str(folder / ERROR_LOG)], stdin=subprocess.DEVNULL)
+                                "-e", str(folder / ERROR_LOG)], stdin=subprocess.DEVNULL,
+                               preexec_fn=partial(die_with_parent, signal.SIGTERM))
     deadline = time.monotonic() + settle
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,4 +1,7 @@
-"""Keeping an evaluator off the network: a seccomp filter makes connect(2) fail with EPERM in the
+"""Confining the processes the server starts: they die with the process that started them
+(``die_with_parent``), and evaluators can be kept off the network (``forbid_connections``).
+
+Keeping an evaluator off the network: a seccomp filter makes connect(2) fail with EPERM in the
 process that installs it and in every thread it starts later. An evaluator installs it when no
 SERVICE endpoint is allowed (the default), so no query, however it is spelt, reaches another host:
 the kernel refuses, whatever the query reader beside the parser concluded (``federation.py``).
@@ -9,11 +12,13 @@ The numbers are Linux's (<linux/prctl.h>, <linux/seccomp.h>, <linux/filter.h>, <
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import platform
 import sys
 
+PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -34,6 +39,14 @@ class _Instruction(ctypes.Structure):
 
 class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
+
+
+def die_with_parent(signal_number: int) -> None:
+    """Ask the kernel to send this process ``signal_number`` when the thread that started it ends
+    (Linux; elsewhere nothing happens: the caller has its own way to stop it)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal_number),
+                                                ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def forbid_connections() -> bool:

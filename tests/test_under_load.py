@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mineral_diplomacy.queries.catalogue import load_questions
+from mineral_diplomacy.server.cli import port_in_use
 
 from .conftest import free_port, wait_until_up
 
@@ -369,3 +370,20 @@ def test_the_log_file_is_reopened_on_sigusr1_and_its_level_keeps_failures(publis
     rotated, fresh = (tmp_path / "queries.log.1").read_text(), log.read_text()
     assert "status=400" in rotated and "# malformed'" in rotated and "# answered" not in rotated
     assert "# malformed again" in fresh and "# malformed'" not in fresh
+
+
+def test_the_front_stops_when_the_server_is_killed(published: Path, tmp_path: Path) -> None:
+    """gunicorn's master killed outright (no chance to stop nginx): nginx stops too, and the port
+    is free for the next server."""
+    process, port = _serve(published, tmp_path / "server.log")
+    nginx = [p for p in _children(process.pid) if b"nginx" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert len(nginx) == 1
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{nginx[0]}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{nginx[0]}").exists()
+    while time.monotonic() < deadline and port_in_use("127.0.0.1", port):  # nginx's workers end too
+        time.sleep(0.1)
+    assert not port_in_use("127.0.0.1", port)

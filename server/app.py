@@ -54,7 +54,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
                           state.config.max_request_bytes, state.config.max_age, COMMON_HEADERS)
     app.register_blueprint(sparql_blueprint(state, answers))
     app.register_blueprint(page_blueprint(state))
-    app.register_blueprint(reconciliation_blueprint(state.holder, state.config.root_url))
+    app.register_blueprint(reconciliation_blueprint(state))
     app.wsgi_app = RequestBody(answers, state.config.max_request_bytes, COMMON_HEADERS)  # type: ignore[method-assign]
     if state.config.proxies:  # the client's address is the one the proxy in front says it is
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=state.config.proxies)  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -19,7 +20,7 @@ from flask import Blueprint, Response, render_template, request
 from ..ontology.namespaces import BASE, MD
 from .pages import describe
 from .reconcile import DEFAULT_TYPES, EXTENSION, Candidate, ReconciliationIndex, entity_iri, fold
-from .store import ReleaseHolder
+from .state import ServerState
 
 MAX_QUERIES = 100
 MAX_QUERY_CHARS = 500
@@ -48,10 +49,11 @@ def _parse(name: str) -> Any:
         raise BadRequest(f"'{name}' is not JSON: {error}") from None
 
 
-def reconciliation_blueprint(holder: ReleaseHolder, root: str) -> Blueprint:
-    """The routes under /reconcile, answering from the release ``holder`` serves; ``root`` is the
+def reconciliation_blueprint(state: ServerState) -> Blueprint:
+    """The routes under /reconcile, answering from the release ``state`` serves, with URLs from the
     site's public URL (never the request's Host header)."""
     routes = Blueprint("reconcile", __name__)
+    holder, root = state.holder, state.config.root_url
     indexes: dict[str, ReconciliationIndex] = {}
     lock = threading.Lock()
 
@@ -201,7 +203,8 @@ def reconciliation_blueprint(holder: ReleaseHolder, root: str) -> Blueprint:
     def preview() -> Response | tuple[str, int]:
         local = request.args.get("id", "")
         entity = index().entities.get(local)
-        view = describe(holder.get().store, entity_iri(local)) if entity else None
+        client = request.remote_addr or ""
+        view = state.run(partial(describe, iri=entity_iri(local)), client) if entity else None
         if entity is None or view is None:
             return f"No entity '{local}' in this graph.", 404
         said = {

@@ -453,11 +453,12 @@ def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(publish
 
 
 @pytest.mark.parametrize("path, accept", [("/id/organization/kabil", "text/html"), ("/void", "text/turtle"),
-                                          ("/ontology", "application/ld+json")])
+                                          ("/ontology", "application/ld+json"),
+                                          ("/reconcile/preview?id=organization/kabil", "text/html")])
 def test_pages_and_statistics_take_the_bounded_path_of_queries(published: Path, path: str,
                                                                accept: str) -> None:
-    """Entity pages, the ontology graph and VoID's statistics query the store through the
-    evaluators, under their limits: with the only evaluator held by a runaway query, another
+    """Entity pages, the ontology graph, VoID's statistics and reconciliation previews query the
+    store through the evaluators, under their limits: with the only evaluator held by a runaway query, another
     client's page waits a bounded time and gets 503 (it ran on a server thread, unbounded)."""
     app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
     client = app.test_client()

@@ -2,18 +2,24 @@
 
 pyoxigraph evaluates ``SERVICE <iri> { ... }`` by calling the endpoint over HTTP, so a query
 could make the server reach internal addresses. Before a query runs, its SERVICE targets are read
-with a small lexer (comments, strings and IRIs are skipped properly, prefixed names and BASE are
-resolved, ``\\u`` escapes in IRIs and ``\\`` escapes in local names are decoded as the SPARQL parser
-does) and the query is refused unless every target is allow-listed. ``SERVICE ?variable`` and a
-target the lexer cannot read are always refused.
+with a small lexer (comments, strings and IRIs are skipped, prefixed names are expanded, ``\\u``
+escapes in IRIs and ``\\`` escapes in local names are decoded as the SPARQL parser does) and the
+query is refused unless every target is, as written, an allow-listed IRI (a relative target is
+never one). ``SERVICE ?variable`` and a target the lexer cannot read are always refused.
+
+A lexer is not the parser: where the grammar depends on context (``<`` is an IRI's start or
+"less than"), the two can disagree about where a string starts, and so about whether a SERVICE
+keyword is code. So when federation is on, the word "service" may appear in the query's text
+only where the lexer reads a SERVICE keyword: the parser cannot run a SERVICE clause whose keyword
+the lexer did not check, because keywords cannot be escaped. (With federation off, evaluators
+cannot connect anywhere: ``sandbox.py``.)
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
-from .lexer import tokens
+from .lexer import TOKEN, tokens
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)")
 
@@ -25,6 +31,7 @@ def _unescape(text: str) -> str:
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_SERVICE = re.compile("service", re.IGNORECASE)
 
 
 class ServiceNotAllowed(ValueError):
@@ -42,22 +49,19 @@ def service_targets(query: str) -> list[str]:
         return []
     tokens = _tokens(query)
     prefixes: dict[str, str] = {}
-    base = ""
     targets: list[str] = []
     for index, (kind, text) in enumerate(tokens):
         word = text.upper() if kind in ("word", "pname") else ""
         following = tokens[index + 1 : index + 4]
-        if word == "BASE" and following and following[0][0] == "iri":
-            base = _unescape(following[0][1][1:-1])
-        elif word == "PREFIX" and len(following) >= 2 and following[1][0] == "iri":
-            prefixes[following[0][1].rstrip(":")] = urljoin(base, _unescape(following[1][1][1:-1]))
+        if word == "PREFIX" and len(following) >= 2 and following[1][0] == "iri":
+            prefixes[following[0][1].rstrip(":")] = _unescape(following[1][1][1:-1])
         elif word == "SERVICE":
             rest = [t for t in following if t[1].upper() != "SILENT"]
             if not rest:
                 continue
             target_kind, target = rest[0]
-            if target_kind == "iri":
-                targets.append(urljoin(base, _unescape(target[1:-1])))
+            if target_kind == "iri":  # as written: BASE is not applied, so a relative one never matches
+                targets.append(_unescape(target[1:-1]))
             elif target_kind == "pname":
                 prefix, _, local = target.partition(":")
                 targets.append(prefixes.get(prefix, f"{prefix}:") + _unescape(local))
@@ -66,12 +70,27 @@ def service_targets(query: str) -> list[str]:
     return targets
 
 
+def _stray_service(query: str) -> int | None:
+    """Where the word "service" occurs other than as a SERVICE keyword the lexer read, if it does."""
+    keywords = {m.start() for m in TOKEN.finditer(query)
+                if m.lastgroup == "word" and m.group().upper() == "SERVICE"}
+    return next((m.start() for m in _SERVICE.finditer(query) if m.start() not in keywords), None)
+
+
 def check_services(query: str, allowed: frozenset[str]) -> None:
-    """Raise ServiceNotAllowed unless every SERVICE target of the query is allow-listed.
+    """Raise ServiceNotAllowed unless every SERVICE target of the query is allow-listed (and, with
+    federation on, unless "service" appears only as keywords the lexer read; see above).
 
     A comment ends at a line feed or a carriage return, as SPARQL says (and as the parser was
     checked to do). A comment is where a reader and the parser could disagree about where code
     starts, so one that mentions SERVICE beside any other control character is refused."""
+    if allowed and (at := _stray_service(query)) is not None:
+        line = query.count("\n", 0, at) + 1
+        column = at - (query.rfind("\n", 0, at) + 1) + 1
+        raise ServiceNotAllowed(
+            f"The word 'service' at line {line}, column {column} is not a SERVICE call (it is in a string, "
+            "IRI, comment or name, or the query is ambiguous there). Federated queries are checked, so the "
+            "word may appear only as the keyword: inside a string or IRI, write it \\u0073ervice.")
     for kind, text in tokens(query):
         if kind == "comment" and "service" in text.lower() and _CONTROL.search(text):
             raise ServiceNotAllowed("A comment that mentions SERVICE next to a control character is "

@@ -102,8 +102,10 @@ def _charset(request: Request) -> None:
         raise QueryFailed(415, f"The body is declared as {charset}; send it as UTF-8.")
 
 
-def parse_query_request(request: Request, limits: Limits) -> ParsedRequest | None:
+def parse_query_request(request: Request, limits: Limits, endpoint: str) -> ParsedRequest | None:
     """The query job of a GET or POST; None for a bare GET (answered with the service description).
+    Relative IRIs in the query resolve against ``endpoint``, the endpoint's public URL (never the
+    request's Host header, which would otherwise reach the BASE of queries sent to SERVICE calls).
 
     Raises QueryFailed with the right 4xx for anything the protocol does not allow here.
     """
@@ -152,6 +154,6 @@ def parse_query_request(request: Request, limits: Limits) -> ParsedRequest | Non
         named_graphs=_graph_iris(params, "named-graph-uri"),
         accept=request.headers.get("Accept", ""),
         formats=tuple(v for name in FORMAT_PARAMETERS for v in params.getlist(name)),
-        base_iri=request.base_url,
+        base_iri=endpoint,
     )
     return ParsedRequest(job, _timeout(_single(params, "timeout"), limits))

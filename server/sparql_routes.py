@@ -84,7 +84,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
     def answer_query() -> tuple[Response, str, bool]:
         """The response to a query request, the query (for the log) and whether it was cached."""
         try:
-            parsed = parse_query_request(request, limits)
+            parsed = parse_query_request(request, limits, config.root_url + "sparql")
             if parsed is None:
                 if request.accept_mimetypes.best == "text/html":
                     return redirect("/"), "", False  # type: ignore[return-value]

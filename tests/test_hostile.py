@@ -123,17 +123,38 @@ def test_the_bare_carriage_return_case(client: FlaskClient, listener) -> None:
     assert response.status_code == 403 and b"not allowed" in response.data and seen == []
 
 
-def test_a_comment_mentioning_service_beside_a_control_character_is_refused(client: FlaskClient) -> None:
+def test_a_comment_mentioning_service_beside_a_control_character_is_refused(published: Path) -> None:
+    client = create_app(ServerConfig(build_dir=published, default_timeout=5)).test_client()  # federation off
     plain = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no SERVICE here"})
     odd = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no SERVICE\x0bhere"})
     assert plain.status_code == 200 and odd.status_code == 403 and b"comment" in odd.data
 
 
-def test_the_word_service_in_strings_and_iris_is_not_a_call(client: FlaskClient) -> None:
+def test_the_word_service_outside_a_call_is_refused_only_when_federation_is_on(
+        client: FlaskClient, published: Path) -> None:
     query = ('SELECT * WHERE { BIND("Indian Foreign Service" AS ?x) '
              "BIND(<http://example.org/service> AS ?y) }")
-    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    federation_off = create_app(ServerConfig(build_dir=published, default_timeout=5)).test_client()
+    response = federation_off.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
     assert response.status_code == 200 and b"Indian Foreign Service" in response.data
+    refused = client.get("/sparql", query_string={"query": query})  # an allow-list is set
+    assert refused.status_code == 403 and b"'service' at line 1, column 39" in refused.data
+    escaped = query.replace("Service", "\\u0053ervice").replace("service", "\\u0073ervice")
+    response = client.get("/sparql", query_string={"query": escaped}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and b"Indian Foreign Service" in response.data
+
+
+def test_a_lexer_out_of_step_with_the_parser_cannot_hide_a_service_call(client: FlaskClient,
+                                                                         listener) -> None:
+    """Found by a second reading: in ``?a <'> '`` the lexer read an IRI where the parser reads "less
+    than" and a string, so the lexer took the SERVICE clause after it for part of a string, and the
+    engine called it (with an endpoint allow-listed, the only guard is the check)."""
+    port, seen = listener
+    query = (f"SELECT * WHERE {{ BIND(\"a\" AS ?a) FILTER(?a <'> ' || true) "
+             f"SERVICE <http://127.0.0.1:{port}/ssrf> {{ ?s ?p ?o }} FILTER('' < 'z') }}")
+    response = client.get("/sparql", query_string={"query": query})
+    time.sleep(0.3)
+    assert response.status_code == 403 and b"not a SERVICE call" in response.data and seen == []
 
 
 def _held(cache: ResultCache) -> int:

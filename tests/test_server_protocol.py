@@ -312,7 +312,8 @@ def test_service_targets_skip_strings_and_comments() -> None:
         SELECT * WHERE { # SERVICE <http://c.example/> in a comment
           ?s ?p "SERVICE <http://d.example/>" .
           SERVICE <sparql> { ?s ?p ?o } SERVICE e:q { ?s ?p ?o } }"""
-    assert service_targets(query) == ["http://a.example/sparql", "http://b.example/q"]
+    # a target is compared as written: a relative one stays relative, and never matches
+    assert service_targets(query) == ["sparql", "http://b.example/q"]
 
 
 def test_service_targets_are_decoded_as_the_sparql_parser_does() -> None:
@@ -535,15 +536,17 @@ def test_a_protocol_default_graph_alone_leaves_no_named_graphs(client: FlaskClie
     assert _count(answer) == 0
 
 
-def test_relative_iris_resolve_against_the_endpoint(client: FlaskClient) -> None:
+def test_relative_iris_resolve_against_the_public_url_not_the_host(published: Path) -> None:
+    """(The Host header once reached the BASE of the queries the engine sends to SERVICE calls.)"""
+    client = create_app(ServerConfig(build_dir=published, public_url="https://kg.example.org")).test_client()
     answer = client.post(
         "/sparql",
         data="CONSTRUCT { <s> <p> 1 } WHERE {}",
         content_type="application/sparql-query",
-        headers={"Accept": "application/n-triples"},
+        headers={"Accept": "application/n-triples", "Host": "attacker.example"},
     )
     assert answer.status_code == 200
-    assert answer.data.decode().startswith("<http://localhost/s> <http://localhost/p> ")
+    assert answer.data.decode().startswith("<https://kg.example.org/s> <https://kg.example.org/p> ")
 
 
 def test_void_counts_distinct_triples(client: FlaskClient, published: Path) -> None:

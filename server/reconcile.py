@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -252,6 +253,11 @@ class ReconciliationIndex:
             return 80.0 + 10.0 * best  # "Lithium (Li)", "Russia"
         return 90.0 * best if best >= 0.6 else 0.0
 
+    def reconcile_each(self, queries: list[tuple[str, list[str] | None, list[tuple[str, list[str]]], int]]
+                       ) -> list[list[Candidate]]:
+        """``reconcile`` for each of a batch of (query, types, properties, limit)."""
+        return [self.reconcile(*query) for query in queries]
+
     def suggest(self, prefix: str, limit: int = 10) -> list[Entity]:
         """Entities one of whose names starts with ``prefix`` (folded), then those that contain it."""
         wanted = fold(prefix)
@@ -304,6 +310,19 @@ class ReconciliationIndex:
                 elif isinstance(value, ox.Literal):
                     rows[local][prop.id].append({"str": value.value})
         return wanted, rows
+
+
+_kept: dict[int, ReconciliationIndex] = {}  # in an evaluator: the index of its store
+
+
+def on_index(store: ox.Store, method: str, arguments: tuple[Any, ...]) -> Any:
+    """``index.method(*arguments)`` on the index of ``store``, built on first use in this process
+    and kept: a task for an evaluator, so that matching runs under the limits queries run under."""
+    index = _kept.get(id(store))
+    if index is None:
+        _kept.clear()
+        index = _kept[id(store)] = ReconciliationIndex(store)
+    return getattr(index, method)(*arguments)
 
 
 def entity_iri(local: str) -> str:

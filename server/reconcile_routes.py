@@ -19,7 +19,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..ontology.namespaces import BASE, MD
 from .pages import describe
-from .reconcile import DEFAULT_TYPES, EXTENSION, Candidate, ReconciliationIndex, entity_iri, fold
+from .reconcile import DEFAULT_TYPES, EXTENSION, Candidate, ReconciliationIndex, entity_iri, fold, on_index
 from .state import ServerState
 
 MAX_QUERIES = 100
@@ -65,6 +65,10 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
                 indexes[release.name] = ReconciliationIndex(release.store)
             return indexes[release.name]
 
+    def ask(method: str, *arguments: Any) -> Any:
+        """The index's answer, computed by an evaluator (time limit, per-client share)."""
+        return state.run(partial(on_index, method=method, arguments=arguments), request.remote_addr or "")
+
     def type_list(names: set[str]) -> list[dict[str, str]]:
         known = index().type_names
         return [{"id": t, "name": known[t]} for t in sorted(names) if t in known]
@@ -109,7 +113,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
             )
         if len(queries) > MAX_QUERIES:
             raise BadRequest(f"At most {MAX_QUERIES} queries in one batch ({len(queries)} were sent)")
-        answers: dict[str, object] = {}
+        batch = []
         for key, query in queries.items():
             if not isinstance(query, dict) or not isinstance(query.get("query"), str):
                 raise BadRequest(f"Query '{key}' needs a 'query' string")
@@ -120,14 +124,11 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
             limit = query.get("limit", 5)
             if not isinstance(limit, int) or not 0 < limit <= 100:
                 raise BadRequest(f"Query '{key}': 'limit' must be a number from 1 to 100")
-            candidates = index().reconcile(
-                query["query"],
-                [str(t) for t in types] if types else None,
-                _constraints(key, query.get("properties")),
-                limit,
-            )
-            answers[key] = {"result": [result(c) for c in candidates]}
-        return answers
+            batch.append((query["query"], [str(t) for t in types] if types else None,
+                          _constraints(key, query.get("properties")), limit))
+        found = ask("reconcile_each", batch)
+        return {key: {"result": [result(c) for c in candidates]}
+                for key, candidates in zip(queries, found, strict=True)}
 
     def extend(request_body: object) -> dict[str, object]:
         if (
@@ -139,7 +140,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
         if len(request_body["ids"]) > 10 * MAX_QUERIES:
             raise BadRequest(f"At most {10 * MAX_QUERIES} ids in one request")
         asked = [p.get("id") for p in request_body["properties"] if isinstance(p, dict)]
-        wanted, rows = index().extend([str(i) for i in request_body["ids"]], [str(p) for p in asked])
+        wanted, rows = ask("extend", [str(i) for i in request_body["ids"]], [str(p) for p in asked])
         unknown = sorted(set(map(str, asked)) - {p.id for p in wanted})
         if unknown:
             raise BadRequest(f"Unknown properties: {', '.join(unknown)}; see /reconcile/propose_properties")
@@ -172,7 +173,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
         if kind == "entity":
             found = [
                 {"id": e.id, "name": e.label, "description": ", ".join(t["name"] for t in type_list(e.types))}
-                for e in index().suggest(prefix)
+                for e in ask("suggest", prefix)
             ]
         elif kind == "type":
             folded = prefix.casefold()
@@ -196,7 +197,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
     def propose_properties() -> Response:
         type_id = request.args.get("type") or None
         limit = request.args.get("limit", type=int) or len(EXTENSION)
-        properties = [{"id": p.id, "name": p.name} for p in index().proposed_properties(type_id)][:limit]
+        properties = [{"id": p.id, "name": p.name} for p in ask("proposed_properties", type_id)][:limit]
         return _json({"type": type_id, "properties": properties, "limit": limit})
 
     @routes.route("/reconcile/preview")

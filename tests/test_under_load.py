@@ -162,6 +162,32 @@ def test_runaway_queries_and_memory_bombs_do_not_keep_others_waiting(front_serve
     assert Counter(greedy)[429] >= 18  # one query at a time per worker process (two workers)
 
 
+def test_heavy_reconciliation_batches_do_not_keep_others_waiting(front_server: int) -> None:
+    """Found by a second reading: twenty batches of 100 long names at once took every server thread
+    for minutes (matching ran on them, unbounded). Matching now runs in the evaluators, under the
+    time limit and the per-client share."""
+    import json
+
+    names = {f"q{i}": {"query": ("a b c d e f g h i j k l m n o p q r s t u v w x y z " * 20)[:500]}
+             for i in range(100)}
+    body = urllib.parse.urlencode({"queries": json.dumps(names)}).encode()
+    batch = (b"POST /reconcile HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded"
+             + f"\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    greedy: list[int] = []
+    def hog() -> None:
+        greedy.append(_exchange(front_server, batch, source="127.0.0.9")[0])
+
+    hogs = [threading.Thread(target=hog) for _ in range(20)]
+    for thread in hogs:
+        thread.start()
+    time.sleep(0.5)
+    seen = _normal_client(front_server, "127.0.0.10", 5)
+    for thread in hogs:
+        thread.join()
+    _assert_served_within_a_second(seen)
+    assert set(greedy) <= {429, 503}, Counter(greedy)  # each batch would take over a minute
+
+
 def _children(pid: int) -> list[int]:
     """The processes ``pid`` started, with their command lines."""
     found = []

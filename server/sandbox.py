@@ -2,7 +2,9 @@
 (``die_with_parent``), and evaluators can be kept off the network (``forbid_connections``).
 
 Keeping an evaluator off the network: a seccomp filter makes connect(2) fail with EPERM in the
-process that installs it and in every thread it starts later. An evaluator installs it when no
+process that installs it and in every thread it starts later (and the other ways to open a
+connection: sendto, sendmsg and sendmmsg, which can connect with TCP Fast Open, io_uring, and any
+call through another ABI such as x32). An evaluator installs it when no
 SERVICE endpoint is allowed (the default), so no query, however it is spelt, reaches another host:
 the kernel refuses, whatever the query reader beside the parser concluded (``federation.py``).
 
@@ -26,10 +28,13 @@ SECCOMP_RET_ALLOW = 0x7FFF0000
 SECCOMP_RET_ERRNO = 0x00050000
 LOAD_WORD = 0x00 | 0x00 | 0x20  # BPF_LD | BPF_W | BPF_ABS
 JUMP_IF_EQUAL = 0x05 | 0x10 | 0x00  # BPF_JMP | BPF_JEQ | BPF_K
+JUMP_IF_AT_LEAST = 0x05 | 0x30 | 0x00  # BPF_JMP | BPF_JGE | BPF_K
 RETURN = 0x06  # BPF_RET | BPF_K
 NUMBER, ARCHITECTURE = 0, 4  # offsets in struct seccomp_data
-# machine: (AUDIT_ARCH_*, __NR_connect)
-CONNECT = {"x86_64": (0xC000003E, 42), "aarch64": (0xC00000B7, 203)}
+X32_SYSCALL_BIT = 0x40000000
+# machine: (AUDIT_ARCH_*, the numbers of connect, sendto, sendmsg, sendmmsg, io_uring_setup)
+REFUSED = {"x86_64": (0xC000003E, (42, 44, 46, 307, 425)),
+           "aarch64": (0xC00000B7, (203, 206, 211, 269, 425))}
 
 
 class _Instruction(ctypes.Structure):
@@ -50,21 +55,23 @@ def die_with_parent(signal_number: int) -> None:
 
 
 def forbid_connections() -> bool:
-    """Make connect(2) fail in this process from now on (and any other system call made through
-    another architecture's interface). False where that cannot be done (not Linux, or another
-    architecture); raises OSError if the kernel refuses the filter."""
-    if sys.platform != "linux" or platform.machine() not in CONNECT:
+    """Make connect(2) and the other ways to open a connection fail in this process from now on
+    (and any system call made through another architecture's interface). False where that cannot
+    be done (not Linux, or another architecture); raises OSError if the kernel refuses the filter."""
+    if sys.platform != "linux" or platform.machine() not in REFUSED:
         return False
-    architecture, connect = CONNECT[platform.machine()]
+    architecture, numbers = REFUSED[platform.machine()]
     refuse = SECCOMP_RET_ERRNO | errno.EPERM
+    checks = [(JUMP_IF_AT_LEAST, X32_SYSCALL_BIT), *((JUMP_IF_EQUAL, n) for n in numbers)]
     program = [
         (LOAD_WORD, 0, 0, ARCHITECTURE),
         (JUMP_IF_EQUAL, 1, 0, architecture),  # this architecture's calls: go on; others: refused
         (RETURN, 0, 0, refuse),
         (LOAD_WORD, 0, 0, NUMBER),
-        (JUMP_IF_EQUAL, 0, 1, connect),
-        (RETURN, 0, 0, refuse),
+        # each check, when true, jumps over the checks after it and the "allow" to the "refuse"
+        *((operation, len(checks) - i, 0, k) for i, (operation, k) in enumerate(checks)),
         (RETURN, 0, 0, SECCOMP_RET_ALLOW),
+        (RETURN, 0, 0, refuse),
     ]
     instructions = (_Instruction * len(program))(*(_Instruction(*i) for i in program))
     filter_program = _Program(len(program), instructions)

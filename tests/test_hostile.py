@@ -510,3 +510,36 @@ def test_admission_gives_each_client_its_share_and_the_process_its_total() -> No
     assert not admission.held  # every place given back
     with admission.admit("192.0.2.1"):
         pass
+
+
+def test_the_network_filter_refuses_every_way_to_open_a_connection_and_nothing_else() -> None:
+    """In a forked process under the filter: TCP connect, TCP Fast Open (sendto) and UDP sendto are
+    refused, a listener sees nothing; pipes and files still work."""
+    from mineral_diplomacy.server.sandbox import forbid_connections
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.3)
+    port = listener.getsockname()[1]
+    attempts = [lambda: socket.create_connection(("127.0.0.1", port), timeout=1),
+                lambda: socket.socket().sendto(b"x", 0x20000000, ("127.0.0.1", port)),  # MSG_FASTOPEN
+                lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port))]
+    child = os.fork()
+    if child == 0:
+        refused = 0
+        if forbid_connections():
+            for attempt in attempts:
+                try:
+                    attempt()
+                except PermissionError:
+                    refused += 1
+            read, write = os.pipe()
+            os.write(write, b"ok")
+            refused += 10 * (os.read(read, 2) == b"ok") + 10 * bool(Path("/proc/self/status").read_text())
+        os._exit(refused)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 23
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()

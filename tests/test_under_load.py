@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -413,3 +415,6 @@ def test_the_front_stops_when_the_server_is_killed(published: Path, tmp_path: Pa
     while time.monotonic() < deadline and port_in_use("127.0.0.1", port):  # nginx's workers end too
         time.sleep(0.1)
     assert not port_in_use("127.0.0.1", port)
+    # (its folder stays: nobody was left to remove it; the test does)
+    folder = re.findall(r"Listening at: unix:(\S+)/endpoint.sock", (tmp_path / "server.log").read_text())[0]
+    shutil.rmtree(folder)

@@ -62,6 +62,12 @@ def linksets(store: ox.Store) -> list[LinksetStatistics]:
     return [LinksetStatistics(t, p, n) for (t, p), n in sorted(counts.items())]
 
 
+def statistics_and_linksets(store: ox.Store) -> tuple[tuple[GraphStatistics, list[GraphStatistics]],
+                                                      list[LinksetStatistics]]:
+    """``statistics`` and ``linksets`` together (one task for an evaluator)."""
+    return statistics(store), linksets(store)
+
+
 def statistics(store: ox.Store) -> tuple[GraphStatistics, list[GraphStatistics]]:
     """Whole-dataset and per-graph counts of triples, entities (subjects), classes, properties."""
     (total,) = _counts(store, """

@@ -24,7 +24,7 @@ from ..ontology.namespaces import BASE, PREFIXES
 from ..release.layout import DATASET_FILES, SITE_DIR, STORE_DIR, SUMMARY_FILE
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .pages import describe, local_path, ontology_graph, rdf_description, replacement
-from .sparql_routes import error_response, media
+from .sparql_routes import client_address, error_response, media
 from .state import ServerState
 
 YASGUI_DIR = Path(__file__).parent / "node_modules" / "@zazuko" / "yasgui" / "build"
@@ -52,7 +52,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
 
     def entity_page(iri: str) -> Response | str:
         html = request.accept_mimetypes.best_match(["text/html", *[f.media_type for f in GRAPH_FORMATS]])
-        client = request.remote_addr or ""
+        client = client_address()
         if (new := state.run(partial(replacement, iri=iri), client)) is not None:  # merged or renamed since
             query = request.query_string.decode()
             return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)  # type: ignore[return-value]
@@ -98,7 +98,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
         if fmt.media_type == "text/turtle":
             response = send_file(ONTOLOGY_FILE, mimetype="text/turtle")
         else:
-            body = state.run(partial(ontology_graph, media_type=fmt.media_type), request.remote_addr or "")
+            body = state.run(partial(ontology_graph, media_type=fmt.media_type), client_address())
             response = Response(body, content_type=media(fmt.media_type))
         response.headers["Vary"] = "Accept"
         return response

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, render_template, request
 from ..ontology.namespaces import BASE, MD
 from .pages import describe
 from .reconcile import DEFAULT_TYPES, EXTENSION, Candidate, ReconciliationIndex, entity_iri, fold, on_index
+from .sparql_routes import client_address
 from .state import ServerState
 
 MAX_QUERIES = 100
@@ -67,7 +68,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
 
     def ask(method: str, *arguments: Any) -> Any:
         """The index's answer, computed by an evaluator (time limit, per-client share)."""
-        return state.run(partial(on_index, method=method, arguments=arguments), request.remote_addr or "")
+        return state.run(partial(on_index, method=method, arguments=arguments), client_address())
 
     def type_list(names: set[str]) -> list[dict[str, str]]:
         known = index().type_names
@@ -204,8 +205,7 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
     def preview() -> Response | tuple[str, int]:
         local = request.args.get("id", "")
         entity = index().entities.get(local)
-        client = request.remote_addr or ""
-        view = state.run(partial(describe, iri=entity_iri(local)), client) if entity else None
+        view = state.run(partial(describe, iri=entity_iri(local)), client_address()) if entity else None
         if entity is None or view is None:
             return f"No entity '{local}' in this graph.", 404
         said = {

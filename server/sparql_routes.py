@@ -53,6 +53,12 @@ def preflight() -> Response:
     return response
 
 
+def client_address() -> str:
+    """Who sent the request (the address the per-client share counts; behind the front, the one
+    nginx writes)."""
+    return request.remote_addr or ""
+
+
 def sent_query() -> str:
     """The query as sent (for the log line of a request that failed): a parameter, or the body of
     a direct POST."""
@@ -68,7 +74,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
     limits = config.limits
 
     def service_description(endpoint: str) -> Response:
-        stats, links = state.statistics(request.remote_addr or "")
+        stats, links = state.statistics(client_address())
         graph = description(endpoint, config.root_url, stats, bool(config.service_allowlist), links)
         try:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
@@ -97,7 +103,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             if answer is None:
                 task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
                                max_bytes=config.max_result_bytes)
-                answer = state.run(task, request.remote_addr or "", parsed.timeout)
+                answer = state.run(task, client_address(), parsed.timeout)
                 state.answers.put(key, answer)
         except QueryFailed as failed:
             return refusal(failed), sent_query(), False

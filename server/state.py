@@ -12,7 +12,7 @@ from typing import Any
 from ..graph import BUILD_DIR
 from ..queries.catalogue import Question, load_questions
 from .admission import Admission
-from .description import GraphStatistics, LinksetStatistics, linksets, statistics
+from .description import GraphStatistics, LinksetStatistics, statistics_and_linksets
 from .evaluate import ResultCache
 from .evaluators import EvaluatorPool, StoreTask
 from .protocol import Limits
@@ -88,7 +88,7 @@ class ServerState:
         self.admission = Admission(config.client_queries, max(1, config.threads - 1))
         self._pool: EvaluatorPool | None = None
         self._pool_lock = threading.Lock()
-        self._statistics: tuple[str, Statistics, list[LinksetStatistics]] | None = None
+        self._statistics: tuple[str, tuple[Statistics, list[LinksetStatistics]]] | None = None
 
     def evaluators(self, release: Release) -> EvaluatorPool:
         """The evaluators of the release being served, started on first use; those of an older
@@ -118,6 +118,6 @@ class ServerState:
         by an evaluator (on ``client``'s account, within the longest time limit)."""
         release = self.holder.get()
         if self._statistics is None or self._statistics[0] != release.name:
-            counted = self.run(statistics, client, self.config.max_timeout)
-            self._statistics = (release.name, counted, self.run(linksets, client, self.config.max_timeout))
-        return self._statistics[1], self._statistics[2]
+            counted = self.run(statistics_and_linksets, client, self.config.max_timeout)
+            self._statistics = (release.name, counted)
+        return self._statistics[1]

@@ -456,21 +456,31 @@ def test_the_public_url_is_the_one_configured(published: Path) -> None:
     assert manifest["view"]["url"] == "https://kg.example.org/id/{{id}}"
 
 
-def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(published: Path) -> None:
+@contextlib.contextmanager
+def _only_evaluator_held(published: Path) -> Iterator[FlaskClient]:
+    """A client of an application with one evaluator, held by a runaway query while the block
+    runs (waiting at most 0.5 s for it); the runaway is stopped at 5 s, and waited for."""
     app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
     client = app.test_client()
     runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
         "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
     runaway.start()
     time.sleep(0.3)
-    started = time.monotonic()
-    waiting = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # while busy"},
-                         environ_base={"REMOTE_ADDR": "192.0.2.7"})  # another client
-    assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "1"
-    assert b"busy" in waiting.data and time.monotonic() - started < 2
-    runaway.join()
+    try:
+        yield client
+    finally:
+        runaway.join()
+
+
+def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(published: Path) -> None:
+    with _only_evaluator_held(published) as client:
+        started = time.monotonic()
+        waiting = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # while busy"},
+                             environ_base={"REMOTE_ADDR": "192.0.2.7"})  # another client
+        assert waiting.status_code == 503 and waiting.headers["Retry-After"] == "1"
+        assert b"busy" in waiting.data and time.monotonic() - started < 2
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after"}).status_code == 200
-    _pool(app).close()
+    _pool(client.application).close()
 
 
 @pytest.mark.parametrize("path, accept", [("/id/organization/kabil", "text/html"), ("/void", "text/turtle"),
@@ -479,19 +489,14 @@ def test_a_query_waits_a_bounded_time_for_a_busy_evaluator_then_gets_503(publish
 def test_pages_and_statistics_take_the_bounded_path_of_queries(published: Path, path: str,
                                                                accept: str) -> None:
     """Entity pages, the ontology graph, VoID's statistics and reconciliation previews query the
-    store through the evaluators, under their limits: with the only evaluator held by a runaway query, another
-    client's page waits a bounded time and gets 503 (it ran on a server thread, unbounded)."""
-    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
-    client = app.test_client()
-    runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
-        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
-    runaway.start()
-    time.sleep(0.3)
-    busy = client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.9"}, headers={"Accept": accept})
-    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1" and b"busy" in busy.data
-    runaway.join()
+    store through the evaluators, under their limits: with the only evaluator held by a runaway
+    query, another client's page waits a bounded time and gets 503 (it ran on a server thread,
+    unbounded)."""
+    with _only_evaluator_held(published) as client:
+        busy = client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.9"}, headers={"Accept": accept})
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1" and b"busy" in busy.data
     assert client.get(path, headers={"Accept": accept}).status_code == 200
-    _pool(app).close()
+    _pool(client.application).close()
 
 
 

@@ -9,10 +9,8 @@ and two sources that disagree stay side by side, each in its own graph.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
+from .dates import HOW_TO_WRITE, PRECISION, date_literal, interval
 from .geography import TABLE as REGIONS_TABLE
 from .geography import Geography, close_match_triples, membership_triples
 from .lists import LISTS_TABLE, build_lists
@@ -38,11 +37,6 @@ RESERVED = ("id", "type", "source", "quote", "key", "ref", "mention", "note", "l
 # Where a status claim's "as of" date comes from when its record gives none: the document's date.
 DOCUMENT_DATES = (("issued", MD.documentDate), ("modified", MD.documentDate),
                   ("written_after", MD.earliestDocumentDate))
-DATE_FORMATS = (
-    (re.compile(r"\d{4}-\d{2}-\d{2}"), XSD.date),
-    (re.compile(r"\d{4}-(0[1-9]|1[0-2])"), XSD.gYearMonth),
-    (re.compile(r"\d{4}"), XSD.gYear),
-)
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger}
 REFERENCE_TYPES = {"country": MD.Country, "mineral": MD.Mineral}
 REGIONS_FILE = f"shared/reference/{TABLES[REGIONS_TABLE][0]}"
@@ -140,7 +134,7 @@ class Builder:
             entity_id = record.node.text("id")
             for rank, (key, basis) in enumerate(DOCUMENT_DATES):
                 value = record.node.text(key)
-                if entity_id and value and (date_value := _date_literal(value)) is not None:
+                if entity_id and value and (date_value := date_literal(value)) is not None:
                     found[ID[entity_id]].append((rank, date_value, basis))
         return {document: min(dates, key=lambda d: d[0])[1:] for document, dates in found.items()}
 
@@ -250,6 +244,12 @@ class Builder:
                           "'mention' can only be 'vague'.",
                           "Write 'mention: vague' when the passage mentions the entity only vaguely, "
                           "or remove the field.")
+        if (status := record.node.fields.get("status")) is not None:
+            self._problem(record, status.line, "status-across-identity",
+                          "A vague mention cannot give its status to the entity it was identified "
+                          "with: the sentence does not name that entity.",
+                          "Give the status to what the sentence names (a record of its own, linked "
+                          "with 'part_of_engagement' where it is part of something larger), or drop it.")
         for needed in ("note", "linked_by"):
             if not record.node.text(needed):
                 self._problem(record, mention.line, "record-mention",
@@ -326,7 +326,8 @@ class Builder:
         """The basis of a status claim's "as of" date; when the record gives no date, the date of
         its source document."""
         if "as_of" in node.fields:
-            return [(claim, MD.asOfBasis, MD.dateInSentence)]
+            value = date_literal(str(node.text("as_of")))
+            return [(claim, MD.asOfBasis, MD.dateInSentence), *_as_of_interval(claim, value, None)]
         document = self.documents.get(str(context.record.node.text("source")))
         if document is None or document not in self.document_dates:
             self._problem(context.record, node.line, "status-date",
@@ -336,7 +337,8 @@ class Builder:
                           "'issued', 'modified' or 'written_after' date.")
             return []
         value, basis = self.document_dates[document]
-        return [(claim, MD.asOf, value), (claim, MD.asOfBasis, basis)]
+        return [(claim, MD.asOf, value), (claim, MD.asOfBasis, basis),
+                *_as_of_interval(claim, value, basis)]
 
     def _normalised(self, node: URIRef, triples: list[Triple]) -> list[Triple]:
         """value x scale multiplier, exact in Decimal arithmetic, for a quantity node."""
@@ -352,12 +354,9 @@ class Builder:
 
     def _literal(self, record: Record, spec: FieldSpec, item: Field, value: str) -> Literal | None:
         if spec.range == MD.PartialDate:
-            if (date_value := _date_literal(value)) is not None:
+            if (date_value := date_literal(value)) is not None:
                 return date_value
-            self._problem(record, item.line, "record-date",
-                          f"'{value}' is not a date.",
-                          "Write YYYY-MM-DD, YYYY-MM (a month) or YYYY (a year), "
-                          "keeping the precision the source gives.")
+            self._problem(record, item.line, "record-date", f"'{value}' is not a date.", HOW_TO_WRITE)
             return None
         if spec.range == XSD.decimal or spec.range in INTEGER_TYPES:
             try:
@@ -534,23 +533,18 @@ class Builder:
         return triples
 
 
-def _date_literal(value: str) -> Literal | None:
-    """A partial date at the precision written (2024-12-17, 2022-03, 2025), or None."""
-    for pattern, datatype in DATE_FORMATS:
-        if pattern.fullmatch(value) and _valid_date(value, datatype):
-            return Literal(value, datatype=datatype)
-    return None
-
-
-def _valid_date(value: str, datatype: URIRef) -> bool:
-    """Whether a full date is a real calendar day (2022-02-30 is not)."""
-    if datatype != XSD.date:
-        return True
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+def _as_of_interval(claim: URIRef, value: Literal | None, basis: URIRef | None) -> list[Triple]:
+    """The days a status claim's "as of" date stands for, and its precision: a year is the interval
+    of its days; an undated document's earliest date is only a lower bound (no latest day)."""
+    if value is None:  # an invalid date: reported where the field is read
+        return []
+    first, last = interval(value)
+    if basis == MD.earliestDocumentDate:
+        return [(claim, MD.asOfPrecision, MD.lowerBoundPrecision),
+                (claim, MD.asOfEarliest, Literal(first.isoformat(), datatype=XSD.date))]
+    return [(claim, MD.asOfPrecision, PRECISION[URIRef(str(value.datatype))]),
+            (claim, MD.asOfEarliest, Literal(first.isoformat(), datatype=XSD.date)),
+            (claim, MD.asOfLatest, Literal(last.isoformat(), datatype=XSD.date))]
 
 
 def decimal_literal(number: Decimal) -> Literal:

@@ -31,6 +31,10 @@ OWL2_DATATYPES = {
 }
 
 
+# Date datatypes outside the OWL 2 datatype map: the project's own and the XSD ones it uses.
+DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear, MD.PartialDate, MD.financialYear, MD.fieldSeason}
+
+
 class ReasonerUnavailable(RuntimeError):
     """The reasoner cannot run on this machine (no Java runtime)."""
 
@@ -61,7 +65,7 @@ def reasoner_input(graphs: Iterable[Graph]) -> Graph:
         for s, p, o in graph:
             if isinstance(o, Literal) and o.datatype is not None and o.datatype not in OWL2_DATATYPES:
                 continue
-            if o == MD.PartialDate or s == MD.PartialDate:
+            if o in DATE_TYPES or s in DATE_TYPES:  # the dates' datatypes and their declarations
                 continue
             merged.add((s, p, o))
     object_properties = set(merged.subjects(RDF.type, OWL.ObjectProperty)) | {OWL.sameAs}

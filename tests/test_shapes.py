@@ -32,11 +32,14 @@ ex:li a md:Mineral ; rdfs:label "lithium"@en .
 MOU = """ex:e a md:MemorandumOfUnderstanding ; rdfs:label "An MoU"@en ;
     md:party ex:in , ex:au ; md:engagementModel md:bilateral ; md:stage md:mining ;
     md:status ex:s . ex:s a md:StatusClaim ; md:maturity md:signed ;
-    md:asOf "2022-03"^^xsd:gYearMonth ; md:asOfBasis md:dateInSentence ."""
+    md:asOf "2022-03"^^xsd:gYearMonth ; md:asOfBasis md:dateInSentence ;
+    md:asOfPrecision md:monthPrecision ; md:asOfEarliest "2022-03-01"^^xsd:date ;
+    md:asOfLatest "2022-03-31"^^xsd:date ."""
 PROPOSAL = ('ex:e a md:Proposal ; rdfs:label "CMPA"@en ; md:proposedBy ex:in ; md:stage md:trade ; '
             "md:status ex:s . ")
 STATUS = """ex:s a md:StatusClaim ; md:maturity md:{maturity} ; md:asOf "2025"^^xsd:gYear ;
-    md:asOfBasis md:dateInSentence ."""
+    md:asOfBasis md:dateInSentence ; md:asOfPrecision md:yearPrecision ;
+    md:asOfEarliest "2025-01-01"^^xsd:date ; md:asOfLatest "2025-12-31"^^xsd:date ."""
 
 # shape -> (conforming example, violating example), each added to PRELUDE
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -154,6 +157,16 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:stage md:finance ; md:investor ex:kabil .',
         'ex:i a md:Investment ; rdfs:label "Investment"@en ; md:stage md:finance .',
     ),
+    "AccessTermShape": (
+        MOU + ' ex:e md:secures ex:t . ex:t a md:AccessTerm ; md:accessKind md:explorationRights ; '
+        "md:share ex:q . ex:q a md:Quantity ; md:value 40.0 ; md:unit md:percent .",
+        MOU + " ex:e md:secures ex:t . ex:t a md:AccessTerm ; md:share ex:kabil .",
+    ),
+    "ResponseShape": (
+        MOU + ' ex:d a md:ImportDependence ; rdfs:label "Dependence"@en ; md:importer ex:in ; '
+        "md:supplier ex:au . ex:e md:addresses ex:d .",
+        MOU + " ex:e md:addresses ex:au .",
+    ),
     "LawAmendmentShape": (
         'ex:law a md:Law ; rdfs:label "MMDR Act"@en . '
         'ex:am a md:LawAmendment ; rdfs:label "Amendment"@en ; md:amends ex:law .',
@@ -228,3 +241,10 @@ def test_graph_for_type_check_is_not_shared() -> None:
     """load_ontology returns a fresh graph: examples must not leak into one another."""
     first, second = load_ontology(), load_ontology()
     assert first is not second and isinstance(first, Graph)
+
+
+def test_financial_years_and_field_seasons_are_dates() -> None:
+    """The date shape takes a financial year or field season written as its two years, nothing else."""
+    assert _violations(MOU + ' ex:e md:date "2024-25"^^md:financialYear .') == []
+    assert _violations(MOU + ' ex:e md:date "2020-21"^^md:fieldSeason .') == []
+    assert "DateShape" in _violations(MOU + ' ex:e md:date "FY2024-25"^^md:financialYear .')

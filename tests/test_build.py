@@ -334,6 +334,60 @@ def test_status_claim_takes_the_sentence_date_or_the_document_date(
     assert data.value(mou, MD.asOfBasis) == MD.dateInSentence
 
 
+def test_status_claim_carries_the_days_its_date_stands_for(records_dir: Path, tmp_path: Path) -> None:
+    """A year is not a day: "as of 2025" stands for 1 January to 31 December 2025; a financial year
+    for 1 April to 31 March; the document's own date for that day."""
+    write_records(records_dir, _effort("status: [{maturity: effortInProgress}, {maturity: signed, as_of: 2025}, "
+                                       "{maturity: operational, as_of: FY2024-25}]"))
+    data = _built(records_dir, tmp_path)
+    claims = {data.value(c, MD.maturity): c for c in data.objects(ID["project/kabil-effort"], MD.status)}
+
+    def days(claim: URIRef) -> tuple[object, ...]:
+        return (data.value(claim, MD.asOfPrecision), str(data.value(claim, MD.asOfEarliest)),
+                str(data.value(claim, MD.asOfLatest)))
+
+    assert days(claims[MD.effortInProgress]) == (MD.dayPrecision, "2024-12-17", "2024-12-17")
+    assert days(claims[MD.signed]) == (MD.yearPrecision, "2025-01-01", "2025-12-31")
+    assert days(claims[MD.operational]) == (MD.financialYearPrecision, "2024-04-01", "2025-03-31")
+    assert data.value(claims[MD.operational], MD.asOf) == Literal("2024-25", datatype=MD.financialYear)
+
+
+def test_an_undated_document_gives_only_a_lower_bound(records_dir: Path, tmp_path: Path) -> None:
+    (records_dir / "test.yaml").write_text(f"""
+- id: source/undated
+  type: SourceDocument
+  title: Undated
+  document_type: newsDigest
+  written_after: 2025-01-20
+  file_name: {SOURCE_003}
+  source: {SOURCE_003}
+  quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
+                                           encoding="utf-8")
+    claim = _built(records_dir, tmp_path).value(ID["project/kabil-effort"], MD.status)
+    data = _built(records_dir, tmp_path / "again")
+    assert data.value(claim, MD.asOfPrecision) == MD.lowerBoundPrecision
+    assert str(data.value(claim, MD.asOfEarliest)) == "2025-01-20"
+    assert data.value(claim, MD.asOfLatest) is None
+
+
+def test_a_vague_mention_gives_no_status(records_dir: Path, tmp_path: Path) -> None:
+    """Where a link rests on the curators' identification, the status stays with what the sentence
+    names: a vague mention that states a status is refused, naming its line."""
+    write_records(records_dir, _effort("status: {maturity: effortInProgress}") + f"""
+- id: project/kabil-effort
+  key: vague
+  mention: vague
+  linked_by: a curator (2026-12)
+  note: The sentence names no project.
+  status: {{maturity: operational}}
+  source: {SOURCE_003}
+  quote: India has prioritized forging ties
+""")
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert (problem.rule, problem.line) == ("status-across-identity", 24)
+    assert "part_of_engagement" in problem.fix
+
+
 def test_status_claim_without_any_date_is_refused(records_dir: Path, tmp_path: Path) -> None:
     (records_dir / "test.yaml").write_text(f"""
 - id: source/undated
@@ -385,17 +439,31 @@ def test_vague_mention_is_recorded_with_its_note(records_dir: Path, tmp_path: Pa
 
 
 def test_one_real_thing_is_one_entity_with_a_dated_history(dataset: Dataset) -> None:
-    partnership = ID["agreement/india-australia-critical-mineral-investment-partnership"]
+    mission = ID["programme/critical-mineral-mission"]
     provenance = dataset.graph(GRAPH.provenance)
-    records = provenance.subjects(MD.describes, partnership)
-    documents = {provenance.value(r, PROV.wasDerivedFrom) for r in records}
-    assert len(documents) == 2
-    history = sorted((str(dataset.value(c, MD.asOf)), dataset.value(c, MD.maturity))
-                     for c in dataset.objects(partnership, MD.status))
-    assert history == [("2022-03", MD.signed), ("2025-12-10", MD.operational)]
-    old = ID["agreement/india-australia-critical-minerals-partnership"]  # an earlier release's IRI
+    documents = {provenance.value(r, PROV.wasDerivedFrom) for r in provenance.subjects(MD.describes, mission)}
+    assert len(documents) == 3
+    history = sorted((str(dataset.value(c, MD.asOfEarliest)), str(dataset.value(c, MD.asOf)),
+                      dataset.value(c, MD.maturity)) for c in dataset.objects(mission, MD.status))
+    # 000: announced (its date); 001: announced on 23 December 2024; 002: launched "in 2025"
+    assert history == [("2024-11-29", "2024-11-29", MD.announced), ("2024-12-23", "2024-12-23", MD.announced),
+                       ("2025-01-01", "2025", MD.inImplementation)]
+    old = ID["agreement/kabil-australia-critical-mineral-investment-partnership"]  # an earlier release's IRI
+    mou = ID["agreement/india-australia-critical-mineral-investment-partnership"]
     assert {p for p, _ in dataset.predicate_objects(old)} == {DCTERMS.isReplacedBy, RDFS.comment}
-    assert dataset.value(old, DCTERMS.isReplacedBy) == partnership
+    assert dataset.value(old, DCTERMS.isReplacedBy) == mou
+
+
+def test_a_status_stays_with_what_its_sentence_names(dataset: Dataset) -> None:
+    """002's "operational" is said of India's partnership with Australia, not of KABIL's MoU, which
+    the curators take as part of it (an identification, marked as such)."""
+    mou = ID["agreement/india-australia-critical-mineral-investment-partnership"]
+    partnership = ID["agreement/india-australia-critical-minerals-partnership"]
+    assert [dataset.value(c, MD.maturity) for c in dataset.objects(mou, MD.status)] == [MD.signed]
+    assert [dataset.value(c, MD.maturity) for c in dataset.objects(partnership, MD.status)] == [MD.operational]
+    link = RECORD["002/agreement/india-australia-critical-mineral-investment-partnership"]
+    assert (mou, MD.partOfEngagement, partnership) in dataset.graph(link)
+    assert (link, MD.vagueMentionOf, mou) in dataset.graph(GRAPH.provenance)
 
 
 def test_agencies_roll_up_to_their_state(dataset: Dataset) -> None:

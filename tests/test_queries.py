@@ -90,14 +90,16 @@ def _rows_matching(table: str, cells: dict[str, object]) -> int:
 
 
 def test_a_change_over_time_is_not_a_disagreement(store: ox.Store) -> None:
-    """The mission was announced (000, 001) and later launched (002): a history, not a disagreement."""
+    """The mission was announced (000, 001) and later launched (002): a history, not a disagreement.
+    Claims are ordered by the first day their date stands for, not as text (as text, "2025" sorts
+    before "2025-01-01")."""
     question = next(q for q in QUESTIONS if q.id == "disagreements")
     rows = answer_rows(store, question)
     mission = [r for r in rows if r["subject"].endswith("/programme/critical-mineral-mission")]
     assert {r["kind"] for r in mission} == {"change over time"}
-    assert {(r["valueA"], r["valueB"]) for r in mission} == {
-        ("announced", "planned"), ("planned", "launched / in implementation"),
-        ("announced", "launched / in implementation")}
+    assert {(r["valueA"], r["asOfA"], r["valueB"], r["asOfB"]) for r in mission} == {
+        ("announced", "2024-11-29", "launched / in implementation", "2025"),
+        ("announced", "2024-12-23", "launched / in implementation", "2025")}
     assert {r["kind"] for r in rows if r["subject"].endswith("/minerals-security-partnership")} == {
         "disagreement"}
 

@@ -8,7 +8,8 @@ A question file (``queries/<id>.yaml``) holds: ``id``, ``question`` (plain Engli
       rows:                 # each row lists only the variables worth comparing, as text
         - {subject: ..., count: "13"}
 
-or ``expected: {ask: true}`` for an ASK query.
+or ``expected: {ask: true}`` for an ASK query. An answer expected to be empty says why, with the
+passages that show it (``rows: []`` and ``empty_because: [...]``).
 
 Every expected row (and an ASK expectation) says ``because``: the passages of the sources, or the
 cells of the reference tables, that justify it, so that a reviewer can check the expected answer
@@ -72,9 +73,13 @@ def expected_rows(question: Question) -> list[dict[str, object]]:
     return list(rows) if isinstance(rows, list) else []
 
 
+EMPTY_JUSTIFICATION = "empty_because"
+
+
 def justifications(question: Question) -> list[dict[str, object]]:
     """Every passage ({source, quote}) or reference row ({reference, row}) the expected answer cites."""
     cited = [row.get(JUSTIFICATION) for row in expected_rows(question)]
+    cited.append(question.expected.get(EMPTY_JUSTIFICATION))
     return [item for items in cited if isinstance(items, list) for item in items]
 
 

@@ -143,7 +143,7 @@ class Verbaliser:
         return _local_name(str(node))
 
     def _literal(self, literal: Literal, *, when: bool = False) -> str:
-        if literal.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear):
+        if literal.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear, *_SPANS):
             return date_in_words(literal, when=when)
         if literal.datatype == XSD.boolean:
             return "yes" if literal.toPython() else "no"
@@ -186,9 +186,16 @@ class Verbaliser:
         return f"{prefix}{number} {unit_label}" if unit_label else f"{prefix}{number}"
 
 
+_SPANS = {MD.financialYear: "financial year", MD.fieldSeason: "field season"}
+
+
 def date_in_words(literal: Node, *, when: bool = False) -> str:
-    """``2024-12-17`` -> "17 December 2024"; with ``when``, "on 17 December 2024", "in March 2022"."""
+    """``2024-12-17`` -> "17 December 2024"; with ``when``, "on 17 December 2024", "in March 2022";
+    a financial year or field season keeps its two years ("the financial year 2024-25")."""
     text = str(literal)
+    datatype = literal.datatype if isinstance(literal, Literal) else None
+    if datatype in _SPANS:  # a financial year or a field season: "in the financial year 2024-25"
+        return ("in " if when else "") + f"the {_SPANS[datatype]} {text}"
     parts = text.split("-")
     if len(parts) == 3:
         day = date.fromisoformat(text)

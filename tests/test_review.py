@@ -87,6 +87,19 @@ def test_the_kabil_mou_in_plain_words(words: Verbaliser) -> None:
         f"{PARTNERSHIP_LABEL} is part of India–Australia critical minerals partnership (not named in the source).")
 
 
+def test_dates_read_at_their_precision(words: Verbaliser) -> None:
+    """A day, a month, a year, a financial year and a field season each read as what they are."""
+    def signed(value: Literal) -> str:
+        return words.sentence(PARTNERSHIP, MD.signedOn, value).text
+
+    assert signed(Literal("2024-12-17", datatype=XSD.date)).endswith("was signed on 17 December 2024.")
+    assert signed(Literal("2022-03", datatype=XSD.gYearMonth)).endswith("was signed in March 2022.")
+    assert signed(Literal("2025", datatype=XSD.gYear)).endswith("was signed in 2025.")
+    assert signed(Literal("2024-25", datatype=MD.financialYear)).endswith(
+        "was signed in the financial year 2024-25.")
+    assert signed(Literal("2020-21", datatype=MD.fieldSeason)).endswith("was signed in the field season 2020-21.")
+
+
 def test_amounts_read_as_one_phrase(data: ReviewData, words: Verbaliser) -> None:
     # 002: "India–Argentina lithium exploration pact worth USD 24 million"
     amounts = [(s, o) for s, p, o, _ in data.quads if p == MD.amount and "argentina" in str(s)]

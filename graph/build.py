@@ -235,8 +235,14 @@ class Builder:
         return context
 
     def _check_editorial(self, record: Record) -> None:
-        """A vague mention says so with 'mention: vague', and says who linked it and why."""
+        """A vague mention says so with 'mention: vague', and says who linked it and why; a link the
+        curators made ('linked_by') says why."""
         mention = record.node.fields.get("mention")
+        linked_by = record.node.fields.get("linked_by")
+        if mention is None and linked_by is not None and not record.node.text("note"):
+            self._problem(record, linked_by.line, "record-mention",
+                          "A link the curators made needs a 'note' saying why.",
+                          "Add 'note: <why this passage supports the link>'.")
         if mention is None:
             return
         if record.node.text("mention") != "vague":

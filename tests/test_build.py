@@ -337,7 +337,8 @@ def test_status_claim_takes_the_sentence_date_or_the_document_date(
 def test_status_claim_carries_the_days_its_date_stands_for(records_dir: Path, tmp_path: Path) -> None:
     """A year is not a day: "as of 2025" stands for 1 January to 31 December 2025; a financial year
     for 1 April to 31 March; the document's own date for that day."""
-    write_records(records_dir, _effort("status: [{maturity: effortInProgress}, {maturity: signed, as_of: 2025}, "
+    write_records(records_dir, _effort("status: [{maturity: effortInProgress}, "
+                                       "{maturity: signed, as_of: 2025}, "
                                        "{maturity: operational, as_of: FY2024-25}]"))
     data = _built(records_dir, tmp_path)
     claims = {data.value(c, MD.maturity): c for c in data.objects(ID["project/kabil-effort"], MD.status)}
@@ -363,11 +364,18 @@ def test_an_undated_document_gives_only_a_lower_bound(records_dir: Path, tmp_pat
   source: {SOURCE_003}
   quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
                                            encoding="utf-8")
-    claim = _built(records_dir, tmp_path).value(ID["project/kabil-effort"], MD.status)
-    data = _built(records_dir, tmp_path / "again")
+    data = _built(records_dir, tmp_path)
+    claim = data.value(ID["project/kabil-effort"], MD.status)
     assert data.value(claim, MD.asOfPrecision) == MD.lowerBoundPrecision
     assert str(data.value(claim, MD.asOfEarliest)) == "2025-01-20"
     assert data.value(claim, MD.asOfLatest) is None
+
+
+def test_a_curators_link_says_why(records_dir: Path, tmp_path: Path) -> None:
+    write_records(records_dir, _effort("status: {maturity: effortInProgress}\n"
+                                       "  linked_by: a curator (2026-12)"))
+    (problem,) = _failure(records_dir, tmp_path / "out").problems
+    assert problem.rule == "record-mention" and "note" in problem.fix
 
 
 def test_a_vague_mention_gives_no_status(records_dir: Path, tmp_path: Path) -> None:
@@ -460,7 +468,8 @@ def test_a_status_stays_with_what_its_sentence_names(dataset: Dataset) -> None:
     mou = ID["agreement/india-australia-critical-mineral-investment-partnership"]
     partnership = ID["agreement/india-australia-critical-minerals-partnership"]
     assert [dataset.value(c, MD.maturity) for c in dataset.objects(mou, MD.status)] == [MD.signed]
-    assert [dataset.value(c, MD.maturity) for c in dataset.objects(partnership, MD.status)] == [MD.operational]
+    statuses = [dataset.value(c, MD.maturity) for c in dataset.objects(partnership, MD.status)]
+    assert statuses == [MD.operational]
     link = RECORD["002/agreement/india-australia-critical-mineral-investment-partnership"]
     assert (mou, MD.partOfEngagement, partnership) in dataset.graph(link)
     assert (link, MD.vagueMentionOf, mou) in dataset.graph(GRAPH.provenance)

@@ -84,7 +84,8 @@ def test_the_kabil_mou_in_plain_words(words: Verbaliser) -> None:
     ]
     whole = ID["agreement/india-australia-critical-minerals-partnership"]
     assert says(MD.partOfEngagement, whole) == (
-        f"{PARTNERSHIP_LABEL} is part of India–Australia critical minerals partnership (not named in the source).")
+        f"{PARTNERSHIP_LABEL} is part of India–Australia critical minerals partnership"
+        " (not named in the source).")
 
 
 def test_dates_read_at_their_precision(words: Verbaliser) -> None:
@@ -97,7 +98,8 @@ def test_dates_read_at_their_precision(words: Verbaliser) -> None:
     assert signed(Literal("2025", datatype=XSD.gYear)).endswith("was signed in 2025.")
     assert signed(Literal("2024-25", datatype=MD.financialYear)).endswith(
         "was signed in the financial year 2024-25.")
-    assert signed(Literal("2020-21", datatype=MD.fieldSeason)).endswith("was signed in the field season 2020-21.")
+    assert signed(Literal("2020-21", datatype=MD.fieldSeason)).endswith(
+        "was signed in the field season 2020-21.")
 
 
 def test_amounts_read_as_one_phrase(data: ReviewData, words: Verbaliser) -> None:

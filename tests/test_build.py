@@ -334,6 +334,20 @@ def test_status_claim_takes_the_sentence_date_or_the_document_date(
     assert data.value(mou, MD.asOfBasis) == MD.dateInSentence
 
 
+def _write_undated(records_dir: Path, dated: str = "") -> None:
+    """A document with no date of its own (``dated`` adds a line to it, such as its earliest
+    possible date), and KABIL's effort with a status it dates."""
+    (records_dir / "test.yaml").write_text(f"""
+- id: source/undated
+  type: SourceDocument
+  title: Undated
+  document_type: newsDigest{dated}
+  file_name: {SOURCE_003}
+  source: {SOURCE_003}
+  quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
+                                           encoding="utf-8")
+
+
 def test_status_claim_carries_the_days_its_date_stands_for(records_dir: Path, tmp_path: Path) -> None:
     """A year is not a day: "as of 2025" stands for 1 January to 31 December 2025; a financial year
     for 1 April to 31 March; the document's own date for that day."""
@@ -354,16 +368,7 @@ def test_status_claim_carries_the_days_its_date_stands_for(records_dir: Path, tm
 
 
 def test_an_undated_document_gives_only_a_lower_bound(records_dir: Path, tmp_path: Path) -> None:
-    (records_dir / "test.yaml").write_text(f"""
-- id: source/undated
-  type: SourceDocument
-  title: Undated
-  document_type: newsDigest
-  written_after: 2025-01-20
-  file_name: {SOURCE_003}
-  source: {SOURCE_003}
-  quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
-                                           encoding="utf-8")
+    _write_undated(records_dir, "\n  written_after: 2025-01-20")
     data = _built(records_dir, tmp_path)
     claim = data.value(ID["project/kabil-effort"], MD.status)
     assert data.value(claim, MD.asOfPrecision) == MD.lowerBoundPrecision
@@ -397,15 +402,7 @@ def test_a_vague_mention_gives_no_status(records_dir: Path, tmp_path: Path) -> N
 
 
 def test_status_claim_without_any_date_is_refused(records_dir: Path, tmp_path: Path) -> None:
-    (records_dir / "test.yaml").write_text(f"""
-- id: source/undated
-  type: SourceDocument
-  title: Undated
-  document_type: newsDigest
-  file_name: {SOURCE_003}
-  source: {SOURCE_003}
-  quote: India's Mineral Diplomacy Strategy""" + _effort("status: {maturity: effortInProgress}"),
-                                           encoding="utf-8")
+    _write_undated(records_dir)
     problems = _failure(records_dir, tmp_path / "out").problems
     assert [(p.rule, p.line) for p in problems] == [("status-date", 13)]
 

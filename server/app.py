@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .evaluate import QueryFailed
@@ -26,17 +27,28 @@ EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
 
 
 # Sent with every answer: any origin may read it (the data is public); no browser guesses a type
-# other than the one sent; no other site frames the pages (the review pages embed their own diagrams).
+# other than the one sent; no other site frames the pages (the review pages embed their own
+# diagrams); pages run only this site's own scripts (no inline script, no plug-ins, no <base>),
+# and reach only this site.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
 COMMON_HEADERS = (("Access-Control-Allow-Origin", "*"), ("X-Content-Type-Options", "nosniff"),
                   ("X-Frame-Options", "SAMEORIGIN"),
-                  ("Content-Security-Policy", "frame-ancestors 'self'"))
+                  ("Content-Security-Policy", CONTENT_SECURITY_POLICY))
 
 
 def common_headers(response: Response) -> Response:
-    """Add ``COMMON_HEADERS`` (and ``Vary: Accept`` where the answer does not say)."""
+    """Add ``COMMON_HEADERS`` (and ``Vary: Accept`` where the answer does not say); a redirect to
+    this same site (Werkzeug's slash redirects name the request's Host) keeps only its path."""
     for name, value in COMMON_HEADERS:
         response.headers[name] = value
     response.headers.setdefault("Vary", "Accept")
+    if (location := response.headers.get("Location")) and urlsplit(location).netloc == request.host:
+        path = urlunsplit(("", "", *urlsplit(location)[2:]))
+        response.headers["Location"] = path
+        response.set_data(f"Moved to {path}\n")
+        response.mimetype = "text/plain"
     return response
 
 

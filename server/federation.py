@@ -26,8 +26,16 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)")
 
 def _unescape(text: str) -> str:
     """``\\u`` + 4 and ``\\U`` + 8 hex digits (in IRIs), and a character after ``\\`` (in local
-    names), decoded."""
-    return _ESCAPE.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
+    names), decoded; an escape of no Unicode character (past U+10FFFF, or a surrogate) is refused."""
+    def character(match: re.Match[str]) -> str:
+        if match.group(3):
+            return match.group(3)
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise MalformedEscape(f"Malformed query: the escape {match.group()} names no Unicode character.")
+        return chr(code)
+
+    return _ESCAPE.sub(character, text)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -36,6 +44,10 @@ _SERVICE = re.compile("service", re.IGNORECASE)
 
 class ServiceNotAllowed(ValueError):
     """The query calls a SERVICE that is not on the allow-list."""
+
+
+class MalformedEscape(ValueError):
+    """An IRI or name escape in the query names no Unicode character (the parser refuses it too)."""
 
 
 def _tokens(query: str) -> list[tuple[str, str]]:

@@ -81,7 +81,10 @@ def choose(formats: tuple[Format, ...], accept: MIMEAccept, override: str | Iter
     if not accept:
         return formats[0]
     offered = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
-    best = accept.best_match(offered)
+    # A media type's parameters ("text/csv; charset=utf-8") do not change the format: the answer is
+    # UTF-8 whatever they say, as the protocol's formats are.
+    bare = MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in accept])
+    best = bare.best_match(offered)
     if best is None:
         raise NotAcceptable(
             "None of the requested media types can be produced; available: "

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, render_template, request
 from ..ontology.namespaces import BASE, MD
 from .pages import describe
 from .reconcile import DEFAULT_TYPES, EXTENSION, Candidate, ReconciliationIndex, entity_iri, fold, on_index
-from .sparql_routes import client_address
+from .sparql_routes import client_address, error_response
 from .state import ServerState
 
 MAX_QUERIES = 100
@@ -42,12 +42,32 @@ def _json(data: object, status: int = 200) -> Response:
     return Response(body, status=status, content_type="application/json; charset=utf-8")
 
 
+MAX_JSON_DEPTH = 32  # the protocol's requests nest 4 or 5 levels deep
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (counted without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _parse(name: str) -> Any:
     raw = request.values.get(name, "")
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError as error:
         raise BadRequest(f"'{name}' is not JSON: {error}") from None
+    except RecursionError:
+        raise BadRequest(f"'{name}' nests more than {MAX_JSON_DEPTH} levels deep.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise BadRequest(f"'{name}' nests more than {MAX_JSON_DEPTH} levels deep.")
+    return value
 
 
 def reconciliation_blueprint(state: ServerState) -> Blueprint:
@@ -202,12 +222,12 @@ def reconciliation_blueprint(state: ServerState) -> Blueprint:
         return _json({"type": type_id, "properties": properties, "limit": limit})
 
     @routes.route("/reconcile/preview")
-    def preview() -> Response | tuple[str, int]:
+    def preview() -> Response:
         local = request.args.get("id", "")
         entity = index().entities.get(local)
         view = state.run(partial(describe, iri=entity_iri(local)), client_address()) if entity else None
         if entity is None or view is None:
-            return f"No entity '{local}' in this graph.", 404
+            return error_response(404, f"No entity {local!r} in this graph.")  # plain text: never markup
         said = {
             "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
             "http://www.w3.org/2000/01/rdf-schema#label",

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, redirect, request
 from ..ontology.namespaces import PREFIXES
 from .description import RDFLIB_FORMATS, description
 from .evaluate import Answer, QueryFailed, run_query
-from .federation import ServiceNotAllowed, check_services
+from .federation import MalformedEscape, ServiceNotAllowed, check_services
 from .http_cache import AnswerCache
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .protocol import parse_query_request
@@ -109,6 +109,8 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             return refusal(failed), sent_query(), False
         except ServiceNotAllowed as refused:
             return error_response(403, str(refused)), sent_query(), False
+        except MalformedEscape as malformed:
+            return error_response(400, str(malformed)), sent_query(), False
         response = Response(answer.body, content_type=media(answer.media_type))
         response.headers["X-Timeout"] = f"{parsed.timeout:g}"
         response.headers["X-Cache"] = "hit" if cached else "miss"

@@ -32,6 +32,8 @@ def chromium() -> Iterator[Browser]:
 def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> None:
     with chromium() as browser:
         page = browser.new_page()
+        errors: list[str] = []  # the page's Content-Security-Policy blocks nothing it needs
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(f"{server_url}/")
         page.wait_for_selector(".yasqe .CodeMirror")
         page.get_by_role("button", name="Where do the source documents disagree").click()
@@ -41,3 +43,4 @@ def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> 
         expected = next(q for q in load_questions() if q.id == "disagreements").expected["rows"]
         assert rows.count() == len(expected)  # type: ignore[arg-type]
         assert "14 countries" in table.inner_text()
+        assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -206,7 +206,9 @@ def test_every_answer_says_its_type_is_final_and_refuses_frames(client: FlaskCli
         response = client.get(path)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "object-src 'none'" in policy
+        assert "frame-ancestors 'self'" in policy and "unsafe-eval" not in policy
 
 
 def test_a_406_does_not_repeat_what_it_was_sent(client: FlaskClient) -> None:
@@ -548,3 +550,53 @@ def test_the_network_filter_refuses_every_way_to_open_a_connection_and_nothing_e
     with pytest.raises(TimeoutError):
         listener.accept()
     listener.close()
+
+
+# --- The second security review (issue "Decide from what the engine will run") -------------------
+
+
+def test_a_missing_entity_is_answered_in_plain_text(client: FlaskClient) -> None:
+    """/reconcile/preview once echoed its id into an HTML 404 (reflected XSS)."""
+    response = client.get("/reconcile/preview", query_string={"id": "<script>alert(1)</script>"})
+    assert response.status_code == 404 and response.mimetype == "text/plain"
+
+
+@pytest.mark.parametrize("escape", ["\\U00110000", "\\UFFFFFFFF", "\\uD800"])
+def test_an_escape_of_no_character_is_a_400(client: FlaskClient, escape: str) -> None:
+    """The SERVICE reader decoded \\U00110000 with chr() and answered 500."""
+    for query in (f"SELECT * {{ SERVICE <http://example.org/{escape}> {{ ?s ?p ?o }} }}",
+                  f"PREFIX e: <http://example.org/{escape}> SELECT * {{ SERVICE e:sparql {{ ?s ?p ?o }} }}"):
+        response = client.get("/sparql", query_string={"query": query})
+        assert response.status_code == 400 and b"Malformed query" in response.data, response.data
+
+
+@pytest.mark.parametrize("field", ["queries", "extend"])
+def test_deeply_nested_reconciliation_json_is_a_400(client: FlaskClient, field: str) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    body = (f'{{"q0": {{"query": "x", "properties": [{{"pid": "p", "v": {deep}}}]}}}}' if field == "queries"
+            else f'{{"ids": ["a"], "properties": {deep}}}')
+    response = client.post("/reconcile", data={field: body})
+    assert response.status_code == 400 and "nests more than" in response.get_json()["error"]
+
+
+def test_a_media_type_with_parameters_is_accepted(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}"},
+                          headers={"Accept": "text/csv; charset=utf-8"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+
+
+def test_a_slash_redirect_names_no_host(client: FlaskClient) -> None:
+    response = client.get("/id//organization/kabil", headers={"Host": "evil.example"})
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/id/organization/kabil"
+    assert b"evil.example" not in response.data
+
+
+def test_only_web_addresses_become_links(client: FlaskClient) -> None:
+    """An IRI from loaded data such as javascript:alert(1) is shown, never made a link."""
+    from mineral_diplomacy.server.pages import local_path
+
+    template = client.application.jinja_env.get_template("terms.html")
+    term = template.make_module({"local_path": local_path}).term  # type: ignore[attr-defined]
+    assert "<a" not in str(term("javascript:alert(1)", "x", True))
+    assert '<a href="https://example.org/a"' in str(term("https://example.org/a", "x", True))

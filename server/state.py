@@ -14,7 +14,7 @@ from ..queries.catalogue import Question, load_questions
 from .admission import Admission
 from .description import GraphStatistics, LinksetStatistics, statistics_and_linksets
 from .evaluate import ResultCache
-from .evaluators import EvaluatorPool, StoreTask
+from .evaluators import EvaluatorPool, StoreTask, parser_stack
 from .protocol import Limits
 from .store import Release, ReleaseHolder
 
@@ -98,8 +98,11 @@ class ServerState:
             if self._pool is None or (other and release is self.holder.release):
                 if self._pool is not None:
                     self._pool.close()
-                self._pool = EvaluatorPool(release, self.config.evaluators, self.config.query_memory_bytes,
-                                           offline=not self.config.service_allowlist)
+                config = self.config
+                self._pool = EvaluatorPool(release, config.evaluators, config.query_memory_bytes,
+                                           endpoints=config.service_allowlist,
+                                           stack=parser_stack(config.max_query_chars,
+                                                              config.query_memory_bytes))
             return self._pool
 
     def run(self, task: StoreTask, client: str, timeout: float | None = None) -> Any:

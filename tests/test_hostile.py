@@ -90,18 +90,20 @@ def test_no_spelling_of_a_service_call_reaches_a_listener(client: FlaskClient, l
     assert seen == []
 
 
-@pytest.mark.parametrize("allowed", [frozenset(), frozenset({ALLOWED})])
-def test_with_no_endpoint_allowed_the_engine_itself_cannot_connect(published: Path, listener,
-                                                                    allowed: frozenset[str]) -> None:
+@pytest.mark.parametrize("allowed", ["none", "another", "this"])
+def test_the_engine_itself_reaches_only_allow_listed_endpoints(published: Path, listener, allowed: str) -> None:
     """Past the query reader (the query goes straight to an evaluator): with no endpoint allowed,
-    the kernel refuses the evaluator's connection; with one allowed, only the reader stands guard."""
+    the kernel refuses every connection; with endpoints allowed, the evaluator's connection guard
+    lets it reach only them (here: another endpoint is allowed, or this listener is)."""
     from functools import partial
 
     from mineral_diplomacy.server.evaluate import QueryFailed, QueryJob, run_query
 
     port, seen = listener
-    app = create_app(ServerConfig(build_dir=published, default_timeout=5, service_allowlist=allowed))
-    job = QueryJob(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}", (), (),
+    endpoint = f"http://127.0.0.1:{port}/x"
+    allow_list = {"none": frozenset(), "another": frozenset({ALLOWED}), "this": frozenset({endpoint})}[allowed]
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5, service_allowlist=allow_list))
+    job = QueryJob(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", (), (),
                    "application/sparql-results+json")
     try:
         server_state(app).run(partial(run_query, job=job, prefixes={}, max_bytes=1_000_000), "test")
@@ -109,11 +111,26 @@ def test_with_no_endpoint_allowed_the_engine_itself_cannot_connect(published: Pa
     except QueryFailed as failed:
         failure = failed.message
     time.sleep(0.3)
-    if allowed:  # the engine connects (and the listener's empty answer is not SPARQL)
+    if allowed == "this":  # the engine connects (and the listener's empty answer is not SPARQL)
         assert seen
     else:
-        assert seen == [] and "Operation not permitted" in failure
+        assert seen == [] and "Operation not permitted" in failure, failure
     _pool(app).close()
+
+
+def test_a_reader_put_out_of_step_cannot_reach_an_unlisted_endpoint(client: FlaskClient, listener) -> None:
+    """The second security review's case: the reader takes ``<'> PREFIX ex: <allowed> '`` for an
+    IRI and a declaration that re-binds ex: to the allowed endpoint; the parser reads "less than"
+    and a string, and calls the first ex:, an unlisted listener. The evaluator's guard refuses it."""
+    port, seen = listener
+    query = (f"PREFIX ex: <http://127.0.0.1:{port}/sparql>\n"
+             "SELECT * WHERE { BIND(1 AS ?a) "
+             f"FILTER(?a <'> PREFIX ex: <{ALLOWED}> ' || true) SERVICE ex: {{ ?s ?p ?o }} }}")
+    for response in (client.get("/sparql", query_string={"query": query}),
+                     client.post("/sparql", data={"query": query})):
+        assert response.status_code != 200
+    time.sleep(0.3)
+    assert seen == []
 
 
 def test_the_bare_carriage_return_case(client: FlaskClient, listener) -> None:
@@ -600,3 +617,16 @@ def test_only_web_addresses_become_links(client: FlaskClient) -> None:
     term = template.make_module({"local_path": local_path}).term  # type: ignore[attr-defined]
     assert "<a" not in str(term("javascript:alert(1)", "x", True))
     assert '<a href="https://example.org/a"' in str(term("https://example.org/a", "x", True))
+
+
+def test_nesting_hidden_from_the_reader_cannot_crash_the_parser(client: FlaskClient) -> None:
+    """The second security review hid 9,000 nested parentheses from the nesting check inside the
+    same out-of-step string; the parser's recursion then overflowed the evaluator's stack (one
+    client crashed 975 evaluators in 20 s). Queries now run on a thread whose stack holds the
+    deepest nesting a query of the longest allowed length can have."""
+    depth = 9000
+    query = ("SELECT * WHERE { BIND(1 AS ?a) FILTER(?a <'> ' || " + "(" * depth + "1" + ")" * depth
+             + " || 'x' = 'x') }")
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code in (200, 400), response.data  # answered or refused, never a crash
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200

@@ -91,7 +91,8 @@ def test_no_spelling_of_a_service_call_reaches_a_listener(client: FlaskClient, l
 
 
 @pytest.mark.parametrize("allowed", ["none", "another", "this"])
-def test_the_engine_itself_reaches_only_allow_listed_endpoints(published: Path, listener, allowed: str) -> None:
+def test_the_engine_itself_reaches_only_allow_listed_endpoints(published: Path, listener,
+                                                               allowed: str) -> None:
     """Past the query reader (the query goes straight to an evaluator): with no endpoint allowed,
     the kernel refuses every connection; with endpoints allowed, the evaluator's connection guard
     lets it reach only them (here: another endpoint is allowed, or this listener is)."""
@@ -101,7 +102,8 @@ def test_the_engine_itself_reaches_only_allow_listed_endpoints(published: Path, 
 
     port, seen = listener
     endpoint = f"http://127.0.0.1:{port}/x"
-    allow_list = {"none": frozenset(), "another": frozenset({ALLOWED}), "this": frozenset({endpoint})}[allowed]
+    allow_list = {"none": frozenset(), "another": frozenset({ALLOWED}),
+                  "this": frozenset({endpoint})}[allowed]
     app = create_app(ServerConfig(build_dir=published, default_timeout=5, service_allowlist=allow_list))
     job = QueryJob(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", (), (),
                    "application/sparql-results+json")

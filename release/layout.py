@@ -105,7 +105,16 @@ def check_release(release: Path) -> None:
         manifest = json.loads((release / MANIFEST_FILE).read_text())
     except (OSError, ValueError) as error:
         raise ReleaseDamaged(f"{release / MANIFEST_FILE} cannot be read: {error}") from None
-    for name, expected in manifest["files"].items():
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not files or not all(
+        isinstance(name, str) and "/" not in name and not name.startswith(".")
+        and isinstance(expected, dict) and isinstance(expected.get("bytes"), int)
+        and isinstance(expected.get("sha256"), str)
+        for name, expected in files.items()
+    ):
+        raise ReleaseDamaged(f"{release / MANIFEST_FILE} is not a manifest: it must map each file name "
+                             "of the release to its 'bytes' and 'sha256'")
+    for name, expected in files.items():
         path = release / name
         if not path.is_file():
             raise ReleaseDamaged(f"{path} is missing")

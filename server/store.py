@@ -64,11 +64,11 @@ class ReleaseHolder:
 
     def _resolve(self) -> Path:
         link = self.build_dir / CURRENT
-        if not link.exists():
+        if not link.exists() and not link.is_symlink():
             raise FileNotFoundError(
                 f"No published build in {self.build_dir}: run 'mineral-diplomacy build' first."
             )
-        return link.resolve()
+        return link.resolve()  # a link to a release that is gone is a damaged release (see below)
 
     def _load_current(self) -> Release:
         """The current release or, if it is damaged, the newest intact one before it."""

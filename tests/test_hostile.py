@@ -226,7 +226,7 @@ def test_every_answer_says_its_type_is_final_and_refuses_frames(client: FlaskCli
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
         policy = response.headers["Content-Security-Policy"]
-        assert "script-src 'self';" in policy and "object-src 'none'" in policy
+        assert "script-src 'self';" in policy and "object-src 'self'" in policy
         assert "frame-ancestors 'self'" in policy and "unsafe-eval" not in policy
 
 
@@ -333,6 +333,32 @@ def test_a_damaged_current_release_is_not_served_the_intact_one_before_it_is(
         holder = ReleaseHolder(tmp_path)
     assert holder.release.path == first and holder.release.quads == 1
     assert any(str(second / "dataset.nq") in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("manifest", ['[]', '{"files": 3}', '{"files": {"dataset.nq": {"bytes": "55"}}}',
+                                      '{"files": {"../x": {"bytes": 1, "sha256": "0"}}}', '{"files": {}}'])
+def test_a_manifest_that_parses_but_is_no_manifest_is_a_damaged_release(tmp_path: Path, caplog,
+                                                                         manifest: str) -> None:
+    """Such a manifest once raised a KeyError: 500s while serving, and no fallback at start."""
+    from mineral_diplomacy.release.layout import MANIFEST_FILE
+    from mineral_diplomacy.server.store import ReleaseHolder
+
+    first, second = _two_releases(tmp_path)
+    (second / MANIFEST_FILE).write_text(manifest)
+    with caplog.at_level(logging.ERROR, logger="mineral_diplomacy.server"):
+        holder = ReleaseHolder(tmp_path)
+    assert holder.release.path == first
+    assert any(f"{MANIFEST_FILE} is not a manifest" in r.getMessage() for r in caplog.records)
+
+
+def test_a_current_link_to_a_release_that_is_gone_falls_back(tmp_path: Path) -> None:
+    import shutil
+
+    from mineral_diplomacy.server.store import ReleaseHolder
+
+    first, second = _two_releases(tmp_path)
+    shutil.rmtree(second)  # "current" now points nowhere
+    assert ReleaseHolder(tmp_path).release.path == first
 
 
 def test_a_damaged_release_with_nothing_to_fall_back_on_names_its_file(tmp_path: Path) -> None:

@@ -124,6 +124,12 @@ def test_a_federated_query_joins_engagements_with_the_other_endpoint(
     assert all(
         row["country"]["value"].startswith("https://w3id.org/mineral-diplomacy/id/country/") for row in rows
     )
+    # another endpoint's data is not this release's: the answer is never kept, here or by a proxy
+    assert answer.headers["Cache-Control"] == "no-store" and "ETag" not in answer.headers
+    query = FEDERATED.replace("ENDPOINT", wikidata_like)
+    again = app.test_client().get("/sparql", query_string={"query": query},
+                                  headers={"Accept": "application/sparql-results+json"})
+    assert again.status_code == 200 and again.headers["X-Cache"] == "miss"
 
 
 class _Listener:

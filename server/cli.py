@@ -222,6 +222,9 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"Port {port} on 127.0.0.1 is in use (another server?); "  # second server: refuse it
               "choose another with --port.", file=sys.stderr)
         return 2
+    if not (args.out / "current").exists():  # said here, before any process or folder is made
+        print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
+        return 2
     choice = args.front or ("nginx" if front.nginx_binary() else "none")
     if choice == "nginx":
         if front.nginx_binary() is None:

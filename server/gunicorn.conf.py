@@ -1,6 +1,8 @@
 """gunicorn settings for the SPARQL endpoint (override with MINERAL_DIPLOMACY_* variables)."""
 
+import atexit
 import os
+import shutil
 from pathlib import Path
 
 PORT = os.environ.get("MINERAL_DIPLOMACY_PORT", "8765")
@@ -27,6 +29,17 @@ capture_output = errorlog != "-"
 control_socket_disable = True
 
 FRONT_DIR = os.environ.get("MINERAL_DIPLOMACY_FRONT_DIR")  # the folder of the nginx front, if any
+MASTER = os.getpid()  # gunicorn reads this file in its master process
+
+
+def _remove_front() -> None:
+    """However the master ends (a failed start too), the front's folder goes with it; the workers,
+    forked from the master, leave it alone."""
+    if FRONT_DIR and os.getpid() == MASTER:
+        shutil.rmtree(FRONT_DIR, ignore_errors=True)
+
+
+atexit.register(_remove_front)
 
 
 def when_ready(server):

@@ -311,6 +311,20 @@ def test_a_second_server_on_a_port_in_use_is_refused(published: Path) -> None:
     assert done.returncode == 2 and f"Port {port} on 127.0.0.1 is in use" in done.stderr
 
 
+def test_serving_nothing_says_so_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A start with no published build once failed with a traceback, after its front's folder was
+    made (and left in the temporary folder)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("mineral-diplomacy-front-*"))
+    command = [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "No published build" in done.stderr and "Traceback" not in done.stderr
+    assert set(Path(tempfile.gettempdir()).glob("mineral-diplomacy-front-*")) == before
+
+
 def _two_releases(out: Path) -> tuple[Path, Path]:
     from mineral_diplomacy.release.layout import publish
 

@@ -672,3 +672,52 @@ def test_nesting_hidden_from_the_reader_cannot_crash_the_parser(client: FlaskCli
     response = client.get("/sparql", query_string={"query": query})
     assert response.status_code in (200, 400), response.data  # answered or refused, never a crash
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+# --- Desync families, generated (issue "Decide from what the engine will run") -------------------
+
+def _desync_queries(unlisted: str, allowed: str) -> list[str]:
+    """Queries where a reader beside the parser could read code as text or text as code: every
+    place the grammar reads ``<`` as "less than", strings of each kind, comments ended by each line
+    end, IRIs with escapes, PREFIX and BASE declared anywhere; each hides a SERVICE call to
+    ``unlisted``, directly or through a prefix re-bound to ``allowed`` where only a reader sees it."""
+    before = ["?a", "1", "1.5", '"s"', "'s'", "(?a)", "STR(?a)", "<http://example.org/x>", "true"]
+    quotes = ["'", '"', "'''", '"""']
+    rebind = f"PREFIX ex: <{allowed}> BASE <{allowed}> "
+    queries = []
+    for left, quote in itertools.product(before, quotes):
+        hidden = f"{quote}> {rebind}{quote}"
+        queries.append(f"PREFIX ex: <{unlisted}>\nSELECT * WHERE {{ BIND(1 AS ?a) "
+                       f"FILTER({left} <{hidden} || true) SERVICE ex: {{ ?s ?p ?o }} }}")
+        queries.append(f"SELECT * WHERE {{ BIND(1 AS ?a) FILTER({left} <{quote}> {quote} || true) "
+                       f"SERVICE <{unlisted}> {{ ?s ?p ?o }} }}")
+    for end in ["\n", "\r", "\r\n", "\x0b", "\x0c", "\u2028"]:
+        queries.append(f"PREFIX ex: <{unlisted}>\nSELECT * WHERE {{ # {rebind}{end} "
+                       "SERVICE ex: { ?s ?p ?o } }")
+        queries.append(f"SELECT * WHERE {{ #{end}SERVICE <{unlisted}> {{ ?s ?p ?o }} }}")
+    for escape in ["\\u003E", "\\u0020", "\\U0000003E"]:
+        queries.append(f"PREFIX ex: <{unlisted}>\nSELECT * WHERE {{ BIND(<x{escape}> AS ?b) "
+                       f"SERVICE ex: {{ ?s ?p ?o }} }}")
+    return queries
+
+
+@pytest.mark.parametrize("allow_list", ["none", "another"])
+def test_no_desync_family_reaches_an_unlisted_listener(published: Path, listener, allow_list: str) -> None:
+    """Whatever the reader makes of these, nothing connects to the unlisted listener: with no
+    endpoint allowed the kernel refuses every connection, with one allowed the evaluator's guard
+    lets it reach only that one."""
+    port, seen = listener
+    allowed = frozenset() if allow_list == "none" else frozenset({ALLOWED})
+    client = create_app(ServerConfig(build_dir=published, default_timeout=5,
+                                     service_allowlist=allowed)).test_client()
+    queries = _desync_queries(f"http://127.0.0.1:{port}/sparql", ALLOWED)
+    assert len(queries) >= 80
+    statuses = set()
+    for query in queries:
+        for response in (client.get("/sparql", query_string={"query": query}),
+                         client.post("/sparql", data=query.encode(),
+                                     content_type="application/sparql-query")):
+            statuses.add(response.status_code)
+            assert response.status_code < 500 or response.status_code == 503, (query, response.data)
+    time.sleep(0.3)
+    assert seen == [], statuses

@@ -184,11 +184,16 @@ class EvaluatorPool:
     """Evaluator processes for one release, shared by the threads of one server process."""
 
     def __init__(self, release: Release, size: int, memory: int = 0,
-                 endpoints: frozenset[str] = frozenset(), stack: int = 64 << 20) -> None:
+                 endpoints: frozenset[str] = frozenset(), stack: int = 64 << 20,
+                 preempt_after: float = 0.0) -> None:
         self.release = release
         self.memory = memory  # bytes each evaluator may add to its address space (0: no limit)
         self.endpoints = endpoints  # the SERVICE endpoints evaluators may reach (none: no connection)
         self.stack = stack  # bytes of stack for the thread that parses and evaluates queries
+        # under contention, a query that has run this long is stopped for one that waits (0: never)
+        self.preempt_after = preempt_after
+        self.busy: dict[_Evaluator, float] = {}  # when each busy evaluator took its query
+        self.preempted: set[_Evaluator] = set()
         # last in, first out: the evaluator used last has the data in its CPU caches (each one has
         # its own copy of what it touched), so one after another, queries go to the same evaluator
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
@@ -213,13 +218,11 @@ class EvaluatorPool:
         replaced and the client gets 503."""
         deadline = time.monotonic() + timeout
         for _ in range(len(self.all) + 1):
-            try:
-                evaluator = self.idle.get(timeout=max(0.0, min(queue_wait, deadline - time.monotonic())))
-            except queue.Empty:
-                raise QueryFailed(503, f"Every query evaluator is busy (waited {queue_wait:g} s); try again "
-                                       "shortly.", retry_after=max(1, round(queue_wait))) from None
+            evaluator = self._take(max(0.0, min(queue_wait, deadline - time.monotonic())), queue_wait)
             try:
                 evaluator.connection.send(task)
+                with self.lock:
+                    self.busy[evaluator] = time.monotonic()
                 break
             except OSError:  # it died while idle
                 self._replace(evaluator)
@@ -236,6 +239,12 @@ class EvaluatorPool:
         try:
             status, outcome = evaluator.connection.recv()
         except (EOFError, OSError):
+            if evaluator in self.preempted:
+                ran = time.monotonic() - self.busy.get(evaluator, time.monotonic())
+                self._replace(evaluator)
+                raise QueryFailed(503, f"The query was stopped after {ran:.1f} s to let queries waiting "
+                                       "behind it run (the server is busy); try again.",
+                                  retry_after=1) from None
             self._replace(evaluator)
             limit = f" (a query may use {self.memory >> 20} MB of memory)" if self.memory else ""
             raise QueryFailed(503, f"The query's evaluator stopped while answering it{limit}; simplify the "
@@ -245,9 +254,37 @@ class EvaluatorPool:
             raise QueryFailed(status, outcome)
         return outcome
 
+    def _take(self, wait: float, queue_wait: float) -> _Evaluator:
+        """A free evaluator, waiting at most ``wait`` seconds; meanwhile, if preemption is on, the
+        query that has run longest (at least ``preempt_after`` seconds) is stopped to free one."""
+        give_up = time.monotonic() + wait
+        while (remaining := give_up - time.monotonic()) > 0:
+            try:
+                return self.idle.get(timeout=min(remaining, 0.1) if self.preempt_after else remaining)
+            except queue.Empty:
+                if self.preempt_after:
+                    self._preempt()
+        raise QueryFailed(503, f"Every query evaluator is busy (waited {queue_wait:g} s); try again "
+                               "shortly.", retry_after=max(1, round(queue_wait)))
+
+    def _preempt(self) -> None:
+        """Stop the query that has run longest, if it has run ``preempt_after`` seconds (its
+        evaluator is killed; the thread waiting for it answers 503 and replaces it)."""
+        now = time.monotonic()
+        with self.lock:
+            running = [(started, e) for e, started in self.busy.items()
+                       if e not in self.preempted and now - started >= self.preempt_after]
+            if not running:
+                return
+            victim = min(running, key=lambda pair: pair[0])[1]
+            self.preempted.add(victim)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim.pid, signal.SIGKILL)
+
     def _release(self, evaluator: _Evaluator) -> None:
         """An evaluator's query is done: it waits for the next one, or stops if the pool retired."""
         with self.lock:  # not while close() takes the idle ones
+            self.busy.pop(evaluator, None)
             if not self.retired:
                 self.idle.put(evaluator)
                 return
@@ -256,6 +293,8 @@ class EvaluatorPool:
 
     def _forget(self, evaluator: _Evaluator) -> None:
         with self.lock:
+            self.busy.pop(evaluator, None)
+            self.preempted.discard(evaluator)
             if evaluator in self.all:
                 self.all.remove(evaluator)
 

@@ -721,3 +721,39 @@ def test_no_desync_family_reaches_an_unlisted_listener(published: Path, listener
             assert response.status_code < 500 or response.status_code == 503, (query, response.data)
     time.sleep(0.3)
     assert seen == [], statuses
+
+
+@pytest.mark.parametrize("preempt_after", [1.0, 0.0])
+def test_runaway_queries_from_many_addresses_do_not_deny_a_cheap_query(published: Path,
+                                                                        preempt_after: float) -> None:
+    """The second security review held every evaluator with one runaway query per address (four
+    addresses, the longest time limit): every uncached query was refused for the whole window.
+    Now a query that waits stops the one that has run longest, once it has run a second."""
+    app = create_app(ServerConfig(build_dir=published, default_timeout=8, max_timeout=8, evaluators=2,
+                                  queue_wait=2, preempt_after=preempt_after))
+    client = app.test_client()
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    outcomes: list[tuple[int, bytes]] = []
+
+    def hog(address: str) -> None:
+        answer = client.get("/sparql", query_string={"query": f"{runaway} # {address}"},
+                            environ_base={"REMOTE_ADDR": address})
+        outcomes.append((answer.status_code, answer.data))
+
+    hogs = [threading.Thread(target=hog, args=(f"198.51.100.{i}",)) for i in range(2)]
+    for thread in hogs:
+        thread.start()
+    time.sleep(1.2)  # both evaluators are held, each for more than a second
+    started = time.monotonic()
+    cheap = client.get("/sparql", query_string={"query": f"ASK {{ ?s ?p ?o }} # {time.time()}"},
+                       environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    waited = time.monotonic() - started
+    for thread in hogs:
+        thread.join()
+    if preempt_after:
+        assert cheap.status_code == 200 and waited < 1.5, (cheap.status_code, waited)
+        stopped = [data for status, data in outcomes if status == 503]
+        assert any(b"to let queries waiting behind it run" in data for data in stopped), outcomes
+    else:  # the control: without preemption the cheap query is refused after its bounded wait
+        assert cheap.status_code == 503 and b"busy" in cheap.data
+    _pool(app).close()

@@ -520,8 +520,10 @@ def test_the_public_url_is_the_one_configured(published: Path) -> None:
 @contextlib.contextmanager
 def _only_evaluator_held(published: Path) -> Iterator[FlaskClient]:
     """A client of an application with one evaluator, held by a runaway query while the block
-    runs (waiting at most 0.5 s for it); the runaway is stopped at 5 s, and waited for."""
-    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5))
+    runs (waiting at most 0.5 s for it, and never stopping it for another); the runaway is stopped
+    at 5 s, and waited for."""
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5,
+                                  preempt_after=0))
     client = app.test_client()
     runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
         "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
@@ -728,7 +730,7 @@ def test_runaway_queries_from_many_addresses_do_not_deny_a_cheap_query(published
                                                                         preempt_after: float) -> None:
     """The second security review held every evaluator with one runaway query per address (four
     addresses, the longest time limit): every uncached query was refused for the whole window.
-    Now a query that waits stops the one that has run longest, once it has run a second."""
+    Now a query that waits stops the one that has run longest, once it has run long enough."""
     app = create_app(ServerConfig(build_dir=published, default_timeout=8, max_timeout=8, evaluators=2,
                                   queue_wait=2, preempt_after=preempt_after))
     client = app.test_client()

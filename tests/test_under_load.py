@@ -142,17 +142,19 @@ def test_slow_clients_do_not_keep_others_waiting(front_server: int) -> None:
 
 
 def test_runaway_queries_and_memory_bombs_do_not_keep_others_waiting(front_server: int) -> None:
-    """Sixteen runaway queries and four memory bombs at once from one client (before: uncached
-    queries waited 8-10 s and cached ones 8 s); another client is answered within a second, and
-    the greedy one is told to wait (429 or 503 with Retry-After), never given a 500."""
+    """Sixteen runaway queries and four memory bombs at once from four addresses (before: uncached
+    queries waited 8-10 s and cached ones 8 s; with four addresses, every evaluator was held for
+    the whole time limit); another client is answered within a second, and the greedy ones are
+    told to wait (429 or 503 with Retry-After), never given a 500."""
     greedy: list[int] = []
 
-    def hog(query: str) -> None:  # it claims to be someone else each time: the front overwrites that
+    def hog(query: str, source: str) -> None:  # it claims to be someone else: the front overwrites that
         request = _get("/sparql?" + urllib.parse.urlencode({"query": query + f" # {random.random()}"}),
                        f"Accept: text/csv\r\nX-Forwarded-For: 198.51.100.{random.randrange(256)}\r\n")
-        greedy.append(_exchange(front_server, request, source="127.0.0.5")[0])
+        greedy.append(_exchange(front_server, request, source=source)[0])
 
-    hogs = [threading.Thread(target=hog, args=(q,)) for q in [RUNAWAY] * 16 + [MEMORY_BOMB] * 4]
+    hogs = [threading.Thread(target=hog, args=(q, f"127.0.0.{11 + i % 4}"))
+            for i, q in enumerate([RUNAWAY] * 16 + [MEMORY_BOMB] * 4)]
     for thread in hogs:
         thread.start()
     time.sleep(0.5)  # it holds what it can
@@ -161,7 +163,7 @@ def test_runaway_queries_and_memory_bombs_do_not_keep_others_waiting(front_serve
         thread.join()
     _assert_served_within_a_second(seen)
     assert set(greedy) <= {429, 503}, Counter(greedy)
-    assert Counter(greedy)[429] >= 18  # one query at a time per worker process (two workers)
+    assert Counter(greedy)[429] >= 12  # one query at a time per address and worker process
 
 
 def test_heavy_reconciliation_batches_do_not_keep_others_waiting(front_server: int) -> None:
@@ -364,7 +366,8 @@ def test_generated_requests_get_no_5xx_but_503(published: Path, tmp_path: Path, 
                            MINERAL_DIPLOMACY_TIMEOUT="2", MINERAL_DIPLOMACY_MAX_TIMEOUT="2",
                            MINERAL_DIPLOMACY_CLIENT_QUERIES="0")
     try:
-        statuses = _fuzz(port, 2000, seed=14)
+        # CI sends 2,000; the figure in the README comes from a run with 10,000
+        statuses = _fuzz(port, int(os.environ.get("MINERAL_DIPLOMACY_TEST_FUZZ_REQUESTS", "2000")), seed=14)
         assert _exchange(port, _query("ASK { ?s ?p ?o }"))[0] == 200  # and it still answers
     finally:
         _stop(process)

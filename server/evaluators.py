@@ -209,7 +209,8 @@ class EvaluatorPool:
             self.all.append(evaluator)
         self.idle.put(evaluator)
 
-    def run(self, task: StoreTask, timeout: float, queue_wait: float) -> Any:
+    def run(self, task: StoreTask, timeout: float, queue_wait: float,
+            gone: Callable[[], bool] | None = None) -> Any:
         """``task(store)`` within ``timeout`` seconds, or raise QueryFailed (503 when stopped).
 
         A query waits at most ``queue_wait`` seconds for a free evaluator (then 503 with
@@ -228,8 +229,10 @@ class EvaluatorPool:
                 self._replace(evaluator)
         else:
             raise QueryFailed(503, "No query evaluator could be started; try again.")
-        if not evaluator.connection.poll(max(0.0, deadline - time.monotonic())):
+        if not self._answered(evaluator, deadline, gone):
             self._replace(evaluator)
+            if gone is not None and gone():
+                raise QueryFailed(499, "The client closed the connection; its query was stopped.")
             raise QueryFailed(
                 503,
                 f"The query was stopped after {timeout:g} s, the time limit. "
@@ -253,6 +256,17 @@ class EvaluatorPool:
         if status != 200:
             raise QueryFailed(status, outcome)
         return outcome
+
+    @staticmethod
+    def _answered(evaluator: _Evaluator, deadline: float, gone: Callable[[], bool] | None) -> bool:
+        """Wait for the evaluator's answer until ``deadline``; False if none came (time is up, or
+        the client that asked has closed its connection, checked four times a second)."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            if evaluator.connection.poll(min(remaining, 0.25) if gone else remaining):
+                return True
+            if gone is not None and gone():
+                return False
+        return evaluator.connection.poll(0)
 
     def _take(self, wait: float, queue_wait: float) -> _Evaluator:
         """A free evaluator, waiting at most ``wait`` seconds; meanwhile, if preemption is on, the

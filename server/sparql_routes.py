@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
+from collections.abc import Callable
 from functools import partial
 
 import pyoxigraph as ox
@@ -59,6 +61,24 @@ def client_address() -> str:
     return request.remote_addr or ""
 
 
+def client_gone() -> Callable[[], bool] | None:
+    """Whether the client of this request has closed its connection (its socket reads as ended),
+    where the server gives the socket (gunicorn); None elsewhere."""
+    connection = request.environ.get("gunicorn.socket")
+    if not isinstance(connection, socket.socket):
+        return None
+
+    def gone() -> bool:
+        try:
+            return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False  # nothing to read: still there
+        except OSError:
+            return True
+
+    return gone
+
+
 def sent_query() -> str:
     """The query as sent (for the log line of a request that failed): a parameter, or the body of
     a direct POST."""
@@ -105,7 +125,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
             if answer is None:
                 task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
                                max_bytes=config.max_result_bytes)
-                answer = state.run(task, client_address(), parsed.timeout)
+                answer = state.run(task, client_address(), parsed.timeout, client_gone())
                 if not federated:
                     state.answers.put(key, answer)
         except QueryFailed as failed:

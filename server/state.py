@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,12 +110,14 @@ class ServerState:
                                                               config.query_memory_bytes))
             return self._pool
 
-    def run(self, task: StoreTask, client: str, timeout: float | None = None) -> Any:
+    def run(self, task: StoreTask, client: str, timeout: float | None = None,
+            gone: Callable[[], bool] | None = None) -> Any:
         """``task(store)`` on an evaluator of the release being served, within ``timeout`` seconds
-        (default: the server's), if ``client`` has a place (else QueryFailed 429 or 503)."""
+        (default: the server's), if ``client`` has a place (else QueryFailed 429 or 503); stopped
+        early if ``gone()`` says the client has closed its connection."""
         with self.admission.admit(client):
             return self.evaluators(self.holder.get()).run(task, timeout or self.config.default_timeout,
-                                                          self.config.queue_wait)
+                                                          self.config.queue_wait, gone)
 
     def start_evaluators(self) -> None:
         """Start the evaluators now (gunicorn's post_fork hook: before the worker starts threads)."""

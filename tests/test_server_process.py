@@ -206,3 +206,24 @@ def test_sparqlwrapper_default_settings_in_every_format(
     result = client.query()
     assert result.response.status == 200
     assert expected in result.response.read().decode()
+
+
+def test_an_abandoned_query_is_stopped(server_url: str, server_log: Path) -> None:
+    """A client that closes its connection while its query runs: the query is stopped within a
+    second (it kept its evaluator and the client's share until its time limit: the same client's
+    next query got 429)."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(server_url).netloc.split(":")
+    source = ("127.0.0.3", 0)
+    abandoned = socket.create_connection((host, int(port)), source_address=source)
+    query = urllib.parse.urlencode({"query": RUNAWAY + " # abandoned", "timeout": "5"})
+    abandoned.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    time.sleep(0.5)  # it runs
+    abandoned.close()
+    time.sleep(0.6)  # the server notices within a quarter of a second, then frees the evaluator
+    connection = http.client.HTTPConnection(host, int(port), timeout=30, source_address=source)
+    connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o } # next"}))
+    answer = connection.getresponse()
+    assert answer.status == 200, (answer.status, answer.read())
+    assert "status=499" in server_log.read_text()  # logged as stopped, the client being gone

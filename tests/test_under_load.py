@@ -421,3 +421,23 @@ def test_the_front_stops_when_the_server_is_killed(published: Path, tmp_path: Pa
     # (its folder stays: nobody was left to remove it; the test does)
     folder = re.findall(r"Listening at: unix:(\S+)/endpoint.sock", (tmp_path / "server.log").read_text())[0]
     shutil.rmtree(folder)
+
+
+def test_an_abandoned_query_is_stopped_behind_the_front(front_server: int,
+                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Through nginx, which closes its connection to the endpoint when the client goes, except for
+    a GET it may cache (it reads the answer to keep it): an abandoned POST is stopped (logged 499)
+    and no longer holds the client's share."""
+    abandoned = socket.create_connection(("127.0.0.1", front_server), source_address=("127.0.0.21", 0))
+    body = urllib.parse.urlencode({"query": RUNAWAY + f" # {random.random()}"}).encode()
+    abandoned.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Type: application/x-www-form-urlencoded\r\n"
+                      + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    time.sleep(0.5)
+    abandoned.close()
+    time.sleep(0.8)
+    status, answer = _exchange(front_server, _query(f"ASK {{ ?s ?p ?o }} # {random.random()}"),
+                               source="127.0.0.21")
+    assert status == 200, answer[:300]
+    logs = tmp_path_factory.getbasetemp().glob("front*/server.log")
+    assert any("status=499" in log.read_text() for log in logs)

@@ -116,19 +116,22 @@ class _Evaluator:
     def __init__(self, release: Release, memory: int, endpoints: frozenset[str], stack: int) -> None:
         self.connection, child = Pipe()
         self.pid = os.fork()
-        if self.pid == 0:  # the evaluator
-            self.connection.close()
-            _detach_from_worker(child.fileno())
-            _limit_memory(memory)
-            if not endpoints:  # no SERVICE endpoint is allowed: the kernel refuses every connection
-                forbid_connections()
-            else:  # connections only to the allow-listed endpoints, whatever the query says
-                confine_connections(endpoint_destinations(endpoints))
-            try:  # on a thread whose stack holds the parser's deepest recursion (see ``parser_stack``)
+        if self.pid == 0:  # the evaluator: whatever happens, it never returns into the worker's code
+            try:
+                self.connection.close()
+                _detach_from_worker(child.fileno())
+                _limit_memory(memory)
+                if not endpoints:  # no SERVICE endpoint is allowed: the kernel refuses every connection
+                    forbid_connections()
+                else:  # connections only to the allow-listed endpoints, whatever the query says
+                    confine_connections(endpoint_destinations(endpoints))
+                # on a thread whose stack holds the parser's deepest recursion (see ``parser_stack``)
                 threading.stack_size(stack)
                 evaluating = threading.Thread(target=_evaluate_forever, args=(child, release))
                 evaluating.start()
                 evaluating.join()
+            except BaseException as error:  # the worker sees it die: "no evaluator could be started"
+                os.write(2, f"query evaluator {os.getpid()} could not start: {error}\n".encode())
             finally:
                 os._exit(0)
         child.close()

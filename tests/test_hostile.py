@@ -759,3 +759,29 @@ def test_runaway_queries_from_many_addresses_do_not_deny_a_cheap_query(published
     else:  # the control: without preemption the cheap query is refused after its bounded wait
         assert cheap.status_code == 503 and b"busy" in cheap.data
     _pool(app).close()
+
+
+def test_an_evaluator_that_cannot_start_never_returns_into_the_worker(published: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An evaluator whose set-up fails (a kernel that refuses the connection guard, say) exits; it
+    never goes on as a copy of the worker, and the query gets 503."""
+    from functools import partial
+
+    from mineral_diplomacy.server import evaluators
+    from mineral_diplomacy.server.evaluate import QueryFailed, QueryJob, run_query
+
+    def refused(destinations: object) -> bool:
+        raise OSError(22, "the kernel refused the network filter: EINVAL")
+
+    monkeypatch.setattr(evaluators, "confine_connections", refused)
+    app = create_app(ServerConfig(build_dir=published, default_timeout=5))
+    release = server_state(app).holder.get()
+    me = os.getpid()
+    pool = evaluators.EvaluatorPool(release, 1, endpoints=frozenset({ALLOWED}))
+    if os.getpid() != me:  # a child that went on as the test: end it before it does harm
+        os._exit(99)
+    job = QueryJob("ASK {}", (), (), "application/sparql-results+json")
+    with pytest.raises(QueryFailed) as failed:
+        pool.run(partial(run_query, job=job, prefixes={}, max_bytes=1000), 5, 1)
+    assert os.getpid() == me and failed.value.status == 503
+    pool.close()

@@ -15,6 +15,7 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .evaluate import QueryFailed
+from .headers import COMMON_HEADERS
 from .http_cache import AnswerCache
 from .page_routes import page_blueprint
 from .reconcile_routes import reconciliation_blueprint
@@ -24,18 +25,6 @@ from .state import ServerConfig, ServerState
 
 SERVER_DIR = Path(__file__).parent
 EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
-
-
-# Sent with every answer: any origin may read it (the data is public); no browser guesses a type
-# other than the one sent; no other site frames the pages (the review pages embed their own
-# diagrams, as <object>s); pages run only this site's own scripts and objects (no inline script,
-# no <base>), and reach only this site.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-                           "object-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
-COMMON_HEADERS = (("Access-Control-Allow-Origin", "*"), ("X-Content-Type-Options", "nosniff"),
-                  ("X-Frame-Options", "SAMEORIGIN"),
-                  ("Content-Security-Policy", CONTENT_SECURITY_POLICY))
 
 
 def common_headers(response: Response) -> Response:

@@ -16,6 +16,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from .headers import SECURITY_HEADERS
 from .sandbox import die_with_parent
 
 NGINX_RECIPE = Path(__file__).with_name("nginx.conf")
@@ -32,8 +33,11 @@ def nginx_binary() -> str | None:
 
 
 def nginx_config(prefix: Path, listen: str, upstream: str) -> str:
-    """The production recipe with its placeholders filled."""
+    """The production recipe with its placeholders filled (the security headers from
+    ``headers.py``, for the answers nginx writes itself)."""
     text = NGINX_RECIPE.read_text()
+    for placeholder, (_, value) in zip(("@NOSNIFF@", "@FRAMES@", "@CSP@"), SECURITY_HEADERS, strict=True):
+        text = text.replace(placeholder, value)
     return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen).replace("@UPSTREAM@", upstream)
 
 

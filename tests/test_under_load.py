@@ -441,3 +441,22 @@ def test_an_abandoned_query_is_stopped_behind_the_front(front_server: int,
     assert status == 200, answer[:300]
     logs = tmp_path_factory.getbasetemp().glob("front*/server.log")
     assert any("status=499" in log.read_text() for log in logs)
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", 413),  # too large
+    (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
+    (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 200),
+])
+def test_the_fronts_own_answers_carry_the_security_headers_once(front_server: int, request_bytes: bytes,
+                                                                status: int) -> None:
+    """nginx's own answers lacked the security headers and named its version (second security
+    review); the endpoint's answers passed through must not carry them twice."""
+    from mineral_diplomacy.server.headers import SECURITY_HEADERS
+
+    got, answer = _exchange(front_server, request_bytes, done=status != 200)  # (a half-close aborts a query)
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+    assert got == status, head
+    for name, value in SECURITY_HEADERS:
+        assert head.count(f"\r\n{name.lower()}: {value.lower()}") == 1, (name, head)
+    assert "server: nginx/" not in head

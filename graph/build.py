@@ -331,9 +331,10 @@ class Builder:
     def _as_of(self, context: _RecordContext, claim: URIRef, node: Node) -> list[Triple]:
         """The basis of a status claim's "as of" date; when the record gives no date, the date of
         its source document."""
-        if "as_of" in node.fields:
-            value = date_literal(str(node.text("as_of")))
-            return [(claim, MD.asOfBasis, MD.dateInSentence), *_as_of_interval(claim, value, None)]
+        if "as_of" in node.fields:  # read with the claim's other fields (None if it is no date)
+            value = next((o for s, p, o in context.triples if s == claim and p == MD.asOf), None)
+            return [(claim, MD.asOfBasis, MD.dateInSentence),
+                    *_as_of_interval(claim, value if isinstance(value, Literal) else None, None)]
         document = self.documents.get(str(context.record.node.text("source")))
         if document is None or document not in self.document_dates:
             self._problem(context.record, node.line, "status-date",

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, choose
+from .sandbox import connections_let_through
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Answer:
     body: bytes
     media_type: str
     headers: tuple[tuple[str, str], ...] = ()  # extra response headers, for a cached response
+    federated: bool = False  # the engine reached another endpoint for it (never kept)
 
 
 class QueryFailed(Exception):
@@ -81,6 +83,7 @@ def _dataset_arguments(job: QueryJob) -> dict[str, Any]:
 
 def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_bytes: int) -> Answer:
     """Evaluate and serialise in this process (the child's work). Raises QueryFailed."""
+    reached = connections_let_through()
     try:
         result = store.query(job.query, prefixes=prefixes, base_iri=job.base_iri, **_dataset_arguments(job))
     except SyntaxError as error:
@@ -103,7 +106,8 @@ def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_byte
         ) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
-    return Answer(output.buffer.getvalue(), fmt.media_type)
+    return Answer(output.buffer.getvalue(), fmt.media_type,
+                  federated=connections_let_through() != reached)
 
 
 class ResultCache:

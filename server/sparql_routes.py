@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, request
 from ..ontology.namespaces import PREFIXES
 from .description import RDFLIB_FORMATS, description
 from .evaluate import Answer, QueryFailed, run_query
-from .federation import MalformedEscape, ServiceNotAllowed, check_services, service_targets
+from .federation import MalformedEscape, ServiceNotAllowed, check_services
 from .http_cache import AnswerCache
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .protocol import parse_query_request
@@ -116,17 +116,15 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
                     return redirect("/"), "", False  # type: ignore[return-value]
                 return service_description(config.root_url + "sparql"), "", False
             check_services(parsed.job.query, config.service_allowlist)
-            # another endpoint's data is not this release's: a federated answer is never kept
-            federated = bool(config.service_allowlist) and bool(service_targets(parsed.job.query))
             release = state.holder.get()
             key = (release.name, *parsed.job.cache_key())
-            answer: Answer | None = None if federated else state.answers.get(key)
+            answer: Answer | None = state.answers.get(key)
             cached = answer is not None
             if answer is None:
                 task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
                                max_bytes=config.max_result_bytes)
                 answer = state.run(task, client_address(), parsed.timeout, client_gone())
-                if not federated:
+                if not answer.federated:  # another endpoint's data is not this release's: never kept
                     state.answers.put(key, answer)
         except QueryFailed as failed:
             return refusal(failed), sent_query(), False
@@ -138,7 +136,7 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
         response.headers["X-Timeout"] = f"{parsed.timeout:g}"
         response.headers["X-Cache"] = "hit" if cached else "miss"
         response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
-        if federated:
+        if answer.federated:
             response.headers["Cache-Control"] = "no-store"
             return response, parsed.job.query, cached
         return answers.validators(release.name, request.environ, response), parsed.job.query, cached

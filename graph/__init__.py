@@ -13,5 +13,7 @@ REPLACED_FILE = PACKAGE_DIR / "replaced.yaml"
 MAPPINGS_DIR = PROJECT_DIR / "mappings"
 EXTERNAL_DIR = PACKAGE_DIR / "external"
 BUILD_DIR = PACKAGE_DIR / "build"
+CANDIDATES_DIR = PACKAGE_DIR / "candidates"  # what propose offers, before acceptance
+DOCUMENTS_DIR = PACKAGE_DIR / "documents"  # the project's own source documents (add-source)
 # The shared folder (sources/ and reference/) sits beside the checkout unless said otherwise.
 SHARED_DIR = Path(os.environ.get("MINERAL_DIPLOMACY_SHARED", PROJECT_DIR.parent / "shared"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
 from .dates import HOW_TO_WRITE, PRECISION, date_literal, interval
+from .documents import REGISTER, Document, description
 from .geography import TABLE as REGIONS_TABLE
 from .geography import Geography, close_match_triples, membership_triples
 from .lists import LISTS_TABLE, build_lists
@@ -33,7 +35,8 @@ from .sources import SourceCollection
 
 Term = URIRef | Literal
 
-RESERVED = ("id", "type", "source", "quote", "key", "ref", "mention", "note", "linked_by")
+RESERVED = ("id", "type", "source", "quote", "key", "ref", "mention", "note", "linked_by", "candidate",
+            "accepted_by")
 # Where a status claim's "as of" date comes from when its record gives none: the document's date.
 DOCUMENT_DATES = (("issued", MD.documentDate), ("modified", MD.documentDate),
                   ("written_after", MD.earliestDocumentDate))
@@ -126,6 +129,24 @@ class Builder:
                     documents[file_name] = ID[entity_id]
         return documents
 
+    def _registered_documents(self, documents: Sequence[Document]) -> list[Triple]:
+        """The project's own documents, described from their register entries; each is a source
+        that records may cite, and its date is the default "as of" of their status claims."""
+        types = set(self.vocabulary.ontology.subjects(RDF.type, MD.DocumentType))
+        triples: list[Triple] = []
+        for document in documents:
+            described, problems = description(document, types, self.known_ids)
+            self.problems.extend(problems)
+            triples.extend(described)
+            iri = ID[document.entity_id]
+            self.documents[document.file] = iri
+            self.known_ids.add(document.entity_id)
+            where = Location(f"graph/documents/{REGISTER}", document.line, GRAPH.provenance)
+            self.locations[iri].append(where)
+            if (issued := date_literal(document.issued)) is not None:
+                self.document_dates[iri] = (issued, MD.documentDate)
+        return triples
+
     def _document_dates(self, records: list[Record]) -> dict[URIRef, tuple[Literal, URIRef]]:
         """Each source document's date (publication, update, or earliest possible) and its kind,
         from whichever of its records states it; the first kind in DOCUMENT_DATES wins."""
@@ -141,18 +162,21 @@ class Builder:
     # -- second pass: statements ----------------------------------------------------------------
 
     def build(self, records: list[Record], lists_file: Path | None = None,
-              replaced_file: Path | None = None, mappings_dir: Path | None = None) -> BuiltGraph:
+              replaced_file: Path | None = None, mappings_dir: Path | None = None,
+              documents: Sequence[Document] = ()) -> BuiltGraph:
         """All records (and the official lists, given their curation file; the ids replaced since
-        earlier releases, given theirs; the links of the mapping sets, given their folder) as
-        named graphs; raises BuildFailed listing every problem found."""
+        earlier releases, given theirs; the links of the mapping sets, given their folder; the
+        project's own documents, given their register entries) as named graphs; raises
+        BuildFailed listing every problem found."""
         self.known_ids = {i for r in records if (i := r.node.text("id"))}
         self.documents = self._source_documents(records)
         self.document_dates = self._document_dates(records)
+        described = self._registered_documents(documents)
         self.reference_rows: dict[URIRef, Row] = {}
         self.reference_areas: set[str] = set()
         self.with_lists = lists_file is not None
         lists = self._lists(lists_file) if lists_file else []
-        provenance: list[Triple] = []
+        provenance: list[Triple] = described
         record_graphs: dict[URIRef, list[Triple]] = {}
         for record in records:
             context = self._record(record)
@@ -441,6 +465,10 @@ class Builder:
             triples.append((graph, SKOS.editorialNote, Literal(note, lang="en")))
         if linked_by := record.node.text("linked_by"):
             triples.append((graph, MD.linkedBy, Literal(linked_by)))
+        if rule := record.node.text("candidate"):
+            triples.append((graph, MD.proposedByRule, Literal(rule)))
+        if accepted_by := record.node.text("accepted_by"):
+            triples.append((graph, MD.acceptedBy, Literal(accepted_by)))
         return triples
 
     def _replaced(self, replaced_file: Path) -> list[Triple]:

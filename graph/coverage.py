@@ -111,7 +111,7 @@ def document_coverage(
     file: str, sources: SourceCollection, records: list[Record], marks_dir: Path
 ) -> DocumentCoverage:
     """Which sentences of ``file`` the records cite, and which are marked as stating no fact."""
-    raw = (sources.directory / file).read_text(encoding="utf-8")
+    raw = sources.raw(file)
     text = sources.files[file]
     doc = DocumentCoverage(file, sentences(raw), [])
     for record in records:

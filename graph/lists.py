@@ -98,13 +98,23 @@ def _groups(result: ListsGraph, groups: dict, where: tuple[str, int], reference:
             result.triples.append((group, MD.hasGroupMember, ID[member]))
 
 
+def list_rows(reference: ReferenceTables) -> list[tuple[int, dict[str, str]]]:
+    """The rows of the lists table, with their line numbers."""
+    with (reference.directory / LISTS_TABLE).open(encoding="utf-8", newline="") as handle:
+        return [(index + 2, row) for index, row in enumerate(csv.DictReader(handle))]
+
+
+def item_mineral_id(curation: dict, item: str) -> str:
+    """The mineral a list's item stands for: as the curation file says, else its name as a slug."""
+    return str(curation.get("items", {}).get(item, f"mineral/{slugify(item)}"))
+
+
 def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference: ReferenceTables,
            known: Callable[[str], bool]) -> None:
     """Each list with its issuer, year, description and sources, and its items as minerals."""
     documented = _documented_sources(reference.directory / "SOURCES.md")
     defined = set(curation.get("issuers", {})) | set(curation.get("groups", {}))
-    with (reference.directory / LISTS_TABLE).open(encoding="utf-8", newline="") as handle:
-        rows = [(index + 2, row) for index, row in enumerate(csv.DictReader(handle))]
+    rows = list_rows(reference)
     counts: dict[URIRef, int] = {}
     names: dict[URIRef, set[str]] = {}  # a non-element mineral: its first name is its label
     for line, row in rows:
@@ -131,7 +141,7 @@ def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference
                 result.problems.append(Problem(*where, "list-issuer",
                                                f"The issuer {spec['issuer']} is not defined.",
                                                "Define it in a record or under 'issuers'."))
-        mineral = curation.get("items", {}).get(row["item"], f"mineral/{slugify(row['item'])}")
+        mineral = item_mineral_id(curation, row["item"])
         mineral_iri = result.entity(mineral, row_where)
         if not known(mineral) and mineral not in defined:  # a mineral that is not an element
             name = row["item"].lower()

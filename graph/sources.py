@@ -6,6 +6,8 @@ import re
 from functools import cached_property
 from pathlib import Path
 
+from . import DOCUMENTS_DIR
+
 # Markup that is not part of the words: Markdown emphasis (**bold**, __bold__), backslash escapes
 # (\$24) and the literal "\n" that YAML front matter leaves in one document.
 _MARKUP = re.compile(r"\*\*|__|\\(?=[^\w\s])")
@@ -24,18 +26,30 @@ def normalise(text: str) -> str:
 
 
 class SourceCollection:
-    """The folder of source documents, read once."""
+    """The folders of source documents (the seeds, then the project's own), read once. A file
+    name is unique across them."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, *directories: Path) -> None:
+        self.directories = directories
+
+    @cached_property
+    def paths(self) -> dict[str, Path]:
+        """File name -> path, for every document (``*.txt``) in the folders; the first folder
+        holding a name wins."""
+        found: dict[str, Path] = {}
+        for directory in self.directories:
+            for path in sorted(directory.glob("*.txt")):
+                found.setdefault(path.name, path)
+        return found
 
     @cached_property
     def files(self) -> dict[str, str]:
-        """File name -> normalised text, for every document (``*.txt``) in the folder."""
-        return {
-            path.name: normalise(path.read_text(encoding="utf-8"))
-            for path in sorted(self.directory.glob("*.txt"))
-        }
+        """File name -> normalised text, for every document."""
+        return {name: normalise(path.read_text(encoding="utf-8")) for name, path in self.paths.items()}
+
+    def raw(self, file: str) -> str:
+        """The text of a document as it is stored."""
+        return self.paths[file].read_text(encoding="utf-8")
 
     def contains(self, file: str, quote: str) -> bool:
         """Whether the quote occurs in the file, both normalised."""
@@ -49,3 +63,8 @@ class SourceCollection:
         match = SequenceMatcher(None, text, wanted, autojunk=False).find_longest_match()
         start = max(0, match.a - match.b)
         return text[start : start + max(len(wanted), width)]
+
+
+def project_sources(shared_dir: Path, documents_dir: Path = DOCUMENTS_DIR) -> SourceCollection:
+    """The seed documents (``shared/sources/``) and the project's own (``graph/documents/``)."""
+    return SourceCollection(shared_dir / "sources", documents_dir)

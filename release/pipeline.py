@@ -15,6 +15,7 @@ from rdflib.namespace import RDF
 
 from ..graph import (
     BUILD_DIR,
+    DOCUMENTS_DIR,
     EXTERNAL_DIR,
     GEOGRAPHY_FILE,
     LISTS_FILE,
@@ -25,12 +26,13 @@ from ..graph import (
     SHARED_DIR,
 )
 from ..graph.build import Builder, BuiltGraph
+from ..graph.documents import check_texts, read_documents
 from ..graph.external import external_graphs
 from ..graph.geography import Geography
 from ..graph.problems import BuildFailed, Problem
 from ..graph.records import read_records
 from ..graph.reference import ReferenceTables
-from ..graph.sources import SourceCollection
+from ..graph.sources import project_sources
 from ..ontology.namespaces import GRAPH, MD, RECORD
 from ..ontology.reasoning import Inconsistent, Reasoning, disjointness_clashes, reason
 from ..ontology.vocabulary import vocabulary
@@ -106,6 +108,7 @@ def run_build(
     prepare: Callable[[Path], None] | None = None,
     salt: bytes = b"",
     external_dir: Path = EXTERNAL_DIR,
+    documents_dir: Path = DOCUMENTS_DIR,
 ) -> BuildResult:
     """Build, check and publish the dataset. Raises BuildFailed (nothing written) on any problem,
     and ReasonerUnavailable when Java is missing. The ids replaced since earlier releases belong to
@@ -116,13 +119,14 @@ def run_build(
     The graphs loaded with 'load-external' (``external_dir``) are added as they are: the shapes
     and the reasoner check only their description in the provenance graph."""
     replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
-    sources = SourceCollection(shared_dir / "sources")
+    sources = project_sources(shared_dir, documents_dir)
     records = read_records(records_dir, PROJECT_DIR)
-    quote_problems = check_quotes(records, sources)
+    documents = read_documents(documents_dir)
+    quote_problems = check_quotes(records, sources) + check_texts(documents_dir, documents)
     try:
         reference = ReferenceTables(shared_dir / "reference")
         built = Builder(vocabulary(), reference, sources, Geography(reference, GEOGRAPHY_FILE)).build(
-            records, LISTS_FILE, replaced, MAPPINGS_DIR)
+            records, LISTS_FILE, replaced, MAPPINGS_DIR, documents)
     except BuildFailed as failed:  # report the quotes too, so one run shows every problem
         raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
     external, external_provenance = external_graphs(external_dir)

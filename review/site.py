@@ -47,7 +47,7 @@ class Inputs:
 
     records_dir: Path
     marks_dir: Path
-    sources_dir: Path
+    sources: SourceCollection
     reviews_dir: Path
     project_dir: Path
 
@@ -159,7 +159,7 @@ class Site:
     @cached_property
     def _documents(self) -> list[dict[str, object]]:
         documents: list[dict[str, object]] = []
-        sources = SourceCollection(self.inputs.sources_dir)
+        sources = self.inputs.sources
         records = read_records(self.inputs.records_dir, self.inputs.project_dir)
         for document in sorted(self.data.union.subjects(RDF.type, MD.SourceDocument), key=str):
             file = str(self.data.union.value(document, MD.fileName))

@@ -15,7 +15,9 @@ from typing import cast
 
 from ..graph import (
     BUILD_DIR,
+    CANDIDATES_DIR,
     COVERAGE_DIR,
+    DOCUMENTS_DIR,
     EXTERNAL_DIR,
     LISTS_FILE,
     MAPPINGS_DIR,
@@ -26,7 +28,7 @@ from ..graph import (
 from ..graph.coverage import coverage, report
 from ..graph.problems import BuildFailed
 from ..graph.records import read_records
-from ..graph.sources import SourceCollection
+from ..graph.sources import project_sources
 from ..ontology.reasoning import ReasonerUnavailable
 from ..release.layout import SITE_DIR, current_release
 from ..release.pipeline import BuildResult, run_build
@@ -61,7 +63,7 @@ def release_preparation(records: Path, shared: Path, out: Path) -> tuple[Callabl
     from ..review import REVIEWS_DIR
     from ..review.site import Inputs, inputs_digest, write_site
 
-    inputs = Inputs(records, COVERAGE_DIR, shared / "sources", REVIEWS_DIR, PROJECT_DIR)
+    inputs = Inputs(records, COVERAGE_DIR, project_sources(shared), REVIEWS_DIR, PROJECT_DIR)
 
     def prepare(staging: Path) -> None:
         prepare_store(staging)
@@ -90,7 +92,7 @@ def build_command(args: argparse.Namespace) -> int:
 
 def coverage_command(args: argparse.Namespace) -> int:
     """Print sentence coverage per source; 1 if a fact-stating sentence is uncovered."""
-    sources = SourceCollection(args.shared / "sources")
+    sources = project_sources(args.shared)
     try:
         records = read_records(args.records, PROJECT_DIR)
     except BuildFailed as failed:
@@ -167,6 +169,99 @@ def load_external_command(args: argparse.Namespace) -> int:
     print(f"Loaded {entry.triples} statements of {args.file} as <{entry.graph}> "
           f"({args.external / entry.file}); the next 'mineral-diplomacy build' adds them. The shapes and "
           "the reasoner do not check them.")
+    return 0
+
+
+METADATA_FLAGS = {"name": "file", "title": "title", "publisher": "publisher", "issued": "issued",
+                  "date_known_from": "date_known_from", "type": "document_type", "address": "address",
+                  "licence": "licence", "note": "note", "received": "received"}
+
+
+def add_source_command(args: argparse.Namespace) -> int:
+    """Copy documents' texts into the project with their metadata (from the flags for one file, or
+    from --metadata, a YAML mapping of each file's name to its fields)."""
+    import yaml
+    from rdflib.namespace import RDF
+
+    from ..graph.documents import DocumentRefused, add_document
+    from ..ontology.namespaces import MD
+    from ..ontology.vocabulary import vocabulary
+
+    flags = {field: value for flag, field in METADATA_FLAGS.items() if (value := getattr(args, flag))}
+    try:
+        given = yaml.safe_load(args.metadata.read_text(encoding="utf-8")) if args.metadata else {}
+    except (OSError, yaml.YAMLError) as error:
+        print(f"Nothing was added: --metadata {args.metadata}: {error}", file=sys.stderr)
+        return 2
+    if len(args.files) > 1 and flags:
+        print("Nothing was added: the metadata flags describe one file; for several, use --metadata.",
+              file=sys.stderr)
+        return 2
+    types = {str(t)[len(str(MD)):] for t in vocabulary().ontology.subjects(RDF.type, MD.DocumentType)}
+    status, sources = 0, project_sources(args.shared, args.documents)
+    for file in args.files:
+        metadata = {str(k): str(v) for k, v in ((given or {}).get(file.name) or {}).items()} | flags
+        try:
+            document = add_document(file, metadata, args.documents, sources, types)
+        except DocumentRefused as refused:
+            print(f"Not added: {refused}", file=sys.stderr)
+            status = 1
+            continue
+        sources = project_sources(args.shared, args.documents)  # a later file may repeat this one
+        print(f"Added {file} as {args.documents / document.file} ({document.entity_id}); next: "
+              f"'mineral-diplomacy propose {document.file}'.")
+    return status
+
+
+def propose_command(args: argparse.Namespace) -> int:
+    """Write the candidate records of one document (never into the records)."""
+    import datetime
+
+    from ..graph.documents import read_documents
+    from ..graph.intake.candidates import rejected_fingerprints, write_candidates
+    from ..graph.intake.propose import propose
+    from ..graph.reference import ReferenceTables
+    from ..ontology.vocabulary import vocabulary
+
+    sources = project_sources(args.shared, args.documents)
+    if args.source not in sources.files:
+        print(f"No document {args.source}; add it first with 'mineral-diplomacy add-source FILE' "
+              f"(held: {', '.join(sources.files)}).", file=sys.stderr)
+        return 2
+    try:
+        records = read_records(args.records, PROJECT_DIR)
+        documents = read_documents(args.documents)
+    except BuildFailed as failed:
+        print(failed.report(), file=sys.stderr)
+        return 1
+    proposal = propose(args.source, sources, records, ReferenceTables(args.shared / "reference"), LISTS_FILE,
+                       documents, vocabulary(), rejected_fingerprints(args.candidates))
+    path = write_candidates(args.candidates, args.source, proposal.readings, proposal.candidates,
+                            datetime.date.today())
+    facts = [r for r in proposal.readings if r.fact]
+    new = {m.text for r in proposal.readings for m in r.new_names if r.fact}
+    print(f"{args.source}: {len(proposal.readings)} sentences, {len(facts)} stating facts; "
+          f"{len(proposal.candidates)} candidates ({proposal.held_back} held back: rejected before or "
+          f"already recorded); {len(new)} new names. Review them in {path}, then "
+          f"'mineral-diplomacy accept {args.source} --by NAME'.")
+    return 0
+
+
+def accept_command(args: argparse.Namespace) -> int:
+    """Move the accepted candidates of one document into its records file."""
+    from ..graph.intake.accept import accept
+
+    try:
+        sources = project_sources(args.shared, args.documents)
+        result = accept(args.source, args.candidates, args.records, sources, args.by)
+    except BuildFailed as failed:
+        print(failed.report().replace("Build failed at the accept step", "Nothing was accepted"),
+              file=sys.stderr)
+        return 1
+    print(f"{args.source}: {len(result.unchanged)} accepted unchanged, {len(result.edited)} edited, "
+          f"{len(result.rejected)} rejected, {result.pending} still pending."
+          + (f" Records written to {result.records_file}; run 'mineral-diplomacy build' to check them."
+             if result.records_file else ""))
     return 0
 
 
@@ -284,6 +379,35 @@ def parser() -> argparse.ArgumentParser:
     external.add_argument("--remove", action="store_true", help="stop adding the graph to the builds")
     external.add_argument("--external", type=Path, default=EXTERNAL_DIR, help="where loaded files are kept")
     external.set_defaults(handler=load_external_command)
+    add = commands.add_parser("add-source", help="copy a document's text into the project, with its metadata")
+    add.add_argument("files", type=Path, nargs="+", help="UTF-8 text files")
+    add.add_argument("--metadata", type=Path, help="YAML: each file's name -> its fields (for several files)")
+    add.add_argument("--name", help="the file name in the project (default: the file's, as a slug)")
+    add.add_argument("--title", help="the document's title as it gives it")
+    add.add_argument("--publisher", help="who published it (a name)")
+    add.add_argument("--issued", help="its date: 2023-09-16, 2023-09 or 2023")
+    add.add_argument("--date-known-from", help="how the date is known (stated in the text, ...)")
+    add.add_argument("--type", help="its document type: governmentRelease, parliamentaryReply, ...")
+    add.add_argument("--address", help="the address of the page the text comes from")
+    add.add_argument("--licence", help="the terms on which it may be used")
+    add.add_argument("--note", help="anything a reader should know about the text")
+    add.add_argument("--received", help="when it was received (default: now)")
+    add.add_argument("--documents", type=Path, default=DOCUMENTS_DIR, help="the project's documents folder")
+    add.add_argument("--shared", type=Path, default=SHARED_DIR, help="folder holding sources/")
+    add.set_defaults(handler=add_source_command)
+    for name, handler, text in (
+        ("propose", propose_command, "propose candidate records for one document"),
+        ("accept", accept_command, "move a document's accepted candidates into the records"),
+    ):
+        intake = commands.add_parser(name, help=text)
+        intake.add_argument("source", help="the document's file name (as add-source gave it)")
+        if name == "accept":
+            intake.add_argument("--by", required=True, help="who accepts (kept with each record)")
+        intake.add_argument("--records", type=Path, default=RECORDS_DIR, help="folder of *.yaml records")
+        intake.add_argument("--candidates", type=Path, default=CANDIDATES_DIR, help="candidate files")
+        intake.add_argument("--documents", type=Path, default=DOCUMENTS_DIR, help="the project's documents")
+        intake.add_argument("--shared", type=Path, default=SHARED_DIR, help="holds sources/ and reference/")
+        intake.set_defaults(handler=handler)
     ask = commands.add_parser("ask", help="answer one of the questions in queries/ as a table")
     ask.add_argument("id", nargs="?", help="the question's id (see --list)")
     ask.add_argument("--list", action="store_true", help="list the questions by theme")

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
+from ..graph.names import fold
 from ..ontology.namespaces import BASE, ID, MD
 from ..release.store import text
 
@@ -69,7 +69,6 @@ EXTENSION = (
 EXTENSION_BY_ID = {p.id: p for p in EXTENSION}
 
 
-SYNONYMS = {"limited": "ltd", "corporation": "corp", "company": "co", "incorporated": "inc"}
 NOT_CANDIDATES = {
     "Assessment",
     "Recommendation",
@@ -83,15 +82,6 @@ NOT_CANDIDATES = {
     "Quantity",
     "Amount",
 }
-
-
-def fold(name: str) -> str:
-    """A name folded for comparison: no accents, no case, no punctuation, no leading "the", and
-    the usual abbreviations of company forms."""
-    decomposed = unicodedata.normalize("NFKD", name.replace("&", " and "))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    words = [SYNONYMS.get(w, w) for w in re.sub(r"[^\w]+", " ", plain).split()]
-    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
 
 
 def _prefixes(words: set[str], name: list[str]) -> bool:

@@ -1,0 +1,339 @@
+"""How well ``propose`` reads a document it has not seen, on two sets reported apart.
+
+* **Held out** (``benchmarks/intake/heldout/``): the three primary documents of
+  ``shared/incoming/``, labelled by hand by a second reader, blind, and frozen before the rules
+  were tuned: whether each sentence states a fact, every mention with its IRI (or "new"), dates,
+  quantities, and the records a curator would write. The proposer reads them with a gazetteer made
+  from all the seed documents' records (none of these documents' own).
+* **Leave one out** on the five seed documents (the development set): each document's records
+  are hidden, the gazetteer is made from the others', and the candidates are compared with the
+  hidden, hand-curated records. The seeds have no mention labels: a link counts as right when the
+  curated records of that sentence use the id, which undercounts precision (a right link to a
+  thing no record of that sentence names counts as wrong); fact or not comes from coverage.
+
+Figures per document and overall: sentence fact/no-fact accuracy; entity links, precision and
+recall; dates, amounts and quantities, precision and recall; the share of curated records whose type a
+candidate of the same sentence has; and the share of curated records a candidate matches exactly
+(type and every compared field), nearly (type, one or two fields off) or not at all. An ablation
+shows what each part of the gazetteer adds (the records' labels alone; with the reference tables;
+with the official lists).
+
+Run: ``.venv/bin/python benchmarks/intake.py`` (add ``--json FILE`` to keep the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from mineral_diplomacy.graph import COVERAGE_DIR, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from mineral_diplomacy.graph.coverage import document_coverage
+from mineral_diplomacy.graph.documents import Document
+from mineral_diplomacy.graph.intake.propose import Proposal, propose
+from mineral_diplomacy.graph.records import Node, Record, read_records
+from mineral_diplomacy.graph.reference import ReferenceTables
+from mineral_diplomacy.graph.sources import SourceCollection
+from mineral_diplomacy.ontology.namespaces import ID
+from mineral_diplomacy.ontology.vocabulary import vocabulary
+
+HELDOUT = Path(__file__).parent / "intake" / "heldout"
+INCOMING = SHARED_DIR / "incoming"
+# The fields compared between a candidate and a curated record, by what they hold.
+COMPARED = {
+    "dates": ("date", "signed_on", "announced_on", "launched_on", "joined_on", "issued"),
+    "amounts": ("amount",),
+    "minerals": ("minerals", "items"),
+    "parties": ("parties", "member", "organization", "investors", "operators", "owned_by", "adopted_by"),
+    "status": ("status",),
+}
+INCOMING_FACTS = {  # the incoming README's metadata, as add-source would register it
+    "kabil-self-reliance-critical-strategic-minerals.txt": ("2022-01-03", "Ministry of Mines"),
+    "msp-expands-norway-italy-india.txt": ("2023-09", "U.S. Department of State"),
+    "thirty-critical-minerals-list.txt": ("2023-07-24", "Ministry of Mines"),
+}
+
+
+@dataclass
+class Score:
+    """Counts for precision and recall (or accuracy, with ``right``/``total``)."""
+
+    found: int = 0
+    right: int = 0
+    wanted: int = 0
+    hits: int = 0
+
+    def add(self, proposed: Iterable[object], gold: Iterable[object]) -> None:
+        proposed, gold = set(proposed), set(gold)
+        self.found += len(proposed)
+        self.right += len(proposed & gold)
+        self.wanted += len(gold)
+        self.hits += len(gold & proposed)
+
+    def __iadd__(self, other: Score) -> Score:
+        self.found += other.found
+        self.right += other.right
+        self.wanted += other.wanted
+        self.hits += other.hits
+        return self
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.found if self.found else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.hits / self.wanted if self.wanted else None
+
+
+@dataclass
+class Figures:
+    """One document's (or all documents') figures."""
+
+    sentences: Score = field(default_factory=Score)  # right = correct fact/no-fact calls of found
+    links: Score = field(default_factory=Score)
+    dates: Score = field(default_factory=Score)
+    amounts: Score = field(default_factory=Score)
+    quantities: Score = field(default_factory=Score)
+    types: Score = field(default_factory=Score)  # hits = curated records whose type was proposed
+    matches: Counter[str] = field(default_factory=Counter)
+    candidates: int = 0
+
+    def __iadd__(self, other: Figures) -> Figures:
+        for name in ("sentences", "links", "dates", "amounts", "quantities", "types"):
+            getattr(self, name).__iadd__(getattr(other, name))
+        self.matches.update(other.matches)
+        self.candidates += other.candidates
+        return self
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Node):
+        return {k: _plain(f.value) for k, f in value.fields.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _values(record: dict[str, object], keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for key in keys:
+        value = record.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                found.add(json.dumps({k: str(v) for k, v in item.items() if k != "as_of"}, sort_keys=True))
+            elif item is not None:
+                found.add(str(item))
+    return found
+
+
+def _fields(record: dict[str, object]) -> dict[str, set[str]]:
+    return {name: _values(record, keys) for name, keys in COMPARED.items()}
+
+
+def _match(candidate: dict[str, object], curated: dict[str, object]) -> str:
+    """exact: the same type and compared fields; near: the same type, one or two fields off."""
+    if candidate.get("type") != curated.get("type") and candidate.get("id") != curated.get("id"):
+        return "none"
+    mine, theirs = _fields(candidate), _fields(curated)
+    off = sum(1 for name in COMPARED if mine[name] != theirs[name])
+    return "exact" if off == 0 else "near" if off <= 2 else "none"
+
+
+def _record_sentences(text: str, quote: str, spans: list[tuple[int, int]]) -> set[int]:
+    from mineral_diplomacy.graph.sources import normalise
+
+    wanted, found, start = normalise(quote), set(), text.find(normalise(quote))
+    while wanted and start >= 0:
+        found |= {i for i, (s, e) in enumerate(spans, 1) if s < start + len(wanted) and start < e}
+        start = text.find(wanted, start + 1)
+    return found
+
+
+def compare_with_records(proposal: Proposal, curated: list[Record], sources: SourceCollection,
+                         coverage_fact: dict[int, bool]) -> Figures:
+    """Leave-one-out figures: the proposal against the document's hidden records."""
+    figures = Figures(candidates=len(proposal.candidates))
+    text = sources.files[proposal.file]
+    spans = [(r.start, r.start + len(r.text)) for r in proposal.readings]
+    by_sentence: dict[int, list[dict[str, object]]] = {}
+    for record in curated:
+        plain = _plain(record.node)
+        assert isinstance(plain, dict)
+        for number in _record_sentences(text, str(plain.get("quote", "")), spans):
+            by_sentence.setdefault(number, []).append(plain)
+    for reading in proposal.readings:
+        figures.sentences.found += 1
+        figures.sentences.right += int(reading.fact == coverage_fact.get(reading.number, True))
+        gold_records = by_sentence.get(reading.number, [])
+        gold_ids = {v for r in gold_records for v in _ids(r)}
+        figures.links.add({(reading.number, i) for i in reading.ids()},
+                          {(reading.number, i) for i in gold_ids if i.partition("/")[0] in _LINKABLE})
+        cands = [c.record for c in proposal.candidates if c.sentence == reading.number]
+        for name, score in (("dates", figures.dates), ("amounts", figures.amounts)):
+            score.add({(reading.number, v) for c in cands for v in _fields(c)[name]},
+                      {(reading.number, v) for r in gold_records for v in _fields(r)[name]})
+    for record in curated:
+        plain = _plain(record.node)
+        assert isinstance(plain, dict)
+        if "type" not in plain:
+            continue
+        numbers = _record_sentences(text, str(plain.get("quote", "")), spans)
+        cands = [c.record for c in proposal.candidates if c.sentence in numbers]
+        figures.types.wanted += 1
+        figures.types.hits += int(any(c.get("type") == plain["type"] for c in cands))
+        best = min((_match(c, plain) for c in cands), key=["exact", "near", "none"].index, default="none")
+        figures.matches[best] += 1
+    return figures
+
+
+_LINKABLE = {"country", "organization", "mineral", "region", "person", "list", "agreement", "programme",
+             "application", "product", "initiative", "dialogue", "event", "policy", "law", "scheme"}
+
+
+def _ids(record: dict[str, object]) -> set[str]:
+    found: set[str] = set()
+    for key, value in record.items():
+        if key in ("source", "quote", "note", "label", "description", "statement", "purpose"):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and " " not in item and item.partition("/")[0] in _LINKABLE:
+                found.add(item)
+    return found
+
+
+def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> Figures:
+    """Held-out figures: the proposal against the blind labels."""
+    figures = Figures(candidates=len(proposal.candidates))
+    readings = {r.number: r for r in proposal.readings}
+    prefix = str(ID)
+    for label in labels:
+        number = int(label["n"])  # type: ignore[call-overload]
+        reading = readings.get(number)
+        if reading is None or reading.text != label["sentence"]:
+            raise SystemExit(f"{proposal.file}: sentence {number} is not the labelled one; the split changed")
+        figures.sentences.found += 1
+        figures.sentences.right += int(reading.fact == bool(label["states_fact"]))
+        gold = {(number, str(m["iri"])[len(prefix):]) for m in label.get("mentions") or []  # type: ignore[union-attr]
+                if str(m["iri"]).startswith(prefix)}
+        figures.links.add({(number, m.entity_id) for m in reading.mentions if m.entity_id}, gold)
+        figures.dates.add({(number, str(d.value)) for d in reading.dates if d.value},
+                          {(number, str(d["value"])) for d in label.get("dates") or []})  # type: ignore[union-attr]
+        figures.amounts.add({(number, a.text) for a in reading.amounts},
+                            {(number, str(a["text"])) for a in label.get("amounts") or []})  # type: ignore[union-attr]
+        figures.quantities.add({(number, str(q.value["value"])) for q in reading.quantities  # type: ignore[index]
+                                if isinstance(q.value, dict)},
+                               {(number, str(q["value"])) for q in label.get("quantities") or []})  # type: ignore[union-attr]
+        cands = [c.record for c in proposal.candidates if c.sentence == number]
+        for record in label.get("records") or []:  # type: ignore[union-attr]
+            figures.types.wanted += 1
+            figures.types.hits += int(any(c.get("type") == record["type"] for c in cands))
+    return figures
+
+
+def _documents(file: str) -> list[Document]:
+    issued, publisher = INCOMING_FACTS[file]
+    return [Document(file, file, publisher, issued, "the incoming README", "governmentRelease",
+                     "2026-12-07T00:00:00+00:00", "")]
+
+
+def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
+    """Every figure, for one gazetteer make-up."""
+    records = read_records(RECORDS_DIR, PROJECT_DIR)
+    reference = ReferenceTables(SHARED_DIR / "reference")
+    lists = LISTS_FILE if ablation == "all" else None
+    if ablation == "records":
+        reference = _no_reference(reference)
+    words = vocabulary()
+    results: dict[str, dict[str, Figures]] = {"held out": {}, "leave one out": {}}
+    incoming = SourceCollection(INCOMING)
+    for labels_file in sorted(HELDOUT.glob("*.yaml")):
+        file = labels_file.stem + ".txt"
+        proposal = propose(file, incoming, records, reference, lists, _documents(file), words, set())
+        labels = yaml.safe_load(labels_file.read_text(encoding="utf-8"))
+        results["held out"][file] = compare_with_labels(proposal, labels)
+    seeds = SourceCollection(SHARED_DIR / "sources")
+    for file in seeds.files:
+        others = [r for r in records if r.node.text("source") != file]
+        own = [r for r in records if r.node.text("source") == file]
+        coverage = document_coverage(file, seeds, records, COVERAGE_DIR)
+        facts = {i: not (s.reason and not s.covered) for i, s in enumerate(coverage.sentences, 1)}
+        proposal = propose(file, seeds, others + [r for r in own if r.node.text("type") == "SourceDocument"
+                                                 or r.node.text("file_name")],
+                           reference, lists, [], words, set())
+        results["leave one out"][file] = compare_with_records(proposal, own, seeds, facts)
+    return results
+
+
+def _no_reference(reference: ReferenceTables) -> ReferenceTables:
+    """The tables with no rows: the gazetteer from the records' own labels only."""
+    empty = ReferenceTables.__new__(ReferenceTables)
+    empty.directory, empty.countries, empty.elements = reference.directory, {}, {}
+    empty.rows = {table: [] for table in reference.rows}
+    empty._country_ids = {}
+    return empty
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def table(results: dict[str, dict[str, Figures]]) -> str:
+    lines = []
+    for name, documents in results.items():
+        lines.append(f"\n{name}\n")
+        lines.append("| document | sentences (fact or not) | links P | links R | dates P | dates R | "
+                     "amounts P | amounts R | quantities P | quantities R | type found | exact | near | none "
+                     "| candidates |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        total = Figures()
+        for file, figures in [*documents.items(), ("all", None)]:
+            if figures is None:
+                figures = total
+            else:
+                total += figures
+            m = figures.matches
+            curated = sum(m.values())
+            lines.append(
+                f"| {file} | {figures.sentences.right}/{figures.sentences.found} | "
+                f"{_pct(figures.links.precision)} | {_pct(figures.links.recall)} | "
+                f"{_pct(figures.dates.precision)} | {_pct(figures.dates.recall)} | "
+                f"{_pct(figures.amounts.precision)} | {_pct(figures.amounts.recall)} | "
+                f"{_pct(figures.quantities.precision)} | {_pct(figures.quantities.recall)} | "
+                f"{figures.types.hits}/{figures.types.wanted} | "
+                + (" | ".join(f"{m[k]}/{curated}" for k in ("exact", "near", "none")) if curated
+                   else "— | — | —")
+                + f" | {figures.candidates} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    everything = {}
+    for ablation in ("records", "reference", "all"):
+        results = run(ablation)
+        everything[ablation] = results
+        if ablation != "all":
+            held = Figures()
+            for figures in results["held out"].values():
+                held += figures
+            print(f"gazetteer = {ablation:<9}: held-out links P {_pct(held.links.precision)} "
+                  f"R {_pct(held.links.recall)}")
+    print(table(everything["all"]))
+    if args.json:
+        args.json.write_text(json.dumps({a: {s: {f: {"links_p": v.links.precision, "links_r": v.links.recall}
+                                                     for f, v in d.items()} for s, d in r.items()}
+                                         for a, r in everything.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""``accept``: the accepted candidates of a document moved into its records file, each marked with
+the rule that proposed it and who accepted it; the rejected ones remembered; the pending ones left.
+A candidate whose quote no longer occurs in its document is refused (named, nothing moved)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..problems import BuildFailed, Problem
+from ..sources import SourceCollection
+from .candidates import REJECTED, Decided, candidates_path, read_candidates
+
+
+@dataclass
+class Accepted:
+    """What ``accept`` did."""
+
+    unchanged: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    pending: int = 0
+    records_file: Path | None = None
+
+
+def accept(file: str, candidates_dir: Path, records_dir: Path, sources: SourceCollection, by: str,
+           display_dir: str = "graph/candidates", today: datetime.date | None = None) -> Accepted:
+    """Move the decided candidates of ``file``; raises BuildFailed (nothing written) if any
+    accepted candidate cites another document or a quote its document does not hold."""
+    path = candidates_path(candidates_dir, file)
+    display = f"{display_dir}/{path.name}"
+    if not path.exists():
+        raise BuildFailed("accept", [Problem(display, 0, "candidate-file", f"No candidates for {file}.",
+                                             f"Run 'mineral-diplomacy propose {file}' first.")])
+    if not by.strip():
+        raise BuildFailed("accept", [Problem(display, 0, "candidate-reviewer", "Who accepts is not said.",
+                                             "Give your name with --by.")])
+    decided = read_candidates(path, display)
+    problems = [Problem(display, d.line, "candidate-quote",
+                        f"Candidate {d.name}: its quote does not occur in {file} (was it edited?).",
+                        "Copy the words exactly from the document, or reject the candidate.")
+                for d in decided if d.decision == "accept" and not _grounded(d, file, sources)]
+    if problems:
+        raise BuildFailed("accept", problems)
+    result = Accepted()
+    moved = [d for d in decided if d.decision == "accept"]
+    if moved:
+        result.records_file = records_dir / f"{Path(file).stem}.yaml"
+        _append_records(result.records_file, file, moved, by)
+    rejected = [d for d in decided if d.decision == "reject"]
+    if rejected:
+        _remember(candidates_dir / REJECTED, file, rejected, today or datetime.date.today())
+    result.unchanged = [d.name for d in moved if not d.edited]
+    result.edited = [d.name for d in moved if d.edited]
+    result.rejected = [d.name for d in rejected]
+    result.pending = sum(1 for d in decided if d.decision == "pending")
+    _keep_pending(path, {d.name for d in moved + rejected})
+    return result
+
+
+def _grounded(decided: Decided, file: str, sources: SourceCollection) -> bool:
+    """Whether the candidate cites this document with words it holds."""
+    quote = str(decided.record.get("quote", ""))
+    return decided.record.get("source") == file and sources.contains(file, quote)
+
+
+def _append_records(path: Path, file: str, moved: list[Decided], by: str) -> None:
+    records = []
+    for d in moved:
+        record = {k: v for k, v in d.record.items() if k not in ("source", "quote")}
+        record["candidate"] = f"{d.rule}{' (edited)' if d.edited else ''}"
+        record["accepted_by"] = by
+        record["source"], record["quote"] = d.record["source"], d.record["quote"]
+        records.append(record)
+    header = "" if path.exists() else (
+        f"# Records taken from {file}, accepted from the candidates of 'mineral-diplomacy propose'\n"
+        "# ('candidate' names the rule that proposed each; 'accepted_by' who accepted it) or written\n"
+        "# by hand. See README.md, \"A new document into the graph\".\n")
+    previous = path.read_text(encoding="utf-8") if path.exists() else header
+    text = yaml.safe_dump(records, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(previous + "\n" + text, encoding="utf-8")
+
+
+def _remember(path: Path, file: str, rejected: list[Decided], today: datetime.date) -> None:
+    entries = [{"source": file, "fingerprint": d.proposed,
+                "rule": d.rule, "id": d.record.get("id"), "rejected_on": today.isoformat()} for d in rejected]
+    previous = path.read_text(encoding="utf-8") if path.exists() else (
+        "# Candidates reviewers rejected: 'propose' does not offer them again.\n")
+    path.write_text(previous + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
+
+
+def _keep_pending(path: Path, done: set[str]) -> None:
+    """Rewrite the candidate file without the candidates that were moved or rejected."""
+    header = "".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                     if line.startswith("#"))
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    kept = [items[0], *(i for i in items[1:] if i.get("candidate") not in done)]
+    path.write_text(header + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")

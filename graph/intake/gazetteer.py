@@ -1,0 +1,150 @@
+"""The names the graph knows, found in text: each record's label and alternative labels, the
+reference tables' names (countries, elements, organisations) and the official lists' items, folded
+as the reconciliation service folds them (``graph.names``), matched longest first."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..lists import item_mineral_id, list_rows
+from ..names import words
+from ..records import Record
+from ..reference import ReferenceTables
+from ..slugs import slugify
+
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*$")  # MSP, MoM, KABIL, G20
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+# Words that join the words of a name ("Ministry of Mines", "Bosnia and Herzegovina").
+JOINERS = {"of", "and", "for", "the", "de", "&"}
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name of an entity: the entity's id (None for a name only the reference tables know, with
+    the id it would get), its kind (the id's first part) and where the name comes from."""
+
+    entity_id: str
+    origin: str  # "record", "reference" or "list"
+    in_graph: bool  # an id the graph holds or makes when a record names it (a country, an element)
+    case_sensitive: bool  # an acronym, a country's or an organisation's name: written as a name
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of a sentence naming a thing: known (its id) or new (``entity_id`` None)."""
+
+    text: str
+    start: int
+    end: int
+    entity_id: str | None
+    in_graph: bool = True
+    ambiguous: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str | None:
+        return self.entity_id.partition("/")[0] if self.entity_id else None
+
+
+def _labels(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str)]
+    return [str(value)] if isinstance(value, str) else []
+
+
+class Gazetteer:
+    """Folded names -> the entities they name."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, ...], list[Name]] = defaultdict(list)
+        self.longest = 1
+
+    def add(self, name: str, entity_id: str, origin: str, in_graph: bool, as_name: bool = False) -> None:
+        """Add a name; with ``as_name``, it matches only text capitalised as a name is."""
+        for variant in {name, _PARENTHESIS.sub("", name)}:
+            key = tuple(w for w, _, _ in words(variant))
+            if not key or any(n.entity_id == entity_id for n in self.names[key]):
+                continue
+            sensitive = bool(_ACRONYM.match(variant.strip())) or as_name
+            self.names[key].append(Name(entity_id, origin, in_graph, sensitive))
+            self.longest = max(self.longest, len(key))
+
+    @classmethod
+    def build(cls, records: list[Record], reference: ReferenceTables, lists_file: Path | None) -> Gazetteer:
+        """From the records' labels and alternative labels, the reference tables and the lists."""
+        gazetteer = cls()
+        refs: dict[str, str] = {}
+        for record in records:
+            entity_id = record.node.text("id")
+            if not entity_id or entity_id.startswith("source/"):
+                continue
+            for key in ("label", "alt_labels"):
+                field = record.node.fields.get(key)
+                for label in _labels(field.value if field else None):
+                    gazetteer.add(label, entity_id, "record", True)
+            if (ref := record.node.text("ref")) and (row := reference.find(ref)) is not None:
+                refs[ref] = entity_id
+                for name in {row.get("name"), row.get("common_name"), row.get("short_name")} - {""}:
+                    gazetteer.add(name, entity_id, "reference", True, as_name=True)
+        lists = yaml.safe_load(lists_file.read_text(encoding="utf-8")) if lists_file else {}
+        for entity_id, issuer in (lists or {}).get("issuers", {}).items():
+            if ref := issuer.get("ref"):
+                refs.setdefault(ref, entity_id)
+            if label := issuer.get("label"):
+                gazetteer.add(label, entity_id, "list", True)
+        for _, item in list_rows(reference) if lists else []:
+            gazetteer.add(item["item"], item_mineral_id(lists, item["item"]), "list", True)
+        for slug, row in reference.countries.items():
+            for name in {row.get("name"), row.get("common_name")} - {""}:
+                gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
+        for slug, row in reference.elements.items():
+            gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)
+        for row in reference.rows["organizations"]:
+            short = row.get("short_name")
+            entity_id = refs.get(f"organizations/{short}") or refs.get(f"organizations/{row.get('name')}")
+            known = entity_id is not None
+            entity_id = entity_id or f"organization/{slugify(short or row.get('name'))}"
+            for name in {row.get("name"), short} - {""}:
+                gazetteer.add(name, entity_id, "reference", known, as_name=True)
+        return gazetteer
+
+    def mentions(self, sentence: str) -> list[Mention]:
+        """The known names in a sentence, longest first, not overlapping; a name that stands for
+        several entities is a mention of none (listed as ``ambiguous``)."""
+        tokens = words(sentence)
+        found: list[Mention] = []
+        index = 0
+        while index < len(tokens):
+            for size in range(min(self.longest, len(tokens) - index), 0, -1):
+                key = tuple(t for t, _, _ in tokens[index : index + size])
+                start, end = tokens[index][1], tokens[index + size - 1][2]
+                surface = sentence[start:end]
+                names = [n for n in self.names.get(key, []) if not n.case_sensitive or _same_case(surface, n)]
+                if names and not (size == 1 and key[0] in JOINERS):
+                    ids = tuple(sorted({n.entity_id for n in names}))
+                    chosen = ids[0] if len(ids) == 1 else None
+                    found.append(Mention(surface, start, end, chosen,
+                                         in_graph=any(n.in_graph for n in names), ambiguous=ids if not chosen
+                                         else ()))
+                    index += size
+                    break
+            else:
+                index += 1
+        return found
+
+    def surface_forms(self, entity_id: str) -> list[tuple[str, ...]]:
+        return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]
+
+
+def _same_case(surface: str, name: Name) -> bool:
+    """A case-sensitive name matches text that is capitalised as a name is (not "lead" for Lead,
+    not "mom" for MoM): an acronym must be written with capitals, any other such name must begin
+    each long word with a capital."""
+    letters = re.findall(r"[^\W\d_]+", surface)
+    if _ACRONYM.match(surface) or (len(letters) == 1 and letters[0].isupper()):
+        return True
+    return all(w[0].isupper() for w in letters if len(w) > 3 or w == letters[0])

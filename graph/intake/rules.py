@@ -1,0 +1,294 @@
+"""Candidate records from a read sentence, by general rules: none names a document, an entity or
+a sentence. Each candidate quotes its sentence (a verbatim span, so the build's quote check holds
+by construction), names the rule that proposed it and a confidence.
+
+The record types and keys come from the ontology (``ontology.vocabulary``): a rule that would write
+a key or a type the ontology does not have is an error when the rules are made. The kind of id
+each type gets (``organization/``, ``agreement/``, ...) is the one the records already use for it.
+
+The rules:
+
+- ``new-name``: a name the graph does not know, typed by its last word when that word ends the
+  label of a record type ("... Joint Venture" a joint venture, "... Ministry" a ministry) or is a
+  company form (Ltd, Limited, Corporation ...); its acronym in brackets is its other name.
+- ``membership-list``: an organisation named with "partners", "members" or "member countries" and a
+  list of two or more countries or organisations: a membership each, joined on the sentence's date
+  when the sentence says "joined" or "welcomed".
+- ``mineral-list``: five or more minerals listed in one sentence after "a list of N ... minerals"
+  (here or in the sentence before): a critical-mineral list with its items and stated count.
+- ``owners``: "equity", "participating interest", "owned by" or "shareholders" with organisations:
+  the first organisation is owned by the others.
+- ``signing``, ``launching``, ``investing``, ``exploring``, ``acquiring``, ``commissioning``: the
+  verb with the parties, minerals, places, amounts and dates of the sentence.
+- ``purpose``: "mandated to", "with the objective to", "aims to" after an organisation: its purpose,
+  in the sentence's words.
+- ``recommendation`` (should, must, needs to, ought to) and ``assessment`` (an evaluative
+  sentence: critical, vital, key, essential, crucial, significant ...), by the source document.
+- ``statistic``: a percentage or a measured quantity with the things it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ...ontology.vocabulary import Vocabulary
+from ..records import Record
+from ..slugs import slugify
+from .reading import Reading
+
+COMPANY_FORMS = {"ltd", "limited", "corporation", "corp", "inc", "incorporated", "plc", "company", "llc"}
+ACTORS = ("country", "organization", "person")
+_FACT_VERBS = {
+    "signing": (re.compile(r"\b(sign(?:ed|s|ing)?|ink(?:ed|s)?)\b", re.I),
+                re.compile(r"\b(MoU|memorandum|agreement|pact|deal|treaty|accord)s?\b", re.I)),
+    "launching": (re.compile(r"\b(launch(?:ed|es|ing)?|unveil(?:ed|s)?)\b", re.I), None),
+    "investing": (re.compile(r"\binvest(?:ed|s|ing|ment)?\b", re.I), None),
+    "exploring": (re.compile(r"\bexplor(?:e|ed|es|ing|ation)\b", re.I), None),
+    "acquiring": (re.compile(r"\bacqui(?:re|red|res|ring|sition)\b", re.I),
+                  re.compile(r"\b(assets?|stakes?|mines?|blocks?|acreages?)\b", re.I)),
+    "commissioning": (re.compile(r"\bcommission(?:ed|s|ing)\b", re.I),
+                      re.compile(r"\b(plant|facility|refinery|unit|mine)\b", re.I)),
+}
+MEMBERS = re.compile(r"\b(partners?|members?|member countries|member states)\b", re.I)
+JOINED = re.compile(r"\b(joined|welcomed|admitted|became (?:a )?members?)\b", re.I)
+OWNERS = re.compile(r"\b(equity|participating interest|owned by|shareholders?|stake)\b", re.I)
+PURPOSE = re.compile(r"\b(?:is |are |was )?(?:mandated|with the objective|aim(?:s|ed)?|tasked) to\s+"
+                     r"(?P<what>[^.;]+)", re.I)
+LIST_OF = re.compile(r"\blist of (?P<n>\d+) (?:\w+ ){0,2}minerals\b", re.I)
+# An act's verb after these is an intention or a mandate, not an act ("mandated to identify and
+# acquire"): the purpose rule reads it.
+INTENTION = re.compile(r"\b(?:to|will|would|plans? to|aims? to|seeks? to|intends? to)\s+"
+                       r"(?:\w+\s+(?:and|or)\s+)?$", re.I)
+# "critical minerals", "critical and strategic minerals": the subject matter, not a judgement.
+SUBJECT_MATTER = re.compile(r"\b(?:critical|strategic|key)(?:\s*(?:and|&)\s*(?:critical|strategic))?\s+"
+                            r"(?:minerals?|raw materials?|metals?|elements?)\b", re.I)
+RECOMMENDS = re.compile(r"\b(should|must|needs? to|ought to|has to|have to)\b", re.I)
+EVALUATES = re.compile(r"\b(critical|vital|key|essential|crucial|significant|important|strategic|"
+                       r"central|pivotal|serious|acute|vulnerab\w+|risks?)\b", re.I)
+MATURITY = {"signing": "signed", "launching": "launched", "commissioning": "operational"}
+
+
+@dataclass
+class Candidate:
+    """A proposed record: the fields it would have, where it comes from, and how sure the rule is."""
+
+    sentence: int
+    rule: str
+    confidence: float
+    record: dict[str, object]
+    new_ids: list[str] = field(default_factory=list)
+
+
+class Rules:
+    """The rules, with what they read from the ontology and the records."""
+
+    def __init__(self, vocabulary: Vocabulary, records: list[Record]) -> None:
+        self.vocabulary = vocabulary
+        self.kinds = _id_kinds(records)
+        for key in ("member", "organization", "kind", "joined_on", "items", "stated_item_count",
+                    "owned_by", "parties", "signed_on", "status", "launched_on", "investors",
+                    "amount", "minerals", "places", "operators", "purpose", "statement", "about",
+                    "addressed_to", "recommended_by", "assessed_by", "quantity", "measure",
+                    "label", "alt_labels", "date"):
+            if key not in vocabulary.fields and key not in ("label", "alt_labels"):
+                raise ValueError(f"The ontology has no record key '{key}' that the intake rules write")
+
+    @cached_property
+    def head_types(self) -> dict[str, str]:
+        """The last word of each record type's label -> the type ("venture" -> JointVenture)."""
+        heads: dict[str, str] = {}
+        by_length = sorted(self.vocabulary.types.items(), key=lambda t: len(self.vocabulary.label(t[1])))
+        for name, iri in by_length:
+            words = re.findall(r"\w+", self.vocabulary.label(iri).lower())
+            if words and name not in ("StatusClaim", "AccessTerm", "Quantity", "MonetaryAmount"):
+                heads.setdefault(words[-1], name)
+        return heads
+
+    @cached_property
+    def type_labels(self) -> set[str]:
+        return {self.vocabulary.label(iri).lower() for iri in self.vocabulary.types.values()}
+
+    def kind_of(self, type_name: str) -> str:
+        return self.kinds.get(type_name) or slugify(re.sub(r"(?<!^)(?=[A-Z])", "-", type_name))
+
+    # -- all rules of a sentence ----------------------------------------------------------------
+
+    def propose(self, reading: Reading, previous: Reading | None,
+                document: dict[str, str]) -> list[Candidate]:
+        """The candidates of one sentence (none for a sentence that states no fact)."""
+        if not reading.fact:
+            return []
+        found: list[Candidate] = []
+        names = self._new_names(reading, document)
+        found += names.values()
+        ids = {**{m.start: m.entity_id for m in reading.mentions if m.entity_id},
+               **{start: str(c.record["id"]) for start, c in names.items()}}
+        actors = list(dict.fromkeys(i for _, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS))
+        found += self._memberships(reading, actors, document)
+        found += self._mineral_list(reading, previous, document)
+        found += self._owners(reading, ids, document)
+        found += self._verbs(reading, actors, document)
+        found += self._purpose(reading, ids, document)
+        found += self._judgement(reading, actors, document)
+        found += self._statistics(reading, document)
+        return [c for c in found if c.record]
+
+    @staticmethod
+    def _record(reading: Reading, document: dict[str, str], entity_id: str,
+                **fields: object) -> dict[str, object]:
+        record: dict[str, object] = {"id": entity_id}
+        record.update({k: v for k, v in fields.items() if v not in (None, [], "", {})})
+        record.update(source=document["file"], quote=reading.text)
+        return record
+
+    # -- the rules ------------------------------------------------------------------------------
+
+    def _new_names(self, reading: Reading, document: dict[str, str]) -> dict[int, Candidate]:
+        """Where each new name starts -> the candidate describing it."""
+        found = {}
+        for mention in reading.new_names:
+            words = re.findall(r"\w+", mention.text)
+            head = words[-1].lower() if words else ""
+            type_name = "Company" if head in COMPANY_FORMS else self.head_types.get(head.rstrip("s"))
+            if type_name is None or len(words) < 2 or " ".join(words).lower() in self.type_labels:
+                continue  # one word, or a kind of thing capitalised ("Joint Venture"), is not a name
+            entity_id = f"{self.kind_of(type_name)}/{slugify(mention.text)}"
+            acronym = reading.acronyms.get(mention.start)
+            record = self._record(reading, document, entity_id, type=type_name, label=mention.text,
+                                  alt_labels=acronym)
+            found[mention.start] = Candidate(reading.number, "new-name", 0.6, record, [entity_id])
+        return found
+
+    def _memberships(self, reading: Reading, actors: list[str], document: dict[str, str]) -> list[Candidate]:
+        if not MEMBERS.search(reading.text) and not JOINED.search(reading.text):
+            return []
+        groups = [i for i in actors if i.startswith("organization/")]
+        if not groups:
+            return []
+        group = groups[0]
+        members = [i for i in actors if i != group and (i.startswith("country/") or i in groups[1:])]
+        if len(members) < 2 and not JOINED.search(reading.text):
+            return []
+        joined = reading.dates[0].value if JOINED.search(reading.text) and reading.dates else None
+        found = []
+        for member in members:
+            entity_id = f"membership/{member.partition('/')[2]}/{group.partition('/')[2]}"
+            record = self._record(reading, document, entity_id, type="Membership", member=member,
+                                  organization=group, kind="member", joined_on=joined)
+            found.append(Candidate(reading.number, "membership-list", 0.7, record))
+        return found
+
+    def _mineral_list(self, reading: Reading, previous: Reading | None,
+                      document: dict[str, str]) -> list[Candidate]:
+        minerals = reading.ids("mineral")
+        stated = LIST_OF.search(reading.text) or (LIST_OF.search(previous.text) if previous else None)
+        if len(minerals) < 5 or stated is None:
+            return []
+        lists = reading.ids("list") or (previous.ids("list") if previous else [])
+        year = document.get("issued", "")[:4]
+        entity_id = lists[0] if lists else f"list/critical-minerals-{slugify(document['publisher'])}-{year}"
+        record = self._record(reading, document, entity_id, type="CriticalMineralList", items=minerals,
+                              stated_item_count=stated.group("n"))
+        return [Candidate(reading.number, "mineral-list", 0.7, record, [] if lists else [entity_id])]
+
+    def _owners(self, reading: Reading, ids: dict[int, str], document: dict[str, str]) -> list[Candidate]:
+        match = OWNERS.search(reading.text)
+        named = sorted((start, i) for start, i in ids.items() if i.startswith("organization/"))
+        before = [i for start, i in named if match and start < match.start()]
+        owners = list(dict.fromkeys(i for start, i in named if match and start > match.start()))
+        if match is None or not before or not owners:
+            return []
+        owned = before[-1]
+        record = self._record(reading, document, owned, key="owners", owned_by=owners)
+        return [Candidate(reading.number, "owners", 0.6, record)]
+
+    def _verbs(self, reading: Reading, actors: list[str], document: dict[str, str]) -> list[Candidate]:
+        found = []
+        minerals, places = reading.ids("mineral"), reading.ids("country", "region", "place", "locality")
+        when = reading.dates[0].value if reading.dates else None
+        names = [(m.start, m.end) for m in [*reading.mentions, *reading.new_names]]
+        for rule, (verb, object_words) in _FACT_VERBS.items():
+            acts = [m for m in verb.finditer(reading.text) if not any(s <= m.start() < e for s, e in names)
+                    and not INTENTION.search(reading.text[:m.start()])]
+            if not acts or (object_words and not object_words.search(reading.text)):
+                continue
+            if rule == "investing" and not reading.amounts and acts[0].group().lower() == "investment":
+                continue  # "investment decisions": a noun without a sum is not an investment made
+            parties = [a for a in actors if not a.startswith("person/")]
+            type_name = {"signing": "Agreement", "launching": "Initiative", "investing": "Investment",
+                         "exploring": "ExplorationProject", "acquiring": "AssetAcquisition",
+                         "commissioning": "Facility"}[rule]
+            if rule == "signing" and re.search(r"\b(MoU|memorandum)", reading.text, re.I):
+                type_name = "MemorandumOfUnderstanding"
+            subject = "-".join(p.partition("/")[2] for p in parties[:3]) or slugify(document["publisher"])
+            entity_id = f"{self.kind_of(type_name)}/{subject}-{rule}"
+            status = ({"maturity": MATURITY[rule], **({"as_of": when} if when else {})}
+                      if rule in MATURITY else None)
+            fields: dict[str, object] = {"type": type_name, "minerals": minerals, "status": status}
+            if rule == "signing":
+                fields |= {"parties": parties, "signed_on": when}
+            elif rule == "investing":
+                amount = reading.amounts[0].value if reading.amounts else None
+                fields |= {"investors": parties[:1], "amount": amount, "places": places}
+            elif rule == "launching":
+                fields |= {"launched_on": when}
+            else:
+                operators = [p for p in parties if p.startswith("organization/")]
+                fields |= {"operators": operators, "places": places}
+            record = self._record(reading, document, entity_id, **fields)
+            found.append(Candidate(reading.number, rule, 0.5, record, [entity_id]))
+        return found
+
+    def _purpose(self, reading: Reading, ids: dict[int, str], document: dict[str, str]) -> list[Candidate]:
+        match = PURPOSE.search(reading.text)
+        before = [i for start, i in sorted(ids.items()) if match and start < match.start()
+                  and i.startswith("organization/")]
+        if match is None or not before:
+            return []
+        what = match.group("what").strip()
+        purpose = what[0].upper() + what[1:] + "."
+        record = self._record(reading, document, before[-1], key="purpose", purpose=purpose)
+        return [Candidate(reading.number, "purpose", 0.6, record)]
+
+    def _judgement(self, reading: Reading, actors: list[str], document: dict[str, str]) -> list[Candidate]:
+        about = reading.ids()
+        words = re.findall(r"\w+", reading.text.lower())
+        slug = slugify(" ".join(words[:8]))
+        if RECOMMENDS.search(reading.text):
+            record = self._record(reading, document, f"recommendation/{slug}", type="Recommendation",
+                                  label=reading.text.rstrip("."), statement=reading.text, about=about,
+                                  addressed_to=[a for a in actors if a.startswith("country/")],
+                                  recommended_by=document["entity_id"])
+            return [Candidate(reading.number, "recommendation", 0.5, record, [str(record["id"])])]
+        if EVALUATES.search(SUBJECT_MATTER.sub("", reading.text)) and not (reading.dates or reading.amounts):
+            record = self._record(reading, document, f"assessment/{slug}", type="Assessment",
+                                  label=reading.text.rstrip("."), statement=reading.text, about=about,
+                                  assessed_by=document["entity_id"])
+            return [Candidate(reading.number, "assessment", 0.4, record, [str(record["id"])])]
+        return []
+
+
+    def _statistics(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
+        found = []
+        for quantity in reading.quantities:
+            if not isinstance(quantity.value, dict) or quantity.value.get("unit") != "percent":
+                continue
+            measure = reading.text[max(0, quantity.start - 60):quantity.end + 40].strip()
+            record = self._record(reading, document, f"statistic/{slugify(measure[:60])}", type="Statistic",
+                                  label=measure, measure=quantity.extra.get("of") or measure,
+                                  quantity=quantity.value, about=reading.ids())
+            found.append(Candidate(reading.number, "statistic", 0.4, record, [str(record["id"])]))
+        return found
+
+
+def _id_kinds(records: list[Record]) -> dict[str, str]:
+    """Each record type -> the id kind the records use most for it."""
+    seen: dict[str, Counter[str]] = {}
+    for record in records:
+        entity_id, type_field = record.node.text("id"), record.node.fields.get("type")
+        if entity_id and type_field and isinstance(type_field.value, str):
+            seen.setdefault(type_field.value, Counter())[entity_id.partition("/")[0]] += 1
+    return {type_name: kinds.most_common(1)[0][0] for type_name, kinds in seen.items()}

@@ -26,16 +26,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from mineral_diplomacy.graph import COVERAGE_DIR, LISTS_FILE, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from mineral_diplomacy.graph import (
+    COVERAGE_DIR,
+    GEOGRAPHY_FILE,
+    LISTS_FILE,
+    PROJECT_DIR,
+    RECORDS_DIR,
+    SHARED_DIR,
+)
 from mineral_diplomacy.graph.coverage import document_coverage
+from mineral_diplomacy.graph.dates import date_literal
 from mineral_diplomacy.graph.documents import Document
+from mineral_diplomacy.graph.geography import Geography
+from mineral_diplomacy.graph.intake.gazetteer import Gazetteer
 from mineral_diplomacy.graph.intake.propose import Proposal, propose
 from mineral_diplomacy.graph.records import Node, Record, read_records
 from mineral_diplomacy.graph.reference import ReferenceTables
@@ -104,11 +114,15 @@ class Figures:
     types: Score = field(default_factory=Score)  # hits = curated records whose type was proposed
     matches: Counter[str] = field(default_factory=Counter)
     candidates: int = 0
+    by_type: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def __iadd__(self, other: Figures) -> Figures:
         for name in ("sentences", "links", "dates", "amounts", "quantities", "types"):
             getattr(self, name).__iadd__(getattr(other, name))
         self.matches.update(other.matches)
+        for name, (missed, found) in other.by_type.items():
+            self.by_type[name][0] += missed
+            self.by_type[name][1] += found
         self.candidates += other.candidates
         return self
 
@@ -157,8 +171,9 @@ def _record_sentences(text: str, quote: str, spans: list[tuple[int, int]]) -> se
 
 
 def compare_with_records(proposal: Proposal, curated: list[Record], sources: SourceCollection,
-                         coverage_fact: dict[int, bool]) -> Figures:
-    """Leave-one-out figures: the proposal against the document's hidden records."""
+                         coverage_fact: dict[int, bool], known: set[str]) -> Figures:
+    """Leave-one-out figures: the proposal against the document's hidden records; a link is wanted
+    only to an entity the gazetteer could know (``known``): another is a new name."""
     figures = Figures(candidates=len(proposal.candidates))
     text = sources.files[proposal.file]
     spans = [(r.start, r.start + len(r.text)) for r in proposal.readings]
@@ -172,22 +187,25 @@ def compare_with_records(proposal: Proposal, curated: list[Record], sources: Sou
         figures.sentences.found += 1
         figures.sentences.right += int(reading.fact == coverage_fact.get(reading.number, True))
         gold_records = by_sentence.get(reading.number, [])
-        gold_ids = {v for r in gold_records for v in _ids(r)}
-        figures.links.add({(reading.number, i) for i in reading.ids()},
-                          {(reading.number, i) for i in gold_ids if i.partition("/")[0] in _LINKABLE})
-        cands = [c.record for c in proposal.candidates if c.sentence == reading.number]
-        for name, score in (("dates", figures.dates), ("amounts", figures.amounts)):
-            score.add({(reading.number, v) for c in cands for v in _fields(c)[name]},
-                      {(reading.number, v) for r in gold_records for v in _fields(r)[name]})
+        gold_ids = {v for r in gold_records for v in _ids(r) if v in known}
+        number = reading.number
+        figures.links.add({(number, i) for i in reading.ids()}, {(number, i) for i in gold_ids})
+        figures.dates.add({(reading.number, str(d.value)) for d in reading.dates},
+                          {(reading.number, v) for r in gold_records for v in _dates(r)})
+        amounts = [r["amount"] for r in gold_records if isinstance(r.get("amount"), dict)]
+        figures.amounts.add({(number, json.dumps(a.value, sort_keys=True)) for a in reading.amounts},
+                            {(number, _amount(a)) for a in amounts})
     for record in curated:
         plain = _plain(record.node)
         assert isinstance(plain, dict)
-        if "type" not in plain:
-            continue
+        if "type" not in plain or plain["type"] == "SourceDocument":
+            continue  # a project document is described from add-source's metadata, not proposed
         numbers = _record_sentences(text, str(plain.get("quote", "")), spans)
         cands = [c.record for c in proposal.candidates if c.sentence in numbers]
         figures.types.wanted += 1
-        figures.types.hits += int(any(c.get("type") == plain["type"] for c in cands))
+        found_type = any(c.get("type") == plain["type"] for c in cands)
+        figures.types.hits += int(found_type)
+        figures.by_type[str(plain["type"])][int(found_type)] += 1
         best = min((_match(c, plain) for c in cands), key=["exact", "near", "none"].index, default="none")
         figures.matches[best] += 1
     return figures
@@ -206,6 +224,20 @@ def _ids(record: dict[str, object]) -> set[str]:
             if isinstance(item, str) and " " not in item and item.partition("/")[0] in _LINKABLE:
                 found.add(item)
     return found
+
+
+def _amount(amount: dict[str, object]) -> str:
+    kept = {k: str(v) for k, v in amount.items() if k in ("value", "currency", "scale")}
+    return json.dumps(kept, sort_keys=True)
+
+
+def _dates(record: dict[str, object]) -> set[str]:
+    """The dates a record states, its status's "as of" among them."""
+    found = _values(record, COMPARED["dates"])
+    status = record.get("status")
+    if isinstance(status, dict) and status.get("as_of"):
+        found.add(str(status["as_of"]))
+    return {d for d in found if date_literal(d) is not None}
 
 
 def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> Figures:
@@ -248,14 +280,16 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
     records = read_records(RECORDS_DIR, PROJECT_DIR)
     reference = ReferenceTables(SHARED_DIR / "reference")
     lists = LISTS_FILE if ablation == "all" else None
+    geography = Geography(reference, GEOGRAPHY_FILE)
     if ablation == "records":
-        reference = _no_reference(reference)
+        reference, geography = _no_reference(reference), None
     words = vocabulary()
     results: dict[str, dict[str, Figures]] = {"held out": {}, "leave one out": {}}
     incoming = SourceCollection(INCOMING)
     for labels_file in sorted(HELDOUT.glob("*.yaml")):
         file = labels_file.stem + ".txt"
-        proposal = propose(file, incoming, records, reference, lists, _documents(file), words, set())
+        proposal = propose(file, incoming, records, reference, lists, _documents(file), words, set(),
+                           geography)
         labels = yaml.safe_load(labels_file.read_text(encoding="utf-8"))
         results["held out"][file] = compare_with_labels(proposal, labels)
     seeds = SourceCollection(SHARED_DIR / "sources")
@@ -266,8 +300,10 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
         facts = {i: not (s.reason and not s.covered) for i, s in enumerate(coverage.sentences, 1)}
         proposal = propose(file, seeds, others + [r for r in own if r.node.text("type") == "SourceDocument"
                                                  or r.node.text("file_name")],
-                           reference, lists, [], words, set())
-        results["leave one out"][file] = compare_with_records(proposal, own, seeds, facts)
+                           reference, lists, [], words, set(), geography)
+        gazetteer = Gazetteer.build(others, reference, lists, geography)
+        known = {n.entity_id for names in gazetteer.names.values() for n in names}
+        results["leave one out"][file] = compare_with_records(proposal, own, seeds, facts, known)
     return results
 
 
@@ -328,6 +364,12 @@ def main() -> int:
             print(f"gazetteer = {ablation:<9}: held-out links P {_pct(held.links.precision)} "
                   f"R {_pct(held.links.recall)}")
     print(table(everything["all"]))
+    seeds = Figures()
+    for figures in everything["all"]["leave one out"].values():
+        seeds += figures
+    print("\nleave one out, curated records by type (a candidate of the same type in the sentence / all):")
+    print(", ".join(f"{name} {found}/{missed + found}" for name, (missed, found)
+                    in sorted(seeds.by_type.items(), key=lambda t: -sum(t[1]))))
     if args.json:
         args.json.write_text(json.dumps({a: {s: {f: {"links_p": v.links.precision, "links_r": v.links.recall}
                                                      for f, v in d.items()} for s, d in r.items()}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from ..geography import Geography
 from ..lists import item_mineral_id, list_rows
 from ..names import words
 from ..records import Record
@@ -62,6 +63,7 @@ class Gazetteer:
     def __init__(self) -> None:
         self.names: dict[tuple[str, ...], list[Name]] = defaultdict(list)
         self.longest = 1
+        self.reference_kinds: dict[str, tuple[str, str]] = {}  # id -> (kind, ref), for the tables' alone
 
     def add(self, name: str, entity_id: str, origin: str, in_graph: bool, as_name: bool = False) -> None:
         """Add a name; with ``as_name``, it matches only text capitalised as a name is."""
@@ -74,8 +76,10 @@ class Gazetteer:
             self.longest = max(self.longest, len(key))
 
     @classmethod
-    def build(cls, records: list[Record], reference: ReferenceTables, lists_file: Path | None) -> Gazetteer:
-        """From the records' labels and alternative labels, the reference tables and the lists."""
+    def build(cls, records: list[Record], reference: ReferenceTables, lists_file: Path | None,
+              geography: Geography | None = None) -> Gazetteer:
+        """From the records' labels and alternative labels, the reference tables (with the UN M49
+        regions, given the geography) and the lists."""
         gazetteer = cls()
         refs: dict[str, str] = {}
         for record in records:
@@ -103,11 +107,20 @@ class Gazetteer:
                 gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
         for slug, row in reference.elements.items():
             gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)
+        described = gazetteer.ids
+        areas = sorted(geography.areas.values() if geography else [], key=lambda a: a.is_continent)
+        for area in areas:  # a region before the continent of the same name ("Africa")
+            if not (area.is_continent and tuple(w for w, _, _ in words(area.name)) in gazetteer.names):
+                gazetteer.add(area.name, area.entity_id, "reference", area.entity_id in described,
+                              as_name=True)
         for row in reference.rows["organizations"]:
             short = row.get("short_name")
             entity_id = refs.get(f"organizations/{short}") or refs.get(f"organizations/{row.get('name')}")
             known = entity_id is not None
             entity_id = entity_id or f"organization/{slugify(short or row.get('name'))}"
+            if not known:
+                ref = f"organizations/{short or row.get('name')}"
+                gazetteer.reference_kinds[entity_id] = (row.get("kind"), ref)
             for name in {row.get("name"), short} - {""}:
                 gazetteer.add(name, entity_id, "reference", known, as_name=True)
         return gazetteer
@@ -135,6 +148,11 @@ class Gazetteer:
             else:
                 index += 1
         return found
+
+    @property
+    def ids(self) -> set[str]:
+        """Every entity a record describes (by its label)."""
+        return {n.entity_id for names in self.names.values() for n in names if n.origin == "record"}
 
     def surface_forms(self, entity_id: str) -> list[tuple[str, ...]]:
         return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]

@@ -9,6 +9,7 @@ from pathlib import Path
 from ...ontology.vocabulary import Vocabulary
 from ..dates import date_literal, interval
 from ..documents import Document
+from ..geography import Geography
 from ..records import Record
 from ..reference import ReferenceTables
 from ..sources import SourceCollection
@@ -53,14 +54,14 @@ def _day(value: str) -> date | None:
 
 def propose(file: str, sources: SourceCollection, records: list[Record], reference: ReferenceTables,
             lists_file: Path | None, documents: list[Document], vocabulary: Vocabulary,
-            rejected: set[str]) -> Proposal:
+            rejected: set[str], geography: Geography | None = None) -> Proposal:
     """Read ``file`` against a gazetteer of ``records`` (which should not include the document's
     own, for a fair test) and propose candidates, leaving out those rejected before and those
     whose record is already among ``records``."""
-    gazetteer = Gazetteer.build(records, reference, lists_file)
+    gazetteer = Gazetteer.build(records, reference, lists_file, geography)
     facts = document_facts(file, records, documents)
     readings = read_document(sources.raw(file), gazetteer, _day(facts["issued"]))
-    rules = Rules(vocabulary, records)
+    rules = Rules(vocabulary, records, gazetteer.reference_kinds)
     existing = {(r.node.text("id"), r.node.text("quote")) for r in records if r.node.text("source") == file}
     candidates: list[Candidate] = []
     held_back = 0

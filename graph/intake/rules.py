@@ -37,8 +37,17 @@ from functools import cached_property
 from ...ontology.vocabulary import Vocabulary
 from ..records import Record
 from ..slugs import slugify
+from .gazetteer import JOINERS, Mention
 from .reading import Reading
 
+TITLE_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Shri|Smt|Minister|Secretary|President|Ambassador|"
+                          r"Chairman|Director|Chief|Premier|Chancellor|Senator)\.?\s*$")
+ROLE_AFTER = re.compile(r",?\s+(?:is\s+(?:a|an|the)\s+|,\s*(?:the\s+)?)?(?:\w+\s+){0,2}?"
+                        r"(?:researcher|analyst|minister|secretary|director|chairman|editor|professor|fellow|ambassador|president|"
+                        r"chief|author|economist|scholar|official)\b", re.I)
+# Head words of events (a summit, a budget ...), in plain English.
+EVENT_WORDS = {w: "Event" for w in ("summit", "meeting", "conference", "visit", "budget", "session", "expo",
+                                    "election", "ceremony", "roundtable", "congress", "convention")}
 COMPANY_FORMS = {"ltd", "limited", "corporation", "corp", "inc", "incorporated", "plc", "company", "llc"}
 ACTORS = ("country", "organization", "person")
 _FACT_VERBS = {
@@ -53,7 +62,8 @@ _FACT_VERBS = {
                       re.compile(r"\b(plant|facility|refinery|unit|mine)\b", re.I)),
 }
 MEMBERS = re.compile(r"\b(partners?|members?|member countries|member states)\b", re.I)
-JOINED = re.compile(r"\b(joined|welcomed|admitted|became (?:a )?members?)\b", re.I)
+JOINED = re.compile(r"\b(joined|welcomed|admitted|became (?:a )?members?|participation in|"
+                    r"membership (?:of|in)|is a member of|are members of)\b", re.I)
 OWNERS = re.compile(r"\b(equity|participating interest|owned by|shareholders?|stake)\b", re.I)
 PURPOSE = re.compile(r"\b(?:is |are |was )?(?:mandated|with the objective|aim(?:s|ed)?|tasked) to\s+"
                      r"(?P<what>[^.;]+)", re.I)
@@ -65,9 +75,19 @@ INTENTION = re.compile(r"\b(?:to|will|would|plans? to|aims? to|seeks? to|intends
 # "critical minerals", "critical and strategic minerals": the subject matter, not a judgement.
 SUBJECT_MATTER = re.compile(r"\b(?:critical|strategic|key)(?:\s*(?:and|&)\s*(?:critical|strategic))?\s+"
                             r"(?:minerals?|raw materials?|metals?|elements?)\b", re.I)
-RECOMMENDS = re.compile(r"\b(should|must|needs? to|ought to|has to|have to)\b", re.I)
-EVALUATES = re.compile(r"\b(critical|vital|key|essential|crucial|significant|important|strategic|"
-                       r"central|pivotal|serious|acute|vulnerab\w+|risks?)\b", re.I)
+RECOMMENDS = re.compile(r"\b(should|must|needs? to|ought to|has to|have to|can be considered|"
+                        r"could be (?:\w+ed|explored|rewarding|considered)|is essential|recommend\w*|"
+                        r"way forward)\b", re.I)
+# A sentence that begins with a verb in its base form is advice ("Appoint ...", "Consider ...").
+IMPERATIVE = re.compile(r"^(?:[-•*]\s*)?(?:Appoint|Avoid|Build|Consider|Create|Deepen|Develop|Diversify|"
+                        r"Encourage|Engage|Enhance|Ensure|Establish|Expand|Explore|Focus|Foster|Improve|Increase|Invest|"
+                        r"Leverage|Negotiate|Prioriti[sz]e|Promote|Pursue|Reform|Secure|Set up|Strengthen|"
+                        r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e)\b")
+EVALUATES = re.compile(r"\b(critical|vital|key|essential|crucial|significant|important|strategic|central|"
+                       r"pivotal|serious|acute|vulnerab\w+|risks?|challeng\w+|concerns?|dependen\w+|"
+                       r"dominan\w+|monopol\w+|imperative|welcome|lax|limited|weak\w*|strong\w*|"
+                       r"opportunit\w+|potential|gaps?|imbalance|remains?|increasingly|emerg\w+|growing|"
+                       r"multifaceted|absent|fragmented|argues?|benefit\w*|aspirations?|ambitio\w+)\b", re.I)
 MATURITY = {"signing": "signed", "launching": "launched", "commissioning": "operational"}
 
 
@@ -85,8 +105,10 @@ class Candidate:
 class Rules:
     """The rules, with what they read from the ontology and the records."""
 
-    def __init__(self, vocabulary: Vocabulary, records: list[Record]) -> None:
+    def __init__(self, vocabulary: Vocabulary, records: list[Record],
+                 reference_kinds: dict[str, tuple[str, str]] | None = None) -> None:
         self.vocabulary = vocabulary
+        self.reference_kinds = reference_kinds or {}
         self.kinds = _id_kinds(records)
         for key in ("member", "organization", "kind", "joined_on", "items", "stated_item_count",
                     "owned_by", "parties", "signed_on", "status", "launched_on", "investors",
@@ -124,6 +146,7 @@ class Rules:
         found: list[Candidate] = []
         names = self._new_names(reading, document)
         found += names.values()
+        found += self._undescribed(reading, document)
         ids = {**{m.start: m.entity_id for m in reading.mentions if m.entity_id},
                **{start: str(c.record["id"]) for start, c in names.items()}}
         actors = list(dict.fromkeys(i for _, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS))
@@ -152,7 +175,8 @@ class Rules:
         for mention in reading.new_names:
             words = re.findall(r"\w+", mention.text)
             head = words[-1].lower() if words else ""
-            type_name = "Company" if head in COMPANY_FORMS else self.head_types.get(head.rstrip("s"))
+            type_name = ("Company" if head in COMPANY_FORMS else EVENT_WORDS.get(head)
+                         or self.head_types.get(head.rstrip("s")) or self._person(reading.text, mention))
             if type_name is None or len(words) < 2 or " ".join(words).lower() in self.type_labels:
                 continue  # one word, or a kind of thing capitalised ("Joint Venture"), is not a name
             entity_id = f"{self.kind_of(type_name)}/{slugify(mention.text)}"
@@ -161,6 +185,42 @@ class Rules:
                                   alt_labels=acronym)
             found[mention.start] = Candidate(reading.number, "new-name", 0.6, record, [entity_id])
         return found
+
+    @staticmethod
+    def _person(text: str, mention: Mention) -> str | None:
+        """A person: two to four capitalised words after a title or before a role."""
+        words = mention.text.split()
+        if not 2 <= len(words) <= 4 or any(w.lower() in JOINERS for w in words):
+            return None
+        if TITLE_BEFORE.search(text[:mention.start]) or ROLE_AFTER.match(text, mention.end):
+            return "Person"
+        return None
+
+    def _undescribed(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
+        """A thing only the reference tables know (an organisation, a UN M49 region), named here:
+        the record that brings it into the graph, typed by its kind in the table."""
+        found, seen = [], set()
+        for mention in reading.mentions:
+            entity_id = mention.entity_id
+            if mention.in_graph or entity_id is None or entity_id in seen:
+                continue
+            seen.add(entity_id)
+            if entity_id in self.reference_kinds:
+                kind, ref = self.reference_kinds[entity_id]
+                record = self._record(reading, document, entity_id, type=self.type_for(kind), ref=ref)
+            else:
+                record = self._record(reading, document, entity_id, type="Region", label=mention.text)
+            found.append(Candidate(reading.number, "reference-entity", 0.8, record, [entity_id]))
+        return found
+
+    def type_for(self, kind: str) -> str:
+        """The record type whose label shares most words with a reference table's kind
+        ("state-owned company" -> state-owned enterprise); Organization when none does."""
+        wanted = set(re.findall(r"[\w-]+", kind.lower()))
+        scored = [(len(wanted & set(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))), name)
+                  for name, iri in self.vocabulary.types.items() if self.kind_of(name) == "organization"]
+        best = max(scored, default=(0, "Organization"))
+        return best[1] if best[0] else "Organization"
 
     def _memberships(self, reading: Reading, actors: list[str], document: dict[str, str]) -> list[Candidate]:
         if not MEMBERS.search(reading.text) and not JOINED.search(reading.text):
@@ -257,7 +317,7 @@ class Rules:
         about = reading.ids()
         words = re.findall(r"\w+", reading.text.lower())
         slug = slugify(" ".join(words[:8]))
-        if RECOMMENDS.search(reading.text):
+        if RECOMMENDS.search(reading.text) or IMPERATIVE.match(reading.text):
             record = self._record(reading, document, f"recommendation/{slug}", type="Recommendation",
                                   label=reading.text.rstrip("."), statement=reading.text, about=about,
                                   addressed_to=[a for a in actors if a.startswith("country/")],

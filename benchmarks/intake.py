@@ -170,8 +170,13 @@ def _record_sentences(text: str, quote: str, spans: list[tuple[int, int]]) -> se
     return found
 
 
-def compare_with_records(proposal: Proposal, curated: list[Record], sources: SourceCollection,
-                         coverage_fact: dict[int, bool], known: set[str]) -> Figures:
+def compare_with_records(
+    proposal: Proposal,
+    curated: list[Record],
+    sources: SourceCollection,
+    coverage_fact: dict[int, bool],
+    known: set[str],
+) -> Figures:
     """Leave-one-out figures: the proposal against the document's hidden records; a link is wanted
     only to an entity the gazetteer could know (``known``): another is a new name."""
     figures = Figures(candidates=len(proposal.candidates))
@@ -190,11 +195,15 @@ def compare_with_records(proposal: Proposal, curated: list[Record], sources: Sou
         gold_ids = {v for r in gold_records for v in _ids(r) if v in known}
         number = reading.number
         figures.links.add({(number, i) for i in reading.ids()}, {(number, i) for i in gold_ids})
-        figures.dates.add({(reading.number, str(d.value)) for d in reading.dates},
-                          {(reading.number, v) for r in gold_records for v in _dates(r)})
+        figures.dates.add(
+            {(reading.number, str(d.value)) for d in reading.dates},
+            {(reading.number, v) for r in gold_records for v in _dates(r)},
+        )
         amounts = [r["amount"] for r in gold_records if isinstance(r.get("amount"), dict)]
-        figures.amounts.add({(number, json.dumps(a.value, sort_keys=True)) for a in reading.amounts},
-                            {(number, _amount(a)) for a in amounts})
+        figures.amounts.add(
+            {(number, json.dumps(a.value, sort_keys=True)) for a in reading.amounts},
+            {(number, _amount(a)) for a in amounts},
+        )
     for record in curated:
         plain = _plain(record.node)
         assert isinstance(plain, dict)
@@ -211,8 +220,24 @@ def compare_with_records(proposal: Proposal, curated: list[Record], sources: Sou
     return figures
 
 
-_LINKABLE = {"country", "organization", "mineral", "region", "person", "list", "agreement", "programme",
-             "application", "product", "initiative", "dialogue", "event", "policy", "law", "scheme"}
+_LINKABLE = {
+    "country",
+    "organization",
+    "mineral",
+    "region",
+    "person",
+    "list",
+    "agreement",
+    "programme",
+    "application",
+    "product",
+    "initiative",
+    "dialogue",
+    "event",
+    "policy",
+    "law",
+    "scheme",
+}
 
 
 def _ids(record: dict[str, object]) -> set[str]:
@@ -252,16 +277,28 @@ def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> 
             raise SystemExit(f"{proposal.file}: sentence {number} is not the labelled one; the split changed")
         figures.sentences.found += 1
         figures.sentences.right += int(reading.fact == bool(label["states_fact"]))
-        gold = {(number, str(m["iri"])[len(prefix):]) for m in label.get("mentions") or []  # type: ignore[union-attr]
-                if str(m["iri"]).startswith(prefix)}
+        gold = {
+            (number, str(m["iri"])[len(prefix) :])
+            for m in label.get("mentions") or []  # type: ignore[union-attr]
+            if str(m["iri"]).startswith(prefix)
+        }
         figures.links.add({(number, m.entity_id) for m in reading.mentions if m.entity_id}, gold)
-        figures.dates.add({(number, str(d.value)) for d in reading.dates if d.value},
-                          {(number, str(d["value"])) for d in label.get("dates") or []})  # type: ignore[union-attr]
-        figures.amounts.add({(number, a.text) for a in reading.amounts},
-                            {(number, str(a["text"])) for a in label.get("amounts") or []})  # type: ignore[union-attr]
-        figures.quantities.add({(number, str(q.value["value"])) for q in reading.quantities  # type: ignore[index]
-                                if isinstance(q.value, dict)},
-                               {(number, str(q["value"])) for q in label.get("quantities") or []})  # type: ignore[union-attr]
+        figures.dates.add(
+            {(number, str(d.value)) for d in reading.dates if d.value},
+            {(number, str(d["value"])) for d in label.get("dates") or []},
+        )  # type: ignore[union-attr]
+        figures.amounts.add(
+            {(number, a.text) for a in reading.amounts},
+            {(number, str(a["text"])) for a in label.get("amounts") or []},
+        )  # type: ignore[union-attr]
+        figures.quantities.add(
+            {
+                (number, str(q.value["value"]))
+                for q in reading.quantities  # type: ignore[index]
+                if isinstance(q.value, dict)
+            },
+            {(number, str(q["value"])) for q in label.get("quantities") or []},
+        )  # type: ignore[union-attr]
         cands = [c.record for c in proposal.candidates if c.sentence == number]
         for record in label.get("records") or []:  # type: ignore[union-attr]
             figures.types.wanted += 1
@@ -271,8 +308,18 @@ def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> 
 
 def _documents(file: str) -> list[Document]:
     issued, publisher = INCOMING_FACTS[file]
-    return [Document(file, file, publisher, issued, "the incoming README", "governmentRelease",
-                     "2026-12-07T00:00:00+00:00", "")]
+    return [
+        Document(
+            file,
+            file,
+            publisher,
+            issued,
+            "the incoming README",
+            "governmentRelease",
+            "2026-12-07T00:00:00+00:00",
+            "",
+        )
+    ]
 
 
 def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
@@ -288,8 +335,9 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
     incoming = SourceCollection(INCOMING)
     for labels_file in sorted(HELDOUT.glob("*.yaml")):
         file = labels_file.stem + ".txt"
-        proposal = propose(file, incoming, records, reference, lists, _documents(file), words, set(),
-                           geography)
+        proposal = propose(
+            file, incoming, records, reference, lists, _documents(file), words, set(), geography
+        )
         labels = yaml.safe_load(labels_file.read_text(encoding="utf-8"))
         results["held out"][file] = compare_with_labels(proposal, labels)
     seeds = SourceCollection(SHARED_DIR / "sources")
@@ -298,9 +346,17 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
         own = [r for r in records if r.node.text("source") == file]
         coverage = document_coverage(file, seeds, records, COVERAGE_DIR)
         facts = {i: not (s.reason and not s.covered) for i, s in enumerate(coverage.sentences, 1)}
-        proposal = propose(file, seeds, others + [r for r in own if r.node.text("type") == "SourceDocument"
-                                                 or r.node.text("file_name")],
-                           reference, lists, [], words, set(), geography)
+        proposal = propose(
+            file,
+            seeds,
+            others + [r for r in own if r.node.text("type") == "SourceDocument" or r.node.text("file_name")],
+            reference,
+            lists,
+            [],
+            words,
+            set(),
+            geography,
+        )
         gazetteer = Gazetteer.build(others, reference, lists, geography)
         known = {n.entity_id for names in gazetteer.names.values() for n in names}
         results["leave one out"][file] = compare_with_records(proposal, own, seeds, facts, known)
@@ -324,9 +380,11 @@ def table(results: dict[str, dict[str, Figures]]) -> str:
     lines = []
     for name, documents in results.items():
         lines.append(f"\n{name}\n")
-        lines.append("| document | sentences (fact or not) | links P | links R | dates P | dates R | "
-                     "amounts P | amounts R | quantities P | quantities R | type found | exact | near | none "
-                     "| candidates |")
+        lines.append(
+            "| document | sentences (fact or not) | links P | links R | dates P | dates R | "
+            "amounts P | amounts R | quantities P | quantities R | type found | exact | near | none "
+            "| candidates |"
+        )
         lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         total = Figures()
         for file, figures in [*documents.items(), ("all", None)]:
@@ -343,9 +401,13 @@ def table(results: dict[str, dict[str, Figures]]) -> str:
                 f"{_pct(figures.amounts.precision)} | {_pct(figures.amounts.recall)} | "
                 f"{_pct(figures.quantities.precision)} | {_pct(figures.quantities.recall)} | "
                 f"{figures.types.hits}/{figures.types.wanted} | "
-                + (" | ".join(f"{m[k]}/{curated}" for k in ("exact", "near", "none")) if curated
-                   else "— | — | —")
-                + f" | {figures.candidates} |")
+                + (
+                    " | ".join(f"{m[k]}/{curated}" for k in ("exact", "near", "none"))
+                    if curated
+                    else "— | — | —"
+                )
+                + f" | {figures.candidates} |"
+            )
     return "\n".join(lines)
 
 
@@ -361,19 +423,36 @@ def main() -> int:
             held = Figures()
             for figures in results["held out"].values():
                 held += figures
-            print(f"gazetteer = {ablation:<9}: held-out links P {_pct(held.links.precision)} "
-                  f"R {_pct(held.links.recall)}")
+            print(
+                f"gazetteer = {ablation:<9}: held-out links P {_pct(held.links.precision)} "
+                f"R {_pct(held.links.recall)}"
+            )
     print(table(everything["all"]))
     seeds = Figures()
     for figures in everything["all"]["leave one out"].values():
         seeds += figures
     print("\nleave one out, curated records by type (a candidate of the same type in the sentence / all):")
-    print(", ".join(f"{name} {found}/{missed + found}" for name, (missed, found)
-                    in sorted(seeds.by_type.items(), key=lambda t: -sum(t[1]))))
+    print(
+        ", ".join(
+            f"{name} {found}/{missed + found}"
+            for name, (missed, found) in sorted(seeds.by_type.items(), key=lambda t: -sum(t[1]))
+        )
+    )
     if args.json:
-        args.json.write_text(json.dumps({a: {s: {f: {"links_p": v.links.precision, "links_r": v.links.recall}
-                                                     for f, v in d.items()} for s, d in r.items()}
-                                         for a, r in everything.items()}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    a: {
+                        s: {
+                            f: {"links_p": v.links.precision, "links_r": v.links.recall} for f, v in d.items()
+                        }
+                        for s, d in r.items()
+                    }
+                    for a, r in everything.items()
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -82,12 +82,17 @@ def read_documents(directory: Path, display: str = "graph/documents") -> list[Do
         missing = [key for key in REQUIRED if not values.get(key)]
         unknown = sorted(set(values) - set(REQUIRED) - set(OPTIONAL))
         if missing or unknown:
-            problems.append(Problem(where, entry.line, "document-entry",
-                                    f"This entry lacks {', '.join(missing) or 'nothing'}"
-                                    + (f" and has fields the register does not know: {', '.join(unknown)}"
-                                       if unknown else "") + ".",
-                                    f"An entry has {', '.join(REQUIRED)}; it may have "
-                                    f"{', '.join(OPTIONAL)}."))
+            problems.append(
+                Problem(
+                    where,
+                    entry.line,
+                    "document-entry",
+                    f"This entry lacks {', '.join(missing) or 'nothing'}"
+                    + (f" and has fields the register does not know: {', '.join(unknown)}" if unknown else "")
+                    + ".",
+                    f"An entry has {', '.join(REQUIRED)}; it may have {', '.join(OPTIONAL)}.",
+                )
+            )
             continue
         documents.append(Document(**{k: v for k, v in values.items() if v is not None}, line=entry.line))
     if problems:
@@ -99,50 +104,80 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_texts(directory: Path, documents: list[Document],
-                display: str = "graph/documents") -> list[Problem]:
+def check_texts(
+    directory: Path, documents: list[Document], display: str = "graph/documents"
+) -> list[Problem]:
     """A problem for each registered text that is missing or no longer the text that was added."""
     problems = []
     for document in documents:
         path = directory / document.file
         if not path.is_file() or digest(path.read_bytes()) != document.sha256:
-            problems.append(Problem(f"{display}/{REGISTER}", document.line, "document-changed",
-                                    f"The text {display}/{document.file} is missing or changed since it "
-                                    "was added; quotes are checked against the text as received.",
-                                    "Restore the file as it was received (version control has it); to "
-                                    "take in a new version, add it as a new document."))
+            problems.append(
+                Problem(
+                    f"{display}/{REGISTER}",
+                    document.line,
+                    "document-changed",
+                    f"The text {display}/{document.file} is missing or changed since it "
+                    "was added; quotes are checked against the text as received.",
+                    "Restore the file as it was received (version control has it); to "
+                    "take in a new version, add it as a new document.",
+                )
+            )
     return problems
 
 
-def description(document: Document, types: Collection[object], known_ids: set[str],
-                display: str = "graph/documents") -> tuple[list[Triple], list[Problem]]:
+def description(
+    document: Document, types: Collection[object], known_ids: set[str], display: str = "graph/documents"
+) -> tuple[list[Triple], list[Problem]]:
     """The document's description from its entry, and the problems in the entry's values."""
     where, problems = f"{display}/{REGISTER}", []
     iri = ID[document.entity_id]
-    triples: list[Triple] = [(iri, RDF.type, MD.SourceDocument), (iri, MD.fileName, Literal(document.file)),
-                             (iri, DCTERMS.title, Literal(document.title)),
-                             (iri, MD.publisherName, Literal(document.publisher)),
-                             (iri, MD.dateKnownFrom, Literal(document.date_known_from, lang="en")),
-                             (iri, MD.receivedOn, Literal(document.received, datatype=XSD.dateTime))]
+    triples: list[Triple] = [
+        (iri, RDF.type, MD.SourceDocument),
+        (iri, MD.fileName, Literal(document.file)),
+        (iri, DCTERMS.title, Literal(document.title)),
+        (iri, MD.publisherName, Literal(document.publisher)),
+        (iri, MD.dateKnownFrom, Literal(document.date_known_from, lang="en")),
+        (iri, MD.receivedOn, Literal(document.received, datatype=XSD.dateTime)),
+    ]
     issued = date_literal(document.issued)
     if issued is None:
-        problems.append(Problem(where, document.line, "document-entry",
-                                f"'issued: {document.issued}' is not a date.", HOW_TO_WRITE))
+        problems.append(
+            Problem(
+                where,
+                document.line,
+                "document-entry",
+                f"'issued: {document.issued}' is not a date.",
+                HOW_TO_WRITE,
+            )
+        )
     else:
         triples.append((iri, DCTERMS.issued, issued))
     kind = MD[document.document_type]
     if kind not in types:
-        problems.append(Problem(where, document.line, "document-entry",
-                                f"'{document.document_type}' is not a document type of the ontology.",
-                                f"Use one of: {', '.join(sorted(str(t)[len(str(MD)):] for t in types))}."))
+        problems.append(
+            Problem(
+                where,
+                document.line,
+                "document-entry",
+                f"'{document.document_type}' is not a document type of the ontology.",
+                f"Use one of: {', '.join(sorted(str(t)[len(str(MD)) :] for t in types))}.",
+            )
+        )
     else:
         triples.append((iri, MD.documentType, kind))
     if document.publisher_id:
         if document.publisher_id not in known_ids:
-            problems.append(Problem(where, document.line, "document-entry",
-                                    f"'publisher_id: {document.publisher_id}' is not described by any "
-                                    "record.", "Accept or write the publisher's record first, or remove "
-                                    "publisher_id (the name is kept)."))
+            problems.append(
+                Problem(
+                    where,
+                    document.line,
+                    "document-entry",
+                    f"'publisher_id: {document.publisher_id}' is not described by any record.",
+                    "Accept or write the publisher's record first, or remove "
+                    "publisher_id (the name is kept).",
+                )
+            )
         else:
             triples.append((iri, DCTERMS.publisher, ID[document.publisher_id]))
     if document.address:
@@ -153,6 +188,7 @@ def description(document: Document, types: Collection[object], known_ids: set[st
 
 
 # -- adding a document ----------------------------------------------------------------------------
+
 
 def read_text(file: Path) -> tuple[bytes, str]:
     """The file's bytes and text; refuses a binary, non-UTF-8 or empty file."""
@@ -165,45 +201,69 @@ def read_text(file: Path) -> tuple[bytes, str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DocumentRefused(f"{file}: not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}); "
-                              "convert it to UTF-8 first, e.g. iconv -f windows-1252 -t utf-8") from error
+        raise DocumentRefused(
+            f"{file}: not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}); "
+            "convert it to UTF-8 first, e.g. iconv -f windows-1252 -t utf-8"
+        ) from error
     if not any(ch.isalpha() for ch in text):
         raise DocumentRefused(f"{file}: the document is empty (no words)")
     return data, text
 
 
-def add_document(file: Path, metadata: dict[str, str], directory: Path, sources: SourceCollection,
-                 document_types: set[str], now: datetime.datetime | None = None) -> Document:
+def add_document(
+    file: Path,
+    metadata: dict[str, str],
+    directory: Path,
+    sources: SourceCollection,
+    document_types: set[str],
+    now: datetime.datetime | None = None,
+) -> Document:
     """Copy ``file`` into ``directory`` unchanged and register it with ``metadata``; refuses a
     duplicate (the same text as a document already held, under any name) and a name in use."""
     data, text = read_text(file)
     name = metadata.get("file") or f"{slugify(file.stem)}.txt"
     if not name.endswith(".txt") or "/" in name or name.startswith(".") or "_" in name:
-        raise DocumentRefused(f"'{name}' is not a usable name: give a name like kabil-mandate.txt "
-                              "(letters, digits and hyphens, ending .txt)")
+        raise DocumentRefused(
+            f"'{name}' is not a usable name: give a name like kabil-mandate.txt "
+            "(letters, digits and hyphens, ending .txt)"
+        )
     same = next((held for held, held_text in sources.files.items() if held_text == normalise(text)), None)
     if same is not None:
         raise DocumentRefused(f"{file}: the same text is already held as {same}; nothing was added")
     if name in sources.files:
         raise DocumentRefused(f"a document named {name} is already held; choose another name with --name")
-    received = metadata.get("received") or (now or datetime.datetime.now(datetime.UTC)).replace(
-        microsecond=0).isoformat()
-    fields = {"file": name, **{k: v for k, v in metadata.items() if k != "file" and v}, "received": received,
-              "sha256": digest(data)}
+    received = (
+        metadata.get("received")
+        or (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0).isoformat()
+    )
+    fields = {
+        "file": name,
+        **{k: v for k, v in metadata.items() if k != "file" and v},
+        "received": received,
+        "sha256": digest(data),
+    }
     missing = [key for key in REQUIRED if not fields.get(key)]
     unknown = sorted(set(fields) - set(REQUIRED) - set(OPTIONAL))
     if missing or unknown:
-        raise DocumentRefused(f"{file}: metadata lacks {', '.join(missing) or 'nothing'}"
-                              + (f"; unknown fields: {', '.join(unknown)}" if unknown else ""))
+        raise DocumentRefused(
+            f"{file}: metadata lacks {', '.join(missing) or 'nothing'}"
+            + (f"; unknown fields: {', '.join(unknown)}" if unknown else "")
+        )
     if fields["document_type"] not in document_types:
-        raise DocumentRefused(f"{file}: '{fields['document_type']}' is not a document type; use one of: "
-                              f"{', '.join(sorted(document_types))}")
+        raise DocumentRefused(
+            f"{file}: '{fields['document_type']}' is not a document type; use one of: "
+            f"{', '.join(sorted(document_types))}"
+        )
     if date_literal(fields["issued"]) is None:
         raise DocumentRefused(f"{file}: 'issued: {fields['issued']}' is not a date. {HOW_TO_WRITE}")
     directory.mkdir(parents=True, exist_ok=True)
     register = register_path(directory)
-    entry = yaml.safe_dump([{k: fields[k] for k in (*REQUIRED, *OPTIONAL) if k in fields}],
-                           sort_keys=False, allow_unicode=True, width=100)
+    entry = yaml.safe_dump(
+        [{k: fields[k] for k in (*REQUIRED, *OPTIONAL) if k in fields}],
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
     (directory / name).write_bytes(data)
     previous = register.read_text(encoding="utf-8") if register.exists() else HEADER
     register.write_text(previous + "\n" + entry, encoding="utf-8")

@@ -26,5 +26,7 @@ def fold(name: str) -> str:
 
 def words(text: str) -> list[tuple[str, int, int]]:
     """The words of a text, each folded, with its span ("&" is the word "and")."""
-    return [(("and" if m.group() == "&" else fold_word(m.group())), m.start(), m.end())
-            for m in re.finditer(r"\w+|&", text)]
+    return [
+        (("and" if m.group() == "&" else fold_word(m.group())), m.start(), m.end())
+        for m in re.finditer(r"\w+|&", text)
+    ]

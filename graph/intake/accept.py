@@ -26,23 +26,53 @@ class Accepted:
     records_file: Path | None = None
 
 
-def accept(file: str, candidates_dir: Path, records_dir: Path, sources: SourceCollection, by: str,
-           display_dir: str = "graph/candidates", today: datetime.date | None = None) -> Accepted:
+def accept(
+    file: str,
+    candidates_dir: Path,
+    records_dir: Path,
+    sources: SourceCollection,
+    by: str,
+    display_dir: str = "graph/candidates",
+    today: datetime.date | None = None,
+) -> Accepted:
     """Move the decided candidates of ``file``; raises BuildFailed (nothing written) if any
     accepted candidate cites another document or a quote its document does not hold."""
     path = candidates_path(candidates_dir, file)
     display = f"{display_dir}/{path.name}"
     if not path.exists():
-        raise BuildFailed("accept", [Problem(display, 0, "candidate-file", f"No candidates for {file}.",
-                                             f"Run 'mineral-diplomacy propose {file}' first.")])
+        raise BuildFailed(
+            "accept",
+            [
+                Problem(
+                    display,
+                    0,
+                    "candidate-file",
+                    f"No candidates for {file}.",
+                    f"Run 'mineral-diplomacy propose {file}' first.",
+                )
+            ],
+        )
     if not by.strip():
-        raise BuildFailed("accept", [Problem(display, 0, "candidate-reviewer", "Who accepts is not said.",
-                                             "Give your name with --by.")])
+        raise BuildFailed(
+            "accept",
+            [
+                Problem(
+                    display, 0, "candidate-reviewer", "Who accepts is not said.", "Give your name with --by."
+                )
+            ],
+        )
     decided = read_candidates(path, display)
-    problems = [Problem(display, d.line, "candidate-quote",
-                        f"Candidate {d.name}: its quote does not occur in {file} (was it edited?).",
-                        "Copy the words exactly from the document, or reject the candidate.")
-                for d in decided if d.decision == "accept" and not _grounded(d, file, sources)]
+    problems = [
+        Problem(
+            display,
+            d.line,
+            "candidate-quote",
+            f"Candidate {d.name}: its quote does not occur in {file} (was it edited?).",
+            "Copy the words exactly from the document, or reject the candidate.",
+        )
+        for d in decided
+        if d.decision == "accept" and not _grounded(d, file, sources)
+    ]
     if problems:
         raise BuildFailed("accept", problems)
     result = Accepted()
@@ -75,29 +105,48 @@ def _append_records(path: Path, file: str, moved: list[Decided], by: str) -> Non
         record["accepted_by"] = by
         record["source"], record["quote"] = d.record["source"], d.record["quote"]
         records.append(record)
-    header = "" if path.exists() else (
-        f"# Records taken from {file}, accepted from the candidates of 'mineral-diplomacy propose'\n"
-        "# ('candidate' names the rule that proposed each; 'accepted_by' who accepted it) or written\n"
-        "# by hand. See README.md, \"A new document into the graph\".\n")
+    header = (
+        ""
+        if path.exists()
+        else (
+            f"# Records taken from {file}, accepted from the candidates of 'mineral-diplomacy propose'\n"
+            "# ('candidate' names the rule that proposed each; 'accepted_by' who accepted it) or written\n"
+            '# by hand. See README.md, "A new document into the graph".\n'
+        )
+    )
     previous = path.read_text(encoding="utf-8") if path.exists() else header
     text = yaml.safe_dump(records, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(previous + "\n" + text, encoding="utf-8")
 
 
 def _remember(path: Path, file: str, rejected: list[Decided], today: datetime.date) -> None:
-    entries = [{"source": file, "fingerprint": d.proposed,
-                "rule": d.rule, "id": d.record.get("id"), "rejected_on": today.isoformat()} for d in rejected]
-    previous = path.read_text(encoding="utf-8") if path.exists() else (
-        "# Candidates reviewers rejected: 'propose' does not offer them again.\n")
-    path.write_text(previous + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100),
-                    encoding="utf-8")
+    entries = [
+        {
+            "source": file,
+            "fingerprint": d.proposed,
+            "rule": d.rule,
+            "id": d.record.get("id"),
+            "rejected_on": today.isoformat(),
+        }
+        for d in rejected
+    ]
+    previous = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else ("# Candidates reviewers rejected: 'propose' does not offer them again.\n")
+    )
+    path.write_text(
+        previous + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )
 
 
 def _keep_pending(path: Path, done: set[str]) -> None:
     """Rewrite the candidate file without the candidates that were moved or rejected."""
-    header = "".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
-                     if line.startswith("#"))
+    header = "".join(
+        line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.startswith("#")
+    )
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     kept = [items[0], *(i for i in items[1:] if i.get("candidate") not in done)]
-    path.write_text(header + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=100),
-                    encoding="utf-8")
+    path.write_text(
+        header + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )

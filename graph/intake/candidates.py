@@ -46,32 +46,49 @@ def rejected_fingerprints(directory: Path) -> set[str]:
     return {str(e["fingerprint"]) for e in entries or []}
 
 
-def write_candidates(directory: Path, file: str, readings: list[Reading], candidates: list[Candidate],
-                     day: datetime.date) -> Path:
+def write_candidates(
+    directory: Path, file: str, readings: list[Reading], candidates: list[Candidate], day: datetime.date
+) -> Path:
     """Write (or replace) the candidate file of one document."""
     sentences = []
     for reading in readings:
         entry: dict[str, object] = {"n": reading.number, "text": reading.text, "fact": reading.fact}
         if reading.reason:
             entry["reason"] = reading.reason
-        mentions = [f"{m.text} -> {m.entity_id or 'ambiguous: ' + ', '.join(m.ambiguous)}"
-                    + ("" if m.in_graph else " (reference tables only)") for m in reading.mentions]
+        mentions = [
+            f"{m.text} -> {m.entity_id or 'ambiguous: ' + ', '.join(m.ambiguous)}"
+            + ("" if m.in_graph else " (reference tables only)")
+            for m in reading.mentions
+        ]
         mentions += [f"{m.text} -> new" for m in reading.new_names]
         dates = [f"{d.text} -> {d.value or '?'} ({d.precision})" for d in reading.dates]
-        for key, values in (("mentions", mentions), ("dates", dates),
-                            ("amounts", [f"{a.text} -> {a.value}" for a in reading.amounts]),
-                            ("quantities", [f"{q.text} -> {q.value}" for q in reading.quantities])):
+        for key, values in (
+            ("mentions", mentions),
+            ("dates", dates),
+            ("amounts", [f"{a.text} -> {a.value}" for a in reading.amounts]),
+            ("quantities", [f"{q.text} -> {q.value}" for q in reading.quantities]),
+        ):
             if values:
                 entry[key] = values
         sentences.append(entry)
-    items = [{"candidate": f"c{index}", "decision": "pending", "sentence": c.sentence, "rule": c.rule,
-              "confidence": c.confidence, "proposed": fingerprint(c.record),
-              **({"new": c.new_ids} if c.new_ids else {}), "record": c.record}
-             for index, c in enumerate(candidates, 1)]
+    items = [
+        {
+            "candidate": f"c{index}",
+            "decision": "pending",
+            "sentence": c.sentence,
+            "rule": c.rule,
+            "confidence": c.confidence,
+            "proposed": fingerprint(c.record),
+            **({"new": c.new_ids} if c.new_ids else {}),
+            "record": c.record,
+        }
+        for index, c in enumerate(candidates, 1)
+    ]
     directory.mkdir(parents=True, exist_ok=True)
     path = candidates_path(directory, file)
-    body = yaml.safe_dump([{"document": file, "sentences": sentences}, *items], sort_keys=False,
-                          allow_unicode=True, width=100)
+    body = yaml.safe_dump(
+        [{"document": file, "sentences": sentences}, *items], sort_keys=False, allow_unicode=True, width=100
+    )
     path.write_text(HEADER.format(file=file, day=day.isoformat()) + body, encoding="utf-8")
     return path
 
@@ -110,16 +127,39 @@ def read_candidates(path: Path, display: str) -> list[Decided]:
         decision = node.text("decision") or ""
         record = node.fields.get("record")
         if decision not in DECISIONS:
-            problems.append(Problem(display, node.fields["decision"].line if "decision" in node.fields
-                                    else item.line, "candidate-decision",
-                                    f"'{decision}' is not a decision.", "Write pending, accept or reject."))
+            problems.append(
+                Problem(
+                    display,
+                    node.fields["decision"].line if "decision" in node.fields else item.line,
+                    "candidate-decision",
+                    f"'{decision}' is not a decision.",
+                    "Write pending, accept or reject.",
+                )
+            )
             continue
         if record is None or not isinstance(record.value, Node):
-            problems.append(Problem(display, item.line, "candidate-record", "This candidate has no record.",
-                                    "Restore its 'record:' (run propose again to see it as proposed)."))
+            problems.append(
+                Problem(
+                    display,
+                    item.line,
+                    "candidate-record",
+                    "This candidate has no record.",
+                    "Restore its 'record:' (run propose again to see it as proposed).",
+                )
+            )
             continue
-        decided.append(Decided(node.text("candidate") or "?", decision, node.text("rule") or "",
-                               node.text("proposed") or "", _plain(record.value), record.line))  # type: ignore[arg-type]
+        fields = _plain(record.value)
+        assert isinstance(fields, dict)  # a Node, checked above
+        decided.append(
+            Decided(
+                node.text("candidate") or "?",
+                decision,
+                node.text("rule") or "",
+                node.text("proposed") or "",
+                fields,
+                record.line,
+            )
+        )
     if problems:
         raise BuildFailed("read", problems)
     return decided

@@ -76,8 +76,13 @@ class Gazetteer:
             self.longest = max(self.longest, len(key))
 
     @classmethod
-    def build(cls, records: list[Record], reference: ReferenceTables, lists_file: Path | None,
-              geography: Geography | None = None) -> Gazetteer:
+    def build(
+        cls,
+        records: list[Record],
+        reference: ReferenceTables,
+        lists_file: Path | None,
+        geography: Geography | None = None,
+    ) -> Gazetteer:
         """From the records' labels and alternative labels, the reference tables (with the UN M49
         regions, given the geography) and the lists."""
         gazetteer = cls()
@@ -111,8 +116,9 @@ class Gazetteer:
         areas = sorted(geography.areas.values() if geography else [], key=lambda a: a.is_continent)
         for area in areas:  # a region before the continent of the same name ("Africa")
             if not (area.is_continent and tuple(w for w, _, _ in words(area.name)) in gazetteer.names):
-                gazetteer.add(area.name, area.entity_id, "reference", area.entity_id in described,
-                              as_name=True)
+                gazetteer.add(
+                    area.name, area.entity_id, "reference", area.entity_id in described, as_name=True
+                )
         for row in reference.rows["organizations"]:
             short = row.get("short_name")
             entity_id = refs.get(f"organizations/{short}") or refs.get(f"organizations/{row.get('name')}")
@@ -140,9 +146,16 @@ class Gazetteer:
                 if names and not (size == 1 and key[0] in JOINERS):
                     ids = tuple(sorted({n.entity_id for n in names}))
                     chosen = ids[0] if len(ids) == 1 else None
-                    found.append(Mention(surface, start, end, chosen,
-                                         in_graph=any(n.in_graph for n in names), ambiguous=ids if not chosen
-                                         else ()))
+                    found.append(
+                        Mention(
+                            surface,
+                            start,
+                            end,
+                            chosen,
+                            in_graph=any(n.in_graph for n in names),
+                            ambiguous=ids if not chosen else (),
+                        )
+                    )
                     index += size
                     break
             else:

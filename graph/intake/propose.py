@@ -33,8 +33,12 @@ def document_facts(file: str, records: list[Record], documents: list[Document]) 
     """What the rules need to know of the document: its file, id, date and publisher's name."""
     for document in documents:
         if document.file == file:
-            return {"file": file, "entity_id": document.entity_id, "issued": document.issued,
-                    "publisher": document.publisher}
+            return {
+                "file": file,
+                "entity_id": document.entity_id,
+                "issued": document.issued,
+                "publisher": document.publisher,
+            }
     facts = {"file": file, "entity_id": f"source/{Path(file).stem}", "issued": "", "publisher": "publisher"}
     for record in records:
         if record.node.text("file_name") == file:
@@ -52,9 +56,17 @@ def _day(value: str) -> date | None:
     return interval(literal)[1] if literal is not None else None
 
 
-def propose(file: str, sources: SourceCollection, records: list[Record], reference: ReferenceTables,
-            lists_file: Path | None, documents: list[Document], vocabulary: Vocabulary,
-            rejected: set[str], geography: Geography | None = None) -> Proposal:
+def propose(
+    file: str,
+    sources: SourceCollection,
+    records: list[Record],
+    reference: ReferenceTables,
+    lists_file: Path | None,
+    documents: list[Document],
+    vocabulary: Vocabulary,
+    rejected: set[str],
+    geography: Geography | None = None,
+) -> Proposal:
     """Read ``file`` against a gazetteer of ``records`` (which should not include the document's
     own, for a fair test) and propose candidates, leaving out those rejected before and those
     whose record is already among ``records``."""
@@ -67,8 +79,10 @@ def propose(file: str, sources: SourceCollection, records: list[Record], referen
     held_back = 0
     for index, reading in enumerate(readings):
         for candidate in rules.propose(reading, readings[index - 1] if index else None, facts):
-            if fingerprint(candidate.record) in rejected or (
-                    candidate.record["id"], candidate.record["quote"]) in existing:
+            if (
+                fingerprint(candidate.record) in rejected
+                or (candidate.record["id"], candidate.record["quote"]) in existing
+            ):
                 held_back += 1
             else:
                 candidates.append(candidate)

@@ -11,20 +11,85 @@ from ..coverage import sentences
 from .gazetteer import JOINERS, Gazetteer, Mention
 from .values import Found, amounts, dates, quantities
 
-FOOTERS = re.compile(r"/Public Release|does not take institutional positions|"
-                     r"from the originating organi[sz]ation|"
-                     r"View in full here|All rights reserved|Disclaimer:|Subscribe to|Follow us on|"
-                     r"republished|This article (?:was|is) (?:originally )?published", re.I)
+FOOTERS = re.compile(
+    r"/Public Release|does not take institutional positions|"
+    r"from the originating organi[sz]ation|"
+    r"View in full here|All rights reserved|Disclaimer:|Subscribe to|Follow us on|"
+    r"republished|This article (?:was|is) (?:originally )?published",
+    re.I,
+)
 LINK_LEAD = re.compile(r"^(?:Visit|Read|See|Click|View|Learn|Follow|Watch|Download)\b", re.I)
 URL = re.compile(r"https?://\S+|www\.\S+")
 FRONT_MATTER = re.compile(r"^[a-z_]+:\s|^-{3,}$")
 # Capitalised words that begin sentences without naming anything.
-OPENERS = {"a", "an", "the", "this", "these", "that", "those", "it", "its", "we", "our", "they", "their",
-           "he", "she", "in", "on", "at", "as", "by", "for", "from", "with", "since", "so", "far", "based",
-           "all", "each", "every", "some", "many", "most", "such", "while", "although", "however",
-           "also", "and", "but", "or", "if", "when", "where", "there", "here", "what", "which", "who",
-           "how", "why", "one", "two", "three", "further", "total", "details", "government",
-           "transparent", "mirage", "date", "field", "season", "posted", "context", "background"}
+OPENERS = {
+    "a",
+    "an",
+    "the",
+    "this",
+    "these",
+    "that",
+    "those",
+    "it",
+    "its",
+    "we",
+    "our",
+    "they",
+    "their",
+    "he",
+    "she",
+    "in",
+    "on",
+    "at",
+    "as",
+    "by",
+    "for",
+    "from",
+    "with",
+    "since",
+    "so",
+    "far",
+    "based",
+    "all",
+    "each",
+    "every",
+    "some",
+    "many",
+    "most",
+    "such",
+    "while",
+    "although",
+    "however",
+    "also",
+    "and",
+    "but",
+    "or",
+    "if",
+    "when",
+    "where",
+    "there",
+    "here",
+    "what",
+    "which",
+    "who",
+    "how",
+    "why",
+    "one",
+    "two",
+    "three",
+    "further",
+    "total",
+    "details",
+    "government",
+    "transparent",
+    "mirage",
+    "date",
+    "field",
+    "season",
+    "posted",
+    "context",
+    "background",
+}
 ACRONYM_AFTER = re.compile(r"\s*\((?P<acronym>[A-Z][A-Za-z0-9&.-]{1,9})\)")
 
 
@@ -100,7 +165,7 @@ def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], dict[int
         probe = index + 1
         while probe < len(tokens):
             word = tokens[probe].group()
-            between = text[tokens[probe - 1].end():tokens[probe].start()]
+            between = text[tokens[probe - 1].end() : tokens[probe].start()]
             if between.strip() or any(s <= tokens[probe].start() < e for s, e in taken):
                 break  # punctuation or a known name ends the run
             if _capitalised(word):
@@ -108,7 +173,7 @@ def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], dict[int
             elif word.lower() not in JOINERS:
                 break
             probe += 1
-        run = tokens[index:last + 1]
+        run = tokens[index : last + 1]
         words = [t.group() for t in run]
         if not (len(words) == 1 and (words[0].lower() in OPENERS or words[0].isdigit())):
             while words and words[0].lower() in OPENERS and len(words) > 1:

@@ -40,54 +40,100 @@ from ..slugs import slugify
 from .gazetteer import JOINERS, Mention
 from .reading import Reading
 
-TITLE_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Shri|Smt|Minister|Secretary|President|Ambassador|"
-                          r"Chairman|Director|Chief|Premier|Chancellor|Senator)\.?\s*$")
-ROLE_AFTER = re.compile(r",?\s+(?:is\s+(?:a|an|the)\s+|,\s*(?:the\s+)?)?(?:\w+\s+){0,2}?"
-                        r"(?:researcher|analyst|minister|secretary|director|chairman|editor|professor|fellow|ambassador|president|"
-                        r"chief|author|economist|scholar|official)\b", re.I)
+TITLE_BEFORE = re.compile(
+    r"\b(?:Mr|Ms|Mrs|Dr|Prof|Shri|Smt|Minister|Secretary|President|Ambassador|"
+    r"Chairman|Director|Chief|Premier|Chancellor|Senator)\.?\s*$"
+)
+ROLE_AFTER = re.compile(
+    r",?\s+(?:is\s+(?:a|an|the)\s+|,\s*(?:the\s+)?)?(?:\w+\s+){0,2}?"
+    r"(?:researcher|analyst|minister|secretary|director|chairman|editor|professor|fellow|ambassador|president|"
+    r"chief|author|economist|scholar|official)\b",
+    re.I,
+)
 # Head words of events (a summit, a budget ...), in plain English.
-EVENT_WORDS = {w: "Event" for w in ("summit", "meeting", "conference", "visit", "budget", "session", "expo",
-                                    "election", "ceremony", "roundtable", "congress", "convention")}
+EVENT_WORDS = {
+    w: "Event"
+    for w in (
+        "summit",
+        "meeting",
+        "conference",
+        "visit",
+        "budget",
+        "session",
+        "expo",
+        "election",
+        "ceremony",
+        "roundtable",
+        "congress",
+        "convention",
+    )
+}
 COMPANY_FORMS = {"ltd", "limited", "corporation", "corp", "inc", "incorporated", "plc", "company", "llc"}
 ACTORS = ("country", "organization", "person")
 _FACT_VERBS = {
-    "signing": (re.compile(r"\b(sign(?:ed|s|ing)?|ink(?:ed|s)?)\b", re.I),
-                re.compile(r"\b(MoU|memorandum|agreement|pact|deal|treaty|accord)s?\b", re.I)),
+    "signing": (
+        re.compile(r"\b(sign(?:ed|s|ing)?|ink(?:ed|s)?)\b", re.I),
+        re.compile(r"\b(MoU|memorandum|agreement|pact|deal|treaty|accord)s?\b", re.I),
+    ),
     "launching": (re.compile(r"\b(launch(?:ed|es|ing)?|unveil(?:ed|s)?)\b", re.I), None),
     "investing": (re.compile(r"\binvest(?:ed|s|ing|ment)?\b", re.I), None),
     "exploring": (re.compile(r"\bexplor(?:e|ed|es|ing|ation)\b", re.I), None),
-    "acquiring": (re.compile(r"\bacqui(?:re|red|res|ring|sition)\b", re.I),
-                  re.compile(r"\b(assets?|stakes?|mines?|blocks?|acreages?)\b", re.I)),
-    "commissioning": (re.compile(r"\bcommission(?:ed|s|ing)\b", re.I),
-                      re.compile(r"\b(plant|facility|refinery|unit|mine)\b", re.I)),
+    "acquiring": (
+        re.compile(r"\bacqui(?:re|red|res|ring|sition)\b", re.I),
+        re.compile(r"\b(assets?|stakes?|mines?|blocks?|acreages?)\b", re.I),
+    ),
+    "commissioning": (
+        re.compile(r"\bcommission(?:ed|s|ing)\b", re.I),
+        re.compile(r"\b(plant|facility|refinery|unit|mine)\b", re.I),
+    ),
 }
 MEMBERS = re.compile(r"\b(partners?|members?|member countries|member states)\b", re.I)
-JOINED = re.compile(r"\b(joined|welcomed|admitted|became (?:a )?members?|participation in|"
-                    r"membership (?:of|in)|is a member of|are members of)\b", re.I)
+JOINED = re.compile(
+    r"\b(joined|welcomed|admitted|became (?:a )?members?|participation in|"
+    r"membership (?:of|in)|is a member of|are members of)\b",
+    re.I,
+)
 OWNERS = re.compile(r"\b(equity|participating interest|owned by|shareholders?|stake)\b", re.I)
-PURPOSE = re.compile(r"\b(?:is |are |was )?(?:mandated|with the objective|aim(?:s|ed)?|tasked) to\s+"
-                     r"(?P<what>[^.;]+)", re.I)
+PURPOSE = re.compile(
+    r"\b(?:is |are |was )?(?:mandated|with the objective|aim(?:s|ed)?|tasked) to\s+"
+    r"(?P<what>[^.;]+)",
+    re.I,
+)
 LIST_OF = re.compile(r"\blist of (?P<n>\d+) (?:\w+ ){0,2}minerals\b", re.I)
 # An act's verb after these is an intention or a mandate, not an act ("mandated to identify and
 # acquire"): the purpose rule reads it.
-INTENTION = re.compile(r"\b(?:to|will|would|plans? to|aims? to|seeks? to|intends? to)\s+"
-                       r"(?:\w+\s+(?:and|or)\s+)?$", re.I)
+INTENTION = re.compile(
+    r"\b(?:to|will|would|plans? to|aims? to|seeks? to|intends? to)\s+"
+    r"(?:\w+\s+(?:and|or)\s+)?$",
+    re.I,
+)
 # "critical minerals", "critical and strategic minerals": the subject matter, not a judgement.
-SUBJECT_MATTER = re.compile(r"\b(?:critical|strategic|key)(?:\s*(?:and|&)\s*(?:critical|strategic))?\s+"
-                            r"(?:minerals?|raw materials?|metals?|elements?)\b", re.I)
-RECOMMENDS = re.compile(r"\b(should|must|needs? to|ought to|has to|have to|can be considered|"
-                        r"could be (?:\w+ed|explored|rewarding|considered)|is essential|recommend\w*|"
-                        r"way forward)\b", re.I)
+SUBJECT_MATTER = re.compile(
+    r"\b(?:critical|strategic|key)(?:\s*(?:and|&)\s*(?:critical|strategic))?\s+"
+    r"(?:minerals?|raw materials?|metals?|elements?)\b",
+    re.I,
+)
+RECOMMENDS = re.compile(
+    r"\b(should|must|needs? to|ought to|has to|have to|can be considered|"
+    r"could be (?:\w+ed|explored|rewarding|considered)|is essential|recommend\w*|"
+    r"way forward)\b",
+    re.I,
+)
 # A sentence that begins with a verb in its base form is advice ("Appoint ...", "Consider ...").
-IMPERATIVE = re.compile(r"^(?:[-•*]\s*)?(?:Appoint|Avoid|Build|Consider|Create|Deepen|Develop|Diversify|"
-                        r"Encourage|Engage|Enhance|Ensure|Establish|Expand|Explore|Focus|Foster|Improve|Increase|Invest|"
-                        r"Leverage|Negotiate|Prioriti[sz]e|Promote|Pursue|Reform|Secure|Set up|Strengthen|"
-                        r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e)\b")
-EVALUATES = re.compile(r"\b(critical|vital|key|essential|crucial|significant|important|strategic|central|"
-                       r"pivotal|serious|acute|vulnerab\w+|risks?|challeng\w+|concerns?|dependen\w+|"
-                       r"dominan\w+|monopol\w+|imperative|welcome|lax|limited|weak\w*|strong\w*|"
-                       r"opportunit\w+|potential|gaps?|imbalance|remains?|increasingly|emerg\w+|growing|"
-                       r"multifaceted|absent|fragmented|argues?|benefit\w*|aspirations?|ambitio\w+)\b", re.I)
+IMPERATIVE = re.compile(
+    r"^(?:[-•*]\s*)?(?:Appoint|Avoid|Build|Consider|Create|Deepen|Develop|Diversify|"
+    r"Encourage|Engage|Enhance|Ensure|Establish|Expand|Explore|Focus|Foster|Improve|Increase|Invest|"
+    r"Leverage|Negotiate|Prioriti[sz]e|Promote|Pursue|Reform|Secure|Set up|Strengthen|"
+    r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e)\b"
+)
+EVALUATES = re.compile(
+    r"\b(critical|vital|key|essential|crucial|significant|important|strategic|central|"
+    r"pivotal|serious|acute|vulnerab\w+|risks?|challeng\w+|concerns?|dependen\w+|"
+    r"dominan\w+|monopol\w+|imperative|welcome|lax|limited|weak\w*|strong\w*|"
+    r"opportunit\w+|potential|gaps?|imbalance|remains?|increasingly|emerg\w+|growing|"
+    r"multifaceted|absent|fragmented|argues?|benefit\w*|aspirations?|ambitio\w+)\b",
+    re.I,
+)
 MATURITY = {"signing": "signed", "launching": "launched", "commissioning": "operational"}
 
 
@@ -105,16 +151,44 @@ class Candidate:
 class Rules:
     """The rules, with what they read from the ontology and the records."""
 
-    def __init__(self, vocabulary: Vocabulary, records: list[Record],
-                 reference_kinds: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        records: list[Record],
+        reference_kinds: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.vocabulary = vocabulary
         self.reference_kinds = reference_kinds or {}
         self.kinds = _id_kinds(records)
-        for key in ("member", "organization", "kind", "joined_on", "items", "stated_item_count",
-                    "owned_by", "parties", "signed_on", "status", "launched_on", "investors",
-                    "amount", "minerals", "places", "operators", "purpose", "statement", "about",
-                    "addressed_to", "recommended_by", "assessed_by", "quantity", "measure",
-                    "label", "alt_labels", "date"):
+        for key in (
+            "member",
+            "organization",
+            "kind",
+            "joined_on",
+            "items",
+            "stated_item_count",
+            "owned_by",
+            "parties",
+            "signed_on",
+            "status",
+            "launched_on",
+            "investors",
+            "amount",
+            "minerals",
+            "places",
+            "operators",
+            "purpose",
+            "statement",
+            "about",
+            "addressed_to",
+            "recommended_by",
+            "assessed_by",
+            "quantity",
+            "measure",
+            "label",
+            "alt_labels",
+            "date",
+        ):
             if key not in vocabulary.fields and key not in ("label", "alt_labels"):
                 raise ValueError(f"The ontology has no record key '{key}' that the intake rules write")
 
@@ -138,8 +212,9 @@ class Rules:
 
     # -- all rules of a sentence ----------------------------------------------------------------
 
-    def propose(self, reading: Reading, previous: Reading | None,
-                document: dict[str, str]) -> list[Candidate]:
+    def propose(
+        self, reading: Reading, previous: Reading | None, document: dict[str, str]
+    ) -> list[Candidate]:
         """The candidates of one sentence (none for a sentence that states no fact)."""
         if not reading.fact:
             return []
@@ -147,8 +222,10 @@ class Rules:
         names = self._new_names(reading, document)
         found += names.values()
         found += self._undescribed(reading, document)
-        ids = {**{m.start: m.entity_id for m in reading.mentions if m.entity_id},
-               **{start: str(c.record["id"]) for start, c in names.items()}}
+        ids = {
+            **{m.start: m.entity_id for m in reading.mentions if m.entity_id},
+            **{start: str(c.record["id"]) for start, c in names.items()},
+        }
         actors = list(dict.fromkeys(i for _, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS))
         found += self._memberships(reading, actors, document)
         found += self._mineral_list(reading, previous, document)
@@ -160,8 +237,9 @@ class Rules:
         return [c for c in found if c.record]
 
     @staticmethod
-    def _record(reading: Reading, document: dict[str, str], entity_id: str,
-                **fields: object) -> dict[str, object]:
+    def _record(
+        reading: Reading, document: dict[str, str], entity_id: str, **fields: object
+    ) -> dict[str, object]:
         record: dict[str, object] = {"id": entity_id}
         record.update({k: v for k, v in fields.items() if v not in (None, [], "", {})})
         record.update(source=document["file"], quote=reading.text)
@@ -175,14 +253,20 @@ class Rules:
         for mention in reading.new_names:
             words = re.findall(r"\w+", mention.text)
             head = words[-1].lower() if words else ""
-            type_name = ("Company" if head in COMPANY_FORMS else EVENT_WORDS.get(head)
-                         or self.head_types.get(head.rstrip("s")) or self._person(reading.text, mention))
+            type_name = (
+                "Company"
+                if head in COMPANY_FORMS
+                else EVENT_WORDS.get(head)
+                or self.head_types.get(head.rstrip("s"))
+                or self._person(reading.text, mention)
+            )
             if type_name is None or len(words) < 2 or " ".join(words).lower() in self.type_labels:
                 continue  # one word, or a kind of thing capitalised ("Joint Venture"), is not a name
             entity_id = f"{self.kind_of(type_name)}/{slugify(mention.text)}"
             acronym = reading.acronyms.get(mention.start)
-            record = self._record(reading, document, entity_id, type=type_name, label=mention.text,
-                                  alt_labels=acronym)
+            record = self._record(
+                reading, document, entity_id, type=type_name, label=mention.text, alt_labels=acronym
+            )
             found[mention.start] = Candidate(reading.number, "new-name", 0.6, record, [entity_id])
         return found
 
@@ -192,7 +276,7 @@ class Rules:
         words = mention.text.split()
         if not 2 <= len(words) <= 4 or any(w.lower() in JOINERS for w in words):
             return None
-        if TITLE_BEFORE.search(text[:mention.start]) or ROLE_AFTER.match(text, mention.end):
+        if TITLE_BEFORE.search(text[: mention.start]) or ROLE_AFTER.match(text, mention.end):
             return "Person"
         return None
 
@@ -217,8 +301,11 @@ class Rules:
         """The record type whose label shares most words with a reference table's kind
         ("state-owned company" -> state-owned enterprise); Organization when none does."""
         wanted = set(re.findall(r"[\w-]+", kind.lower()))
-        scored = [(len(wanted & set(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))), name)
-                  for name, iri in self.vocabulary.types.items() if self.kind_of(name) == "organization"]
+        scored = [
+            (len(wanted & set(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))), name)
+            for name, iri in self.vocabulary.types.items()
+            if self.kind_of(name) == "organization"
+        ]
         best = max(scored, default=(0, "Organization"))
         return best[1] if best[0] else "Organization"
 
@@ -236,13 +323,22 @@ class Rules:
         found = []
         for member in members:
             entity_id = f"membership/{member.partition('/')[2]}/{group.partition('/')[2]}"
-            record = self._record(reading, document, entity_id, type="Membership", member=member,
-                                  organization=group, kind="member", joined_on=joined)
+            record = self._record(
+                reading,
+                document,
+                entity_id,
+                type="Membership",
+                member=member,
+                organization=group,
+                kind="member",
+                joined_on=joined,
+            )
             found.append(Candidate(reading.number, "membership-list", 0.7, record))
         return found
 
-    def _mineral_list(self, reading: Reading, previous: Reading | None,
-                      document: dict[str, str]) -> list[Candidate]:
+    def _mineral_list(
+        self, reading: Reading, previous: Reading | None, document: dict[str, str]
+    ) -> list[Candidate]:
         minerals = reading.ids("mineral")
         stated = LIST_OF.search(reading.text) or (LIST_OF.search(previous.text) if previous else None)
         if len(minerals) < 5 or stated is None:
@@ -250,8 +346,14 @@ class Rules:
         lists = reading.ids("list") or (previous.ids("list") if previous else [])
         year = document.get("issued", "")[:4]
         entity_id = lists[0] if lists else f"list/critical-minerals-{slugify(document['publisher'])}-{year}"
-        record = self._record(reading, document, entity_id, type="CriticalMineralList", items=minerals,
-                              stated_item_count=stated.group("n"))
+        record = self._record(
+            reading,
+            document,
+            entity_id,
+            type="CriticalMineralList",
+            items=minerals,
+            stated_item_count=stated.group("n"),
+        )
         return [Candidate(reading.number, "mineral-list", 0.7, record, [] if lists else [entity_id])]
 
     def _owners(self, reading: Reading, ids: dict[int, str], document: dict[str, str]) -> list[Candidate]:
@@ -271,22 +373,34 @@ class Rules:
         when = reading.dates[0].value if reading.dates else None
         names = [(m.start, m.end) for m in [*reading.mentions, *reading.new_names]]
         for rule, (verb, object_words) in _FACT_VERBS.items():
-            acts = [m for m in verb.finditer(reading.text) if not any(s <= m.start() < e for s, e in names)
-                    and not INTENTION.search(reading.text[:m.start()])]
+            acts = [
+                m
+                for m in verb.finditer(reading.text)
+                if not any(s <= m.start() < e for s, e in names)
+                and not INTENTION.search(reading.text[: m.start()])
+            ]
             if not acts or (object_words and not object_words.search(reading.text)):
                 continue
             if rule == "investing" and not reading.amounts and acts[0].group().lower() == "investment":
                 continue  # "investment decisions": a noun without a sum is not an investment made
             parties = [a for a in actors if not a.startswith("person/")]
-            type_name = {"signing": "Agreement", "launching": "Initiative", "investing": "Investment",
-                         "exploring": "ExplorationProject", "acquiring": "AssetAcquisition",
-                         "commissioning": "Facility"}[rule]
+            type_name = {
+                "signing": "Agreement",
+                "launching": "Initiative",
+                "investing": "Investment",
+                "exploring": "ExplorationProject",
+                "acquiring": "AssetAcquisition",
+                "commissioning": "Facility",
+            }[rule]
             if rule == "signing" and re.search(r"\b(MoU|memorandum)", reading.text, re.I):
                 type_name = "MemorandumOfUnderstanding"
             subject = "-".join(p.partition("/")[2] for p in parties[:3]) or slugify(document["publisher"])
             entity_id = f"{self.kind_of(type_name)}/{subject}-{rule}"
-            status = ({"maturity": MATURITY[rule], **({"as_of": when} if when else {})}
-                      if rule in MATURITY else None)
+            status = (
+                {"maturity": MATURITY[rule], **({"as_of": when} if when else {})}
+                if rule in MATURITY
+                else None
+            )
             fields: dict[str, object] = {"type": type_name, "minerals": minerals, "status": status}
             if rule == "signing":
                 fields |= {"parties": parties, "signed_on": when}
@@ -304,8 +418,11 @@ class Rules:
 
     def _purpose(self, reading: Reading, ids: dict[int, str], document: dict[str, str]) -> list[Candidate]:
         match = PURPOSE.search(reading.text)
-        before = [i for start, i in sorted(ids.items()) if match and start < match.start()
-                  and i.startswith("organization/")]
+        before = [
+            i
+            for start, i in sorted(ids.items())
+            if match and start < match.start() and i.startswith("organization/")
+        ]
         if match is None or not before:
             return []
         what = match.group("what").strip()
@@ -318,28 +435,48 @@ class Rules:
         words = re.findall(r"\w+", reading.text.lower())
         slug = slugify(" ".join(words[:8]))
         if RECOMMENDS.search(reading.text) or IMPERATIVE.match(reading.text):
-            record = self._record(reading, document, f"recommendation/{slug}", type="Recommendation",
-                                  label=reading.text.rstrip("."), statement=reading.text, about=about,
-                                  addressed_to=[a for a in actors if a.startswith("country/")],
-                                  recommended_by=document["entity_id"])
+            record = self._record(
+                reading,
+                document,
+                f"recommendation/{slug}",
+                type="Recommendation",
+                label=reading.text.rstrip("."),
+                statement=reading.text,
+                about=about,
+                addressed_to=[a for a in actors if a.startswith("country/")],
+                recommended_by=document["entity_id"],
+            )
             return [Candidate(reading.number, "recommendation", 0.5, record, [str(record["id"])])]
         if EVALUATES.search(SUBJECT_MATTER.sub("", reading.text)) and not (reading.dates or reading.amounts):
-            record = self._record(reading, document, f"assessment/{slug}", type="Assessment",
-                                  label=reading.text.rstrip("."), statement=reading.text, about=about,
-                                  assessed_by=document["entity_id"])
+            record = self._record(
+                reading,
+                document,
+                f"assessment/{slug}",
+                type="Assessment",
+                label=reading.text.rstrip("."),
+                statement=reading.text,
+                about=about,
+                assessed_by=document["entity_id"],
+            )
             return [Candidate(reading.number, "assessment", 0.4, record, [str(record["id"])])]
         return []
-
 
     def _statistics(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
         found = []
         for quantity in reading.quantities:
             if not isinstance(quantity.value, dict) or quantity.value.get("unit") != "percent":
                 continue
-            measure = reading.text[max(0, quantity.start - 60):quantity.end + 40].strip()
-            record = self._record(reading, document, f"statistic/{slugify(measure[:60])}", type="Statistic",
-                                  label=measure, measure=quantity.extra.get("of") or measure,
-                                  quantity=quantity.value, about=reading.ids())
+            measure = reading.text[max(0, quantity.start - 60) : quantity.end + 40].strip()
+            record = self._record(
+                reading,
+                document,
+                f"statistic/{slugify(measure[:60])}",
+                type="Statistic",
+                label=measure,
+                measure=quantity.extra.get("of") or measure,
+                quantity=quantity.value,
+                about=reading.ids(),
+            )
             found.append(Candidate(reading.number, "statistic", 0.4, record, [str(record["id"])]))
         return found
 

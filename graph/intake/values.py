@@ -14,15 +14,39 @@ _MONTH_NAMES = "January February March April May June July August September Octo
 MONTHS = {m.lower(): i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
 MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_NUMBER_NAMES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-                 "fifteen sixteen seventeen eighteen nineteen twenty")
+_NUMBER_NAMES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
 NUMBER_WORDS = {w: i for i, w in enumerate(_NUMBER_NAMES.split())}
-SCALES = {"thousand": "thousand", "lakh": "lakh", "lakhs": "lakh", "crore": "crore", "crores": "crore",
-          "million": "million", "mn": "million", "billion": "billion", "bn": "billion",
-          "trillion": "trillion"}
-CURRENCIES = {"usd": "USD", "us$": "USD", "$": "USD", "dollars": "USD", "rs": "INR", "rs.": "INR",
-              "inr": "INR", "₹": "INR", "rupees": "INR", "aud": "AUD", "a$": "AUD", "eur": "EUR",
-              "€": "EUR", "euros": "EUR"}
+SCALES = {
+    "thousand": "thousand",
+    "lakh": "lakh",
+    "lakhs": "lakh",
+    "crore": "crore",
+    "crores": "crore",
+    "million": "million",
+    "mn": "million",
+    "billion": "billion",
+    "bn": "billion",
+    "trillion": "trillion",
+}
+CURRENCIES = {
+    "usd": "USD",
+    "us$": "USD",
+    "$": "USD",
+    "dollars": "USD",
+    "rs": "INR",
+    "rs.": "INR",
+    "inr": "INR",
+    "₹": "INR",
+    "rupees": "INR",
+    "aud": "AUD",
+    "a$": "AUD",
+    "eur": "EUR",
+    "€": "EUR",
+    "euros": "EUR",
+}
 _NUM = r"(?P<number>\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s*(?P<scale>" + "|".join(SCALES) + r")\b)?"
 _CUR_BEFORE = r"(?P<cur>US\$|A\$|\$|₹|USD|INR|AUD|EUR|€|Rs\.?)"
@@ -33,8 +57,13 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<y>\d{4})\b", re.I), "dmy"),
     (re.compile(r"\b" + _MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,\s+(?P<y>\d{4})\b", re.I), "mdy"),
     (re.compile(r"\b" + _MONTH + r",?\s+(?P<y>\d{4})\b", re.I), "my"),
-    (re.compile(r"\b(?:field\s+seasons?|FS)\s*(?P<seasons>\d{4}-\d{2}(?:(?:\s+|,\s*|\s+and\s+)\d{4}-\d{2})*)",
-                re.I), "fs"),
+    (
+        re.compile(
+            r"\b(?:field\s+seasons?|FS)\s*(?P<seasons>\d{4}-\d{2}(?:(?:\s+|,\s*|\s+and\s+)\d{4}-\d{2})*)",
+            re.I,
+        ),
+        "fs",
+    ),
     (re.compile(r"\b(?:FY|financial\s+year|fiscal\s+year|budget)\s*(?P<fy>\d{4}-\d{2})\b", re.I), "fy"),
     (re.compile(r"\blast\s+" + _MONTH + r"\b", re.I), "last-month"),
     (re.compile(r"(?<![\d,.$₹-])\b(?P<y>(?:19|20)\d{2})\b(?![-–]\d|,\d|\.\d)"), "year"),
@@ -46,7 +75,9 @@ AMOUNT_PATTERNS = (
 _QUANTITY = re.compile(
     r"(?<![\w$₹.,-])(?P<n>\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
     r"(?P<pct>\s*(?:%|per\s?cent|percent))?"
-    r"(?:\s+(?P<what>(?:[a-z][\w-]*\s+){0,3}?(?:[a-z][\w-]*s|per cent))\b)?", re.I)
+    r"(?:\s+(?P<what>(?:[a-z][\w-]*\s+){0,3}?(?:[a-z][\w-]*s|per cent))\b)?",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +107,16 @@ def dates(sentence: str, document_date: date | None = None) -> list[Found]:
                 continue
             for value, precision, span in _date_values(match, kind, document_date):
                 if value and (precision == "relative" or date_literal(value) is not None):
-                    found.append(Found(sentence[span[0]:span[1]], span[0], span[1], "date", value, precision))
+                    found.append(
+                        Found(sentence[span[0] : span[1]], span[0], span[1], "date", value, precision)
+                    )
             taken.append(match.span())
     return sorted(found, key=lambda f: f.start)
 
 
-def _date_values(match: re.Match[str], kind: str,
-                 document_date: date | None) -> list[tuple[str, str, tuple[int, int]]]:
+def _date_values(
+    match: re.Match[str], kind: str, document_date: date | None
+) -> list[tuple[str, str, tuple[int, int]]]:
     groups = match.groupdict()
     month = MONTHS.get((groups.get("month") or "").lower().rstrip("."), 0)
     if kind == "iso":
@@ -92,9 +126,14 @@ def _date_values(match: re.Match[str], kind: str,
     if kind == "my":
         return [(f"{groups['y']}-{month:02d}", "month", match.span())]
     if kind == "fs":
-        return [(f"FS{m.group()}", "fieldSeason", (match.start("seasons") + m.start(),
-                                                  match.start("seasons") + m.end()))
-                for m in re.finditer(r"\d{4}-\d{2}", groups["seasons"])]
+        return [
+            (
+                f"FS{m.group()}",
+                "fieldSeason",
+                (match.start("seasons") + m.start(), match.start("seasons") + m.end()),
+            )
+            for m in re.finditer(r"\d{4}-\d{2}", groups["seasons"])
+        ]
     if kind == "fy":
         return [(f"FY{groups['fy']}", "financialYear", match.span())]
     if kind == "last-month":
@@ -140,6 +179,14 @@ def quantities(sentence: str, taken: list[Found]) -> list[Found]:
             continue  # a bare four-digit number is a year or a code
         end = match.end() if what or unit else match.end("n")
         extra = {"of": what} if what else {}
-        found.append(Found(sentence[match.start():end], match.start(), end, "quantity",
-                           {"value": value, **({"unit": unit} if unit else {})}, extra=extra))
+        found.append(
+            Found(
+                sentence[match.start() : end],
+                match.start(),
+                end,
+                "quantity",
+                {"value": value, **({"unit": unit} if unit else {})},
+                extra=extra,
+            )
+        )
     return found

@@ -282,7 +282,8 @@ def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> 
             for m in label.get("mentions") or []  # type: ignore[union-attr]
             if str(m["iri"]).startswith(prefix)
         }
-        figures.links.add({(number, m.entity_id) for m in reading.mentions if m.entity_id}, gold)
+        linked = {(number, m.entity_id) for m in reading.mentions if m.entity_id and m.in_graph}
+        figures.links.add(linked, gold)  # a thing only the reference tables know is new to the graph
         figures.dates.add(
             {(number, str(d.value)) for d in reading.dates if d.value},
             {(number, str(d["value"])) for d in label.get("dates") or []},

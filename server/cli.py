@@ -200,7 +200,8 @@ def add_source_command(args: argparse.Namespace) -> int:
     types = {str(t)[len(str(MD)):] for t in vocabulary().ontology.subjects(RDF.type, MD.DocumentType)}
     status, sources = 0, project_sources(args.shared, args.documents)
     for file in args.files:
-        metadata = {str(k): str(v) for k, v in ((given or {}).get(file.name) or {}).items()} | flags
+        entry = (given or {}).get(file.name) or {}
+        metadata = {METADATA_FLAGS.get(str(k), str(k)): str(v) for k, v in entry.items()} | flags
         try:
             document = add_document(file, metadata, args.documents, sources, types)
         except DocumentRefused as refused:
@@ -253,13 +254,14 @@ def accept_command(args: argparse.Namespace) -> int:
 
     try:
         sources = project_sources(args.shared, args.documents)
-        result = accept(args.source, args.candidates, args.records, sources, args.by)
+        result = accept(args.source, args.candidates, args.records, sources, args.by, args.marks)
     except BuildFailed as failed:
         print(failed.report().replace("Build failed at the accept step", "Nothing was accepted"),
               file=sys.stderr)
         return 1
     print(f"{args.source}: {len(result.unchanged)} accepted unchanged, {len(result.edited)} edited, "
-          f"{len(result.rejected)} rejected, {result.pending} still pending."
+          f"{len(result.rejected)} rejected, {result.pending} still pending; {result.marked} sentences "
+          "marked as stating no fact."
           + (f" Records written to {result.records_file}; run 'mineral-diplomacy build' to check them."
              if result.records_file else ""))
     return 0
@@ -381,7 +383,8 @@ def parser() -> argparse.ArgumentParser:
     external.set_defaults(handler=load_external_command)
     add = commands.add_parser("add-source", help="copy a document's text into the project, with its metadata")
     add.add_argument("files", type=Path, nargs="+", help="UTF-8 text files")
-    add.add_argument("--metadata", type=Path, help="YAML: each file's name -> its fields (for several files)")
+    add.add_argument("--metadata", type=Path,
+                     help="YAML: each file's name -> its fields, named as the flags are (for several files)")
     add.add_argument("--name", help="the file name in the project (default: the file's, as a slug)")
     add.add_argument("--title", help="the document's title as it gives it")
     add.add_argument("--publisher", help="who published it (a name)")
@@ -403,6 +406,8 @@ def parser() -> argparse.ArgumentParser:
         intake.add_argument("source", help="the document's file name (as add-source gave it)")
         if name == "accept":
             intake.add_argument("--by", required=True, help="who accepts (kept with each record)")
+            intake.add_argument("--marks", type=Path, default=COVERAGE_DIR,
+                                help="folder of sentences marked as stating no fact")
         intake.add_argument("--records", type=Path, default=RECORDS_DIR, help="folder of *.yaml records")
         intake.add_argument("--candidates", type=Path, default=CANDIDATES_DIR, help="candidate files")
         intake.add_argument("--documents", type=Path, default=DOCUMENTS_DIR, help="the project's documents")

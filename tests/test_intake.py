@@ -49,6 +49,7 @@ def places(tmp_path: Path, real_records: Path) -> dict[str, Path]:
         "candidates": tmp_path / "candidates",
         "records": real_records,
         "out": tmp_path / "out",
+        "marks": tmp_path / "marks",
     }
 
 
@@ -221,7 +222,15 @@ def test_accepted_candidates_become_records_that_build_with_who_accepted_them(
         edit={"organization/mecl": {"note": "The text names it Mineral Exploration Corporation Ltd."}},
     )
     assert (
-        main(["accept", KABIL, "--by", "A. Reviewer", *_flags(places, "documents", "candidates", "records")])
+        main(
+            [
+                "accept",
+                KABIL,
+                "--by",
+                "A. Reviewer",
+                *_flags(places, "documents", "candidates", "records", "marks"),
+            ]
+        )
         == 0
     )
     written = yaml.safe_load((places["records"] / f"{Path(KABIL).stem}.yaml").read_text(encoding="utf-8"))
@@ -231,6 +240,10 @@ def test_accepted_candidates_become_records_that_build_with_who_accepted_them(
         ("organization/hcl", "reference-entity", "A. Reviewer"),
         ("organization/mecl", "reference-entity (edited)", "A. Reviewer"),
     }
+    marks = yaml.safe_load((places["marks"] / f"{Path(KABIL).stem}.yaml").read_text(encoding="utf-8"))
+    assert [m["quote"][:40] for m in marks] == [
+        "Based on a commissioned study and select"
+    ]  # the no-fact sentence
     left = yaml.safe_load((places["candidates"] / f"{Path(KABIL).stem}.yaml").read_text(encoding="utf-8"))
     assert all(c["decision"] == "pending" for c in left[1:])
     # the rejected one is remembered and not offered again
@@ -266,7 +279,15 @@ def test_accept_refuses_a_candidate_whose_quote_no_longer_matches(
     )
     before = {p.name: p.read_bytes() for p in places["records"].iterdir()}
     assert (
-        main(["accept", KABIL, "--by", "A. Reviewer", *_flags(places, "documents", "candidates", "records")])
+        main(
+            [
+                "accept",
+                KABIL,
+                "--by",
+                "A. Reviewer",
+                *_flags(places, "documents", "candidates", "records", "marks"),
+            ]
+        )
         == 1
     )
     err = capsys.readouterr().err
@@ -287,7 +308,15 @@ def test_a_candidate_file_edited_into_invalid_yaml_is_named_with_its_line(
     lines[broken] = lines[broken].replace("decision: pending", 'decision: "accept')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert (
-        main(["accept", KABIL, "--by", "A. Reviewer", *_flags(places, "documents", "candidates", "records")])
+        main(
+            [
+                "accept",
+                KABIL,
+                "--by",
+                "A. Reviewer",
+                *_flags(places, "documents", "candidates", "records", "marks"),
+            ]
+        )
         == 1
     )
     assert f"graph/candidates/{path.name}:{broken + 1}: [yaml-syntax]" in capsys.readouterr().err

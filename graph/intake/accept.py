@@ -24,6 +24,7 @@ class Accepted:
     rejected: list[str] = field(default_factory=list)
     pending: int = 0
     records_file: Path | None = None
+    marked: int = 0  # sentences newly marked as stating no fact
 
 
 def accept(
@@ -32,11 +33,14 @@ def accept(
     records_dir: Path,
     sources: SourceCollection,
     by: str,
+    marks_dir: Path | None = None,
     display_dir: str = "graph/candidates",
     today: datetime.date | None = None,
 ) -> Accepted:
     """Move the decided candidates of ``file``; raises BuildFailed (nothing written) if any
-    accepted candidate cites another document or a quote its document does not hold."""
+    accepted candidate cites another document or a quote its document does not hold. With
+    ``marks_dir``, the sentences the reviewer left marked ``fact: false`` become coverage marks
+    (with their reason), those already marked skipped."""
     path = candidates_path(candidates_dir, file)
     display = f"{display_dir}/{path.name}"
     if not path.exists():
@@ -87,6 +91,8 @@ def accept(
     result.edited = [d.name for d in moved if d.edited]
     result.rejected = [d.name for d in rejected]
     result.pending = sum(1 for d in decided if d.decision == "pending")
+    if marks_dir is not None:
+        result.marked = _mark_no_fact(path, marks_dir / f"{Path(file).stem}.yaml")
     _keep_pending(path, {d.name for d in moved + rejected})
     return result
 
@@ -138,6 +144,31 @@ def _remember(path: Path, file: str, rejected: list[Decided], today: datetime.da
     path.write_text(
         previous + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
     )
+
+
+def _mark_no_fact(candidates: Path, marks: Path) -> int:
+    """Add the sentences marked ``fact: false`` in the candidate file to the coverage marks."""
+    sentences = yaml.safe_load(candidates.read_text(encoding="utf-8"))[0]["sentences"]
+    held = yaml.safe_load(marks.read_text(encoding="utf-8")) if marks.exists() else None
+    known = {str(m.get("quote")) for m in held or []}
+    new = [
+        {"quote": s["text"], "reason": s.get("reason") or "states no fact (reviewer)"}
+        for s in sentences
+        if s.get("fact") is False and s["text"] not in known
+    ]
+    if new:
+        marks.parent.mkdir(parents=True, exist_ok=True)
+        previous = (
+            marks.read_text(encoding="utf-8")
+            if marks.exists()
+            else (
+                "# Sentences that state no fact, marked by the reviewer of the candidates (graph/coverage.py).\n"
+            )
+        )
+        marks.write_text(
+            previous + yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
+    return len(new)
 
 
 def _keep_pending(path: Path, done: set[str]) -> None:

@@ -108,7 +108,7 @@ class Gazetteer:
         for _, item in list_rows(reference) if lists else []:
             gazetteer.add(item["item"], item_mineral_id(lists, item["item"]), "list", True)
         for slug, row in reference.countries.items():
-            for name in {row.get("name"), row.get("common_name")} - {""}:
+            for name in {row.get("name"), row.get("common_name"), _uninverted(row.get("name"))} - {""}:
                 gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
         for slug, row in reference.elements.items():
             gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)
@@ -169,6 +169,13 @@ class Gazetteer:
 
     def surface_forms(self, entity_id: str) -> list[tuple[str, ...]]:
         return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]
+
+
+def _uninverted(name: str) -> str:
+    """An ISO 3166 name written as it is read: "Korea, Republic of" -> "Republic of Korea",
+    "Bolivia, Plurinational State of" -> "Plurinational State of Bolivia"; "" for any other name."""
+    head, comma, tail = name.partition(", ")
+    return f"{tail} {head}".strip() if comma and re.search(r"\b(?:of|the)$", tail) else ""
 
 
 def _same_case(surface: str, name: Name) -> bool:

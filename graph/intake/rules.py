@@ -227,7 +227,7 @@ class Rules:
             **{start: str(c.record["id"]) for start, c in names.items()},
         }
         actors = list(dict.fromkeys(i for _, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS))
-        found += self._memberships(reading, actors, document)
+        found += self._memberships(reading, ids, document)
         found += self._mineral_list(reading, previous, document)
         found += self._owners(reading, ids, document)
         found += self._verbs(reading, actors, document)
@@ -309,17 +309,43 @@ class Rules:
         best = max(scored, default=(0, "Organization"))
         return best[1] if best[0] else "Organization"
 
-    def _memberships(self, reading: Reading, actors: list[str], document: dict[str, str]) -> list[Candidate]:
-        if not MEMBERS.search(reading.text) and not JOINED.search(reading.text):
+    def _memberships(
+        self, reading: Reading, ids: dict[int, str], document: dict[str, str]
+    ) -> list[Candidate]:
+        """Members of the first organisation named. A name in brackets is not a member ("the EU
+        (represented by the European Commission)"). Only the members named in a joining clause
+        ("we welcomed A, B and C, ...") get its date, and only a date that is not a bound
+        ("since ...", "before ...")."""
+        joining = JOINED.search(reading.text)
+        if not MEMBERS.search(reading.text) and not joining:
             return []
-        groups = [i for i in actors if i.startswith("organization/")]
+        text = reading.text
+        named = [(start, i) for start, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS]
+        groups = [i for _, i in named if i.startswith("organization/")]
         if not groups:
             return []
         group = groups[0]
-        members = [i for i in actors if i != group and (i.startswith("country/") or i in groups[1:])]
-        if len(members) < 2 and not JOINED.search(reading.text):
+        members = list(
+            dict.fromkeys(
+                i
+                for start, i in named
+                if i != group
+                and i.partition("/")[0] in ("country", "organization")
+                and not _in_brackets(text, start)
+            )
+        )
+        if len(members) < 2 and not joining:
             return []
-        joined = reading.dates[0].value if JOINED.search(reading.text) and reading.dates else None
+        clause_end = len(text)
+        if joining and (
+            stop := re.compile(r",\s*(?:making|which|bringing|taking|and now)\b|[;–—]| - ").search(
+                text, joining.end()
+            )
+        ):
+            clause_end = stop.start()
+        joined_members = {i for start, i in named if joining and joining.end() <= start < clause_end}
+        dates = [d for d in reading.dates if not BOUND.search(text[: d.start])]
+        joined = dates[0].value if joining and dates else None
         found = []
         for member in members:
             entity_id = f"membership/{member.partition('/')[2]}/{group.partition('/')[2]}"
@@ -331,7 +357,7 @@ class Rules:
                 member=member,
                 organization=group,
                 kind="member",
-                joined_on=joined,
+                joined_on=joined if member in joined_members else None,
             )
             found.append(Candidate(reading.number, "membership-list", 0.7, record))
         return found
@@ -479,6 +505,16 @@ class Rules:
             )
             found.append(Candidate(reading.number, "statistic", 0.4, record, [str(record["id"])]))
         return found
+
+
+# A date after these bounds an interval ("since last June"): it is not the date of the act.
+BOUND = re.compile(r"\b(?:since|after|before|until|by)\s+(?:\S+\s+){0,3}$", re.I)
+
+
+def _in_brackets(text: str, position: int) -> bool:
+    """Whether a position of the text lies inside an open bracket."""
+    before = text[:position]
+    return before.count("(") > before.count(")")
 
 
 def _id_kinds(records: list[Record]) -> dict[str, str]:

@@ -162,7 +162,7 @@ def _mark_no_fact(candidates: Path, marks: Path) -> int:
             marks.read_text(encoding="utf-8")
             if marks.exists()
             else (
-                "# Sentences that state no fact, marked by the reviewer of the candidates (graph/coverage.py).\n"
+                "# Sentences that state no fact, marked by the candidates' reviewer (graph/coverage.py).\n"
             )
         )
         marks.write_text(

@@ -12,6 +12,9 @@ import pytest
 from mineral_diplomacy.graph import RECORDS_DIR
 
 SOURCE_003 = "003_b26980c2506844ff.txt"
+# For builds of a small record set: none of the project's own documents (their publishers are
+# described by the project's records, not the set's).
+NO_DOCUMENTS = Path("/nonexistent/no-documents")
 
 # The document record every small test set needs, so that its records may cite source 003.
 DOCUMENT_RECORD = f"""

@@ -14,13 +14,13 @@ from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.graph.problems import BuildFailed
-from mineral_diplomacy.graph.sources import SourceCollection
+from mineral_diplomacy.graph.sources import project_sources
 from mineral_diplomacy.ontology.namespaces import GEONAMES, GRAPH, ID, MD, RECORD, WD
 from mineral_diplomacy.release.layout import DATASET_FILES, current_release
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.server.cli import main
 
-from .conftest import SOURCE_003, write_records
+from .conftest import NO_DOCUMENTS, SOURCE_003, write_records
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def dataset(release: Path) -> Dataset:
 
 def _failure(records: Path, out: Path) -> BuildFailed:
     with pytest.raises(BuildFailed) as failed:
-        run_build(records_dir=records, out_dir=out)
+        run_build(records_dir=records, out_dir=out, documents_dir=NO_DOCUMENTS)
     assert current_release(out) is None, "a failed build must write nothing"
     return failed.value
 
@@ -54,7 +54,7 @@ def test_release_has_all_files_and_graphs(release: Path, dataset: Dataset) -> No
 
 
 def test_every_fact_traces_to_a_quote_found_in_its_source(dataset: Dataset) -> None:
-    sources = SourceCollection(SHARED_DIR / "sources")
+    sources = project_sources(SHARED_DIR)
     provenance = dataset.graph(GRAPH.provenance)
     record_graphs = [g for g in dataset.graphs() if str(g.identifier).startswith(str(RECORD))]
     assert len(record_graphs) > 30
@@ -294,7 +294,8 @@ def test_record_that_states_nothing(records_dir: Path, tmp_path: Path) -> None:
 
 def _built(records_dir: Path, tmp_path: Path) -> Dataset:
     data = Dataset(default_union=True)
-    data.parse(run_build(records_dir=records_dir, out_dir=tmp_path / "out").release / "dataset.nq",
+    release = run_build(records_dir=records_dir, out_dir=tmp_path / "out", documents_dir=NO_DOCUMENTS).release
+    data.parse(release / "dataset.nq",
                format="nquads")
     return data
 

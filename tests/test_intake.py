@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mineral_diplomacy.graph import SHARED_DIR
+from mineral_diplomacy.graph import DOCUMENTS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.documents import REGISTER
 from mineral_diplomacy.graph.intake.values import amounts, dates, quantities
 from mineral_diplomacy.graph.names import fold
@@ -44,6 +44,9 @@ METADATA = [
 
 @pytest.fixture
 def places(tmp_path: Path, real_records: Path) -> dict[str, Path]:
+    """The project's records without those of its own documents (each test adds what it needs)."""
+    for document in DOCUMENTS_DIR.glob("*.txt"):
+        (real_records / f"{document.stem}.yaml").unlink(missing_ok=True)
     return {
         "documents": tmp_path / "documents",
         "candidates": tmp_path / "candidates",

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from mineral_diplomacy.graph import SHARED_DIR
-from mineral_diplomacy.graph.sources import SourceCollection
+from mineral_diplomacy.graph.sources import project_sources
 from mineral_diplomacy.ontology.namespaces import BASE
 from mineral_diplomacy.queries.catalogue import (
     EMPTY_JUSTIFICATION,
@@ -23,7 +23,7 @@ from mineral_diplomacy.queries.catalogue import (
 from mineral_diplomacy.release.store import load_store, select, text
 from mineral_diplomacy.server.cli import main
 
-from .conftest import SOURCE_003
+from .conftest import NO_DOCUMENTS, SOURCE_003
 
 QUESTIONS = load_questions()
 NETWORK = pytest.mark.skip(reason="a federated query to a public endpoint: needs the network (CI has none)")
@@ -76,7 +76,7 @@ def test_expected_rows_say_which_passages_justify_them(question: Question) -> No
     """Every expected row (or ASK answer) cites the source passages or reference rows it comes
     from; each passage is verbatim in its source, each reference row is in its table."""
     assert all(row.get(JUSTIFICATION) for row in expected_rows(question)), question.id
-    sources = SourceCollection(SHARED_DIR / "sources")
+    sources = project_sources(SHARED_DIR)
     for cited in justifications(question):
         if "source" in cited:
             assert sources.contains(str(cited["source"]), str(cited["quote"])), (question.id, cited)
@@ -183,7 +183,8 @@ def test_the_primary_source_filter_keeps_what_a_primary_document_states(records_
   source: {SOURCE_003}
   quote: India has prioritized forging ties
 """, encoding="utf-8")
-    store = load_store(run_build(records_dir=records_dir, out_dir=tmp_path / "out").release)
+    built = run_build(records_dir=records_dir, out_dir=tmp_path / "out", documents_dir=NO_DOCUMENTS)
+    store = load_store(built.release)
     by_id = {q.id: q for q in QUESTIONS}
     listed = answer_rows(store, by_id["primary-corroborated"])
     assert [(r["name"], r["type"]) for r in listed] == [("KABIL's effort", "government release")]

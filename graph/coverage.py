@@ -149,15 +149,16 @@ def coverage(sources: SourceCollection, records: list[Record], marks_dir: Path) 
 
 def report(documents: list[DocumentCoverage], *, details: bool = False) -> str:
     """A table of coverage per document; with ``details``, every uncovered sentence."""
-    lines = [f"{'source document':<28} {'sentences':>9} {'no fact':>8} {'facts':>6} "
+    width = max([28, *(len(d.file) + 1 for d in documents)])
+    lines = [f"{'source document':<{width}} {'sentences':>9} {'no fact':>8} {'facts':>6} "
              f"{'covered':>8} {'share':>7}"]
     for doc in documents:
         facts = len(doc.fact_sentences)
-        lines.append(f"{doc.file:<28} {len(doc.sentences):>9} {doc.marked:>8} {facts:>6} "
+        lines.append(f"{doc.file:<{width}} {len(doc.sentences):>9} {doc.marked:>8} {facts:>6} "
                      f"{doc.covered:>8} {doc.share:>7.1%}")
     total_facts = sum(len(d.fact_sentences) for d in documents)
     total_covered = sum(d.covered for d in documents)
-    lines.append(f"{'all':<28} {sum(len(d.sentences) for d in documents):>9} "
+    lines.append(f"{'all':<{width}} {sum(len(d.sentences) for d in documents):>9} "
                  f"{sum(d.marked for d in documents):>8} {total_facts:>6} {total_covered:>8} "
                  f"{(total_covered / total_facts if total_facts else 1):>7.1%}")
     for doc in documents:

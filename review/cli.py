@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..graph import BUILD_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
+from ..graph import BUILD_DIR, CANDIDATES_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from ..ontology import ONTOLOGY_FILE
 from ..release.layout import current_release
 from . import REVIEWS_DIR
@@ -84,7 +84,9 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def _places(args: argparse.Namespace, release: Path) -> Places:
-    return Places(release, args.ontology, args.records, args.reviews, PROJECT_DIR, args.shared)
+    return Places(
+        release, args.ontology, args.records, args.reviews, PROJECT_DIR, args.shared, args.candidates
+    )
 
 
 def workbook_export_command(args: argparse.Namespace) -> int:
@@ -114,12 +116,17 @@ def workbook_import_command(args: argparse.Namespace) -> int:
         return 2
     print(
         f"Imported {args.file}: {result.verdicts} new verdict(s) or comment(s), {result.term_edits} term "
-        f"edit(s), {result.fact_edits} fact edit(s)."
+        f"edit(s), {result.fact_edits} fact edit(s), {result.candidate_decisions} candidate decision(s)."
     )
     for path in result.written:
         print(f"  wrote {path}")
     if result.term_edits or result.fact_edits:
         print("Run 'mineral-diplomacy build' to check and publish the edits.")
+    if result.candidate_decisions:
+        print(
+            "Run 'mineral-diplomacy accept DOCUMENT --by NAME' to move the accepted candidates into "
+            "the records."
+        )
     return 0
 
 
@@ -169,10 +176,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         step.add_argument(
             "--shared", type=Path, default=SHARED_DIR, help="folder holding sources/ and reference/"
         )
+        step.add_argument(
+            "--candidates", type=Path, default=CANDIDATES_DIR, help="the intake's candidate files"
+        )
         step.set_defaults(handler=handler)
         if name == "export":
             step.add_argument("--xlsx", type=Path, default=Path("review-workbook.xlsx"), help="the XLSX file")
-            step.add_argument("--csv", type=Path, help="also write terms.csv and facts.csv into this folder")
+            step.add_argument(
+                "--csv", type=Path, help="also write terms.csv, facts.csv and candidates.csv into this folder"
+            )
         else:
             step.add_argument(
                 "file", type=Path, help="the returned workbook (.xlsx, or a folder of CSV files)"

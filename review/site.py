@@ -26,9 +26,11 @@ from ..graph.coverage import document_coverage
 from ..graph.records import read_records
 from ..graph.sources import SourceCollection
 from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, RECORD
+from ..ontology.vocabulary import vocabulary_from
 from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
 from . import TEMPLATES_DIR
+from .candidates import CandidateWords, documents_with_queues
 from .data import RecordInfo, ReviewData, is_nested, local_path, ontology_terms
 from .diagrams import Diagram, Edge, render_svg
 from .diff import Changes, compare
@@ -50,6 +52,7 @@ class Inputs:
     sources: SourceCollection
     reviews_dir: Path
     project_dir: Path
+    candidates_dir: Path | None = None  # the intake's candidate files, shown as a queue
 
 
 @dataclass
@@ -150,7 +153,8 @@ class Site:
     # -- pages ----------------------------------------------------------------------------------
 
     def pages(self) -> list[Page]:
-        pages = [self._index(), self._ontology_index(), self._shapes(), self._report(), self._changelog()]
+        pages = [self._index(), self._ontology_index(), self._shapes(), self._report(), self._changelog(),
+                 self._candidates()]
         pages += self._sources()
         pages += [self._entity(e) for e in self.data.entities()]
         pages += [self._term(iri, kind, slug) for iri, (kind, slug) in self.terms.items()]
@@ -217,8 +221,19 @@ class Site:
                     "controlled_values": kinds.count("controlled value"),
                 },
                 "report_summary": summary,
+                "waiting": self._queues,
             },
         )
+
+    @cached_property
+    def _queues(self) -> list[dict[str, object]]:
+        folder = self.inputs.candidates_dir
+        words = CandidateWords(self.data, vocabulary_from(self.data.ontology))
+        return documents_with_queues(folder, words) if folder is not None and folder.is_dir() else []
+
+    def _candidates(self) -> Page:
+        """The intake's queue: each proposed document's sentences with their candidates in words."""
+        return Page("candidates.html", "candidates.html", {"queues": self._queues})
 
     def _sources(self) -> list[Page]:
         pages = []
@@ -547,6 +562,7 @@ def inputs_digest(inputs: Inputs) -> bytes:
     files = [
         *sorted(inputs.reviews_dir.glob("*.yaml")),
         *sorted(inputs.marks_dir.glob("*.yaml")),
+        *(sorted(inputs.candidates_dir.glob("*.yaml")) if inputs.candidates_dir else []),
         *sorted(Path(__file__).parent.glob("*.py")),
         *sorted(TEMPLATES_DIR.iterdir()),
     ]

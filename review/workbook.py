@@ -31,10 +31,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from ..graph.intake.candidates import DECISIONS, set_decisions
 from ..graph.problems import BuildFailed
 from ..graph.records import Record, read_records
+from ..graph.sources import SourceCollection, project_sources
 from ..ontology.namespaces import MD, PREFIXES
 from ..ontology.vocabulary import vocabulary_from
+from .candidates import CANDIDATE_COLUMNS, CANDIDATE_EDITS, CandidateWords, candidate_rows
 from .data import TERM_KINDS, ReviewData, is_nested, ontology_terms
 from .verbalise import PLACEHOLDER, Verbaliser
 from .verdicts import VERDICTS, Verdict, append_verdicts, fact_key, load_verdicts
@@ -70,7 +73,8 @@ FACT_COLUMNS = (
 )
 TERM_EDITS = {"label": RDFS.label, "definition": SKOS.definition, "sentence form": MD.sentence}
 REVIEW_COLUMNS = ("verdict", "comment")
-SHEETS = {"Terms": TERM_COLUMNS, "Facts": FACT_COLUMNS}
+SHEETS = {"Terms": TERM_COLUMNS, "Facts": FACT_COLUMNS, "Candidates": CANDIDATE_COLUMNS}
+OPTIONAL_SHEETS = ("Candidates",)  # a workbook exported before the intake has none
 NOT_EDITABLE = "(not editable here)"
 _KIND_ORDER = list(dict.fromkeys(kind for _, kind in TERM_KINDS))
 
@@ -85,6 +89,7 @@ class Places:
     reviews_dir: Path
     project_dir: Path
     shared_dir: Path
+    candidates_dir: Path | None = None  # the intake's candidate files (the Candidates sheet)
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ class ImportResult:
     term_edits: int = 0
     fact_edits: int = 0
     verdicts: int = 0
+    candidate_decisions: int = 0
     written: list[Path] = field(default_factory=list)
 
 
@@ -213,9 +219,11 @@ class Sheets:
         self.records = {
             (Path(r.file).name, r.line): r for r in read_records(places.records_dir, places.project_dir)
         }
+        words = CandidateWords(self.data, vocabulary_from(self.ontology))
         self.rows = {
             "Terms": term_rows(self.data, self.ontology),
             "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology)),
+            "Candidates": candidate_rows(places.candidates_dir, words),
         }
 
 
@@ -242,6 +250,9 @@ ABOUT = [
     "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
     "You may also correct the yellow cells: a term's label, definition or sentence form, and a fact's "
     "value as written in its record. Do not change other cells, or the row check.",
+    "Candidates: records proposed for new documents, not yet in the graph. Write accept or reject in "
+    "the decision column, and correct the record (YAML) first if it needs it; 'mineral-diplomacy "
+    "accept DOCUMENT --by NAME' then moves the accepted ones into the records.",
     "Send the workbook back; 'mineral-diplomacy workbook import FILE --reviewer NAME' records the "
     "verdicts with your name and the date, and writes the corrections into the ontology and the records.",
 ]
@@ -271,7 +282,7 @@ def _write_xlsx(sheets: Sheets, path: Path) -> None:
         about.append([line])
     about["A1"].font = Font(bold=True, size=13)
     about.column_dimensions["A"].width = 120
-    editable = {"Terms": set(TERM_EDITS), "Facts": {"as written"}}
+    editable = {"Terms": set(TERM_EDITS), "Facts": {"as written"}, "Candidates": set(CANDIDATE_EDITS)}
     for name, columns in SHEETS.items():
         sheet = book.create_sheet(name)
         sheet.append(list(columns))
@@ -293,16 +304,17 @@ def _write_xlsx(sheets: Sheets, path: Path) -> None:
                 cell.alignment = Alignment(wrap_text=column in WIDTHS, vertical="top")
                 if fill is not None and cell.value != NOT_EDITABLE:
                     cell.fill = fill
-        verdicts = DataValidation(
+        column, allowed = ("decision", DECISIONS) if name == "Candidates" else ("verdict", VERDICTS)
+        choices = DataValidation(
             type="list",
-            formula1='"' + ",".join(VERDICTS) + '"',
+            formula1='"' + ",".join(allowed) + '"',
             allow_blank=True,
             showErrorMessage=True,
-            error="Write correct, wrong or unsure.",
+            error=f"Write {', '.join(allowed[:-1])} or {allowed[-1]}.",
         )
-        sheet.add_data_validation(verdicts)
-        letter = get_column_letter(columns.index("verdict") + 1)
-        verdicts.add(f"{letter}2:{letter}{sheet.max_row}")
+        sheet.add_data_validation(choices)
+        letter = get_column_letter(columns.index(column) + 1)
+        choices.add(f"{letter}2:{letter}{max(sheet.max_row, 2)}")
         sheet.freeze_panes = "B2"
         sheet.auto_filter.ref = sheet.dimensions
     book.save(path)
@@ -328,7 +340,10 @@ def read_workbook(path: Path) -> tuple[dict[str, list[dict[str, Cell]]], list[Ce
     for name, columns in SHEETS.items():
         table = _xlsx_table(path, name) if path.is_file() else _csv_table(path / f"{name.lower()}.csv")
         if table is None:
-            problems.append(CellProblem(name, "A1", "missing-sheet", f"The workbook has no sheet '{name}'."))
+            if name not in OPTIONAL_SHEETS:
+                problems.append(
+                    CellProblem(name, "A1", "missing-sheet", f"The workbook has no sheet '{name}'.")
+                )
             continue
         header, *body = table
         if tuple(_text(v) for v in header[: len(columns)]) != columns:
@@ -409,6 +424,7 @@ def import_workbook(path: Path, places: Places, reviewer: str, today: str | None
         current = {row[key_column]: row for row in now.rows[name]}
         for row in rows.get(name, []):
             _plan_row(plan, name, row, current.get(row[key_column].text), now, reviewer.strip(), date)
+    decisions = _plan_candidates(plan, rows.get("Candidates", []), now)
     if plan.problems:
         raise ImportRefused(plan.problems)
     ontology_text = _edited_ontology(plan, places.ontology_file) if plan.term_edits else None
@@ -416,6 +432,10 @@ def import_workbook(path: Path, places: Places, reviewer: str, today: str | None
     if plan.problems:
         raise ImportRefused(plan.problems)
     result = ImportResult(len(plan.term_edits), len(plan.fact_edits))
+    for path, changes in decisions.items():
+        set_decisions(path, changes)
+        result.written.append(path)
+        result.candidate_decisions += len(changes)
     if ontology_text is not None:
         places.ontology_file.write_text(ontology_text, encoding="utf-8")
         result.written.append(places.ontology_file)
@@ -496,6 +516,104 @@ def _plan_row(
         else:
             record = now.records[(Path(current["record file"]).name, int(current["line"]))]
             plan.fact_edits.append((cell, record, current["field"], cell.text))
+
+
+def _plan_candidates(
+    plan: _Plan, rows: list[dict[str, Cell]], now: Sheets
+) -> dict[Path, dict[str, tuple[str, dict[str, object] | None]]]:
+    """The decisions and edited records of the Candidates sheet, each checked: a decision is pending,
+    accept or reject; an edited record is YAML, a mapping, and quotes its document."""
+    current = {(r["document"], r["candidate"]): r for r in now.rows["Candidates"]}
+    folder = now.places.candidates_dir
+    sources = project_sources(now.places.shared_dir)
+    decisions: dict[Path, dict[str, tuple[str, dict[str, object] | None]]] = {}
+    for row in rows:
+        document, name = row["document"].text, row["candidate"].text
+        was = current.get((document, name))
+        decision = row["decision"].text.strip().lower()
+        if was is None or folder is None:
+            if decision not in ("", "pending") or row["record"].text:
+                plan.problems.append(
+                    CellProblem(
+                        "Candidates",
+                        row["candidate"].ref,
+                        "unknown-row",
+                        "No such candidate is waiting (any more): accepted, rejected "
+                        "or proposed again since the export; export a new workbook.",
+                    )
+                )
+            continue
+        edited = row["record"].text.strip() != was["record"].strip()
+        if decision == was["decision"] and not edited:
+            continue
+        if row["row check"].text != was["row check"]:
+            plan.problems.append(
+                CellProblem(
+                    "Candidates",
+                    row["decision"].ref,
+                    "changed-since-export",
+                    "This candidate has changed since the workbook was exported: "
+                    "export a new workbook and decide there.",
+                )
+            )
+            continue
+        if decision not in DECISIONS:
+            plan.problems.append(
+                CellProblem(
+                    "Candidates",
+                    row["decision"].ref,
+                    "decision-value",
+                    f"'{row['decision'].text}' is not a decision: write accept, reject or pending.",
+                )
+            )
+            continue
+        record = _edited_candidate(plan, row["record"], document, sources) if edited else None
+        if edited and record is None:
+            continue
+        decisions.setdefault(folder / f"{Path(document).stem}.yaml", {})[name] = (decision, record)
+    return decisions
+
+
+def _edited_candidate(
+    plan: _Plan, cell: Cell, document: str, sources: SourceCollection
+) -> dict[str, object] | None:
+    """An edited candidate record read from its cell, or None (with the problem) if it cannot be."""
+    try:
+        record = yaml.safe_load(cell.text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" (line {mark.line + 1} of the cell)" if mark else ""
+        plan.problems.append(
+            CellProblem(
+                "Candidates",
+                cell.ref,
+                "record-yaml",
+                f"This record is not valid YAML: {error.problem}{where}.",
+            )
+        )
+        return None
+    if not isinstance(record, dict) or not record.get("id"):
+        plan.problems.append(
+            CellProblem(
+                "Candidates",
+                cell.ref,
+                "record-yaml",
+                "A record is a set of 'key: value' lines with at least an id.",
+            )
+        )
+        return None
+    if record.get("source") != document or not sources.contains(document, str(record.get("quote", ""))):
+        plan.problems.append(
+            CellProblem(
+                "Candidates",
+                cell.ref,
+                "candidate-quote",
+                f"The record's quote does not occur in {document} (or its source is "
+                "not that document): copy the words exactly from the document.",
+            )
+        )
+        return None
+    return {str(k): v if isinstance(v, list | dict) else str(v) for k, v in record.items()}
 
 
 def _plan_term_edit(plan: _Plan, cell: Cell, term: URIRef, old: str) -> None:

@@ -63,7 +63,8 @@ def release_preparation(records: Path, shared: Path, out: Path) -> tuple[Callabl
     from ..review import REVIEWS_DIR
     from ..review.site import Inputs, inputs_digest, write_site
 
-    inputs = Inputs(records, COVERAGE_DIR, project_sources(shared), REVIEWS_DIR, PROJECT_DIR)
+    inputs = Inputs(records, COVERAGE_DIR, project_sources(shared), REVIEWS_DIR, PROJECT_DIR,
+                    CANDIDATES_DIR)
 
     def prepare(staging: Path) -> None:
         prepare_store(staging)

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mineral_diplomacy.graph import DOCUMENTS_DIR, SHARED_DIR
+from mineral_diplomacy.graph import DOCUMENTS_DIR, RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.documents import REGISTER
 from mineral_diplomacy.graph.intake.values import amounts, dates, quantities
 from mineral_diplomacy.graph.names import fold
 from mineral_diplomacy.graph.problems import BuildFailed
-from mineral_diplomacy.graph.sources import SourceCollection, normalise
+from mineral_diplomacy.graph.sources import SourceCollection, normalise, project_sources
 from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import load_store, select, text
@@ -363,3 +363,167 @@ def test_names_are_folded_as_the_reconciliation_service_folds_them() -> None:
 
     assert reconcile.fold is fold  # one folding, in one place
     assert fold("The Hindustan Copper Limited") == fold("Hindustan Copper Ltd") == "hindustan copper ltd"
+
+
+MSP = "msp-expands-norway-italy-india.txt"
+MSP_METADATA = [
+    "--title",
+    "US Expands Minerals Security Partnership with Norway, Italy, India",
+    "--publisher",
+    "U.S. Department of State",
+    "--issued",
+    "2023-09",
+    "--date-known-from",
+    "the republisher's report",
+    "--type",
+    "governmentRelease",
+]
+
+
+@pytest.fixture
+def msp_queue(tmp_path: Path) -> dict[str, Path]:
+    """The State Department's note added and proposed into folders of the test's own."""
+    folders = {"documents": tmp_path / "documents", "candidates": tmp_path / "candidates"}
+    records = tmp_path / "records"
+    shutil.copytree(RECORDS_DIR, records, ignore=shutil.ignore_patterns(f"{Path(MSP).stem}.yaml"))
+    assert (
+        main(["add-source", str(INCOMING / MSP), *MSP_METADATA, "--documents", str(folders["documents"])])
+        == 0
+    )
+    assert main(["propose", MSP, "--records", str(records), *_flags(folders, "documents", "candidates")]) == 0
+    return {**folders, "records": records}
+
+
+def test_the_review_pages_show_the_queue_in_plain_words(
+    msp_queue: dict[str, Path], published: Path, tmp_path: Path
+) -> None:
+    from mineral_diplomacy.graph import COVERAGE_DIR, PROJECT_DIR
+    from mineral_diplomacy.review import REVIEWS_DIR
+    from mineral_diplomacy.review.site import Inputs, write_site
+
+    inputs = Inputs(
+        RECORDS_DIR,
+        COVERAGE_DIR,
+        project_sources(SHARED_DIR),
+        REVIEWS_DIR,
+        PROJECT_DIR,
+        msp_queue["candidates"],
+    )
+    site = write_site((published / "current").resolve(), inputs, None, tmp_path / "site")
+    page = (site / "candidates.html").read_text(encoding="utf-8")
+    # "we welcomed Norway, Italy, and India, making 14 partners - Australia, ...": each a membership
+    assert "Since MSP&#39;s inception last June, we welcomed Norway" in page
+    assert "membership: new: membership/finland/minerals-security-partnership" not in page  # it is known
+    assert "membership: The European Union in the Minerals Security Partnership" in page
+    assert "member: Norway" in page and "organization: Minerals Security Partnership" in page
+    assert "Names the graph does not know: " in page
+    assert "Read as stating no fact: republisher" in page  # the footer
+    assert "15 of 15 candidates pending" in page
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "msp-expands-norway-italy-india.txt (15 of 15 pending)" in index
+
+
+def _export(msp_queue: dict[str, Path], published: Path, xlsx: Path) -> None:
+    assert (
+        main(
+            [
+                "workbook",
+                "export",
+                "--release",
+                str((published / "current").resolve()),
+                "--candidates",
+                str(msp_queue["candidates"]),
+                "--xlsx",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
+
+
+def _import(msp_queue: dict[str, Path], published: Path, xlsx: Path, tmp_path: Path) -> int:
+    return main(
+        [
+            "workbook",
+            "import",
+            str(xlsx),
+            "--reviewer",
+            "A. Reviewer",
+            "--release",
+            str((published / "current").resolve()),
+            "--candidates",
+            str(msp_queue["candidates"]),
+            "--reviews",
+            str(tmp_path / "reviews"),
+        ]
+    )
+
+
+def test_the_workbook_takes_decisions_and_edits_of_candidates(
+    msp_queue: dict[str, Path], published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    xlsx = tmp_path / "review.xlsx"
+    _export(msp_queue, published, xlsx)
+    book = openpyxl.load_workbook(xlsx)
+    sheet = book["Candidates"]
+    header = [c.value for c in sheet[1]]
+    rows = {
+        sheet.cell(r, header.index("record") + 1).value.split("\n")[0]: r for r in range(2, sheet.max_row + 1)
+    }
+    norway = rows["id: membership/norway/minerals-security-partnership"]
+    canada = rows["id: membership/canada/minerals-security-partnership"]
+    decision, record = header.index("decision") + 1, header.index("record") + 1
+    sheet.cell(norway, decision).value = "accept"
+    sheet.cell(norway, record).value = (
+        sheet.cell(norway, record).value + "\nnote: Welcomed since the inception."
+    )
+    sheet.cell(canada, decision).value = "reject"
+    italy_row = rows["id: membership/italy/minerals-security-partnership"]
+    italy_record = sheet.cell(italy_row, record).value
+    sheet.cell(italy_row, record).value = "id: [unclosed"
+    book.save(xlsx)
+    before = (msp_queue["candidates"] / f"{Path(MSP).stem}.yaml").read_text(encoding="utf-8")
+    assert _import(msp_queue, published, xlsx, tmp_path) == 1
+    err = capsys.readouterr().err
+    italy_cell = f"{openpyxl.utils.get_column_letter(record)}{italy_row}"
+    assert f"Candidates!{italy_cell}: [record-yaml] This record is not valid YAML" in err
+    assert (msp_queue["candidates"] / f"{Path(MSP).stem}.yaml").read_text(
+        encoding="utf-8"
+    ) == before  # nothing
+    book = openpyxl.load_workbook(xlsx)
+    book["Candidates"].cell(italy_row, record).value = (
+        italy_record + "\nnote: One of the three newest partners."
+    )
+    book.save(xlsx)
+    assert _import(msp_queue, published, xlsx, tmp_path) == 0
+    assert "3 candidate decision(s)" in capsys.readouterr().out
+    items = yaml.safe_load((msp_queue["candidates"] / f"{Path(MSP).stem}.yaml").read_text(encoding="utf-8"))
+    by_id = {i["record"]["id"]: i for i in items[1:]}
+    assert by_id["membership/norway/minerals-security-partnership"]["decision"] == "accept"
+    assert (
+        by_id["membership/norway/minerals-security-partnership"]["record"]["note"]
+        == "Welcomed since the inception."
+    )
+    assert by_id["membership/canada/minerals-security-partnership"]["decision"] == "reject"
+    assert (
+        main(
+            [
+                "accept",
+                MSP,
+                "--by",
+                "A. Reviewer",
+                "--records",
+                str(msp_queue["records"]),
+                "--marks",
+                str(tmp_path / "marks"),
+                *_flags(msp_queue, "documents", "candidates"),
+            ]
+        )
+        == 0
+    )
+    written = yaml.safe_load((msp_queue["records"] / f"{Path(MSP).stem}.yaml").read_text(encoding="utf-8"))
+    assert [(r["id"], r["candidate"]) for r in written] == [
+        ("membership/norway/minerals-security-partnership", "membership-list (edited)")
+    ]

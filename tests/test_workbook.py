@@ -101,7 +101,7 @@ def _changed_lines(before: bytes, after: bytes) -> list[str]:
 
 def test_export_then_import_without_edits_changes_nothing(places: dict[str, Path]) -> None:
     book = openpyxl.load_workbook(places["xlsx"], read_only=True)
-    assert book.sheetnames == ["About", "Terms", "Facts"]
+    assert book.sheetnames == ["About", "Terms", "Facts", "Candidates"]
     before = _files(places)
     assert _import(places, places["xlsx"]) == 0
     assert _import(places, places["csv"]) == 0

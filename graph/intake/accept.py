@@ -12,7 +12,7 @@ import yaml
 
 from ..problems import BuildFailed, Problem
 from ..sources import SourceCollection
-from .candidates import REJECTED, Decided, candidates_path, read_candidates
+from .candidates import REJECTED, Decided, candidates_path, read_candidates, rewrite
 
 
 @dataclass
@@ -161,9 +161,7 @@ def _mark_no_fact(candidates: Path, marks: Path) -> int:
         previous = (
             marks.read_text(encoding="utf-8")
             if marks.exists()
-            else (
-                "# Sentences that state no fact, marked by the candidates' reviewer (graph/coverage.py).\n"
-            )
+            else ("# Sentences that state no fact, marked by the candidates' reviewer (graph/coverage.py).\n")
         )
         marks.write_text(
             previous + yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
@@ -173,11 +171,4 @@ def _mark_no_fact(candidates: Path, marks: Path) -> int:
 
 def _keep_pending(path: Path, done: set[str]) -> None:
     """Rewrite the candidate file without the candidates that were moved or rejected."""
-    header = "".join(
-        line for line in path.read_text(encoding="utf-8").splitlines(keepends=True) if line.startswith("#")
-    )
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    kept = [items[0], *(i for i in items[1:] if i.get("candidate") not in done)]
-    path.write_text(
-        header + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-    )
+    rewrite(path, lambda items: [items[0], *(i for i in items[1:] if i.get("candidate") not in done)])

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -103,6 +105,8 @@ class Decided:
     proposed: str
     record: dict[str, object]
     line: int
+    sentence: int = 0
+    confidence: str = ""
 
     @property
     def edited(self) -> bool:
@@ -158,8 +162,47 @@ def read_candidates(path: Path, display: str) -> list[Decided]:
                 node.text("proposed") or "",
                 fields,
                 record.line,
+                int(node.text("sentence") or 0),
+                node.text("confidence") or "",
             )
         )
     if problems:
         raise BuildFailed("read", problems)
     return decided
+
+
+def candidate_files(directory: Path) -> list[Path]:
+    """The candidate files of a folder, one per document (not the rejected ones' memory)."""
+    return [p for p in sorted(directory.glob("*.yaml")) if p.name != REJECTED]
+
+
+def sentences_of(path: Path) -> tuple[str, dict[int, str]]:
+    """A candidate file's document and its sentences by number."""
+    first = yaml.safe_load(path.read_text(encoding="utf-8"))[0]
+    return str(first["document"]), {int(s["n"]): str(s["text"]) for s in first["sentences"]}
+
+
+def rewrite(path: Path, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+    """Rewrite a candidate file through ``change`` (on its items as YAML reads them), keeping the
+    header's comments."""
+    text = path.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    items = change(yaml.safe_load(text))
+    path.write_text(
+        header + yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )
+
+
+def set_decisions(path: Path, decisions: dict[str, tuple[str, dict[str, object] | None]]) -> None:
+    """Set candidates' decisions (and, where given, their edited records) in a candidate file."""
+
+    def change(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for item in items[1:]:
+            if item.get("candidate") in decisions:
+                decision, record = decisions[item["candidate"]]
+                item["decision"] = decision
+                if record is not None:
+                    item["record"] = record
+        return items
+
+    rewrite(path, change)

@@ -47,7 +47,7 @@ from mineral_diplomacy.graph.documents import Document
 from mineral_diplomacy.graph.geography import Geography
 from mineral_diplomacy.graph.intake.gazetteer import Gazetteer
 from mineral_diplomacy.graph.intake.propose import Proposal, propose
-from mineral_diplomacy.graph.records import Node, Record, read_records
+from mineral_diplomacy.graph.records import Record, read_records
 from mineral_diplomacy.graph.reference import ReferenceTables
 from mineral_diplomacy.graph.sources import SourceCollection
 from mineral_diplomacy.ontology.namespaces import ID
@@ -127,13 +127,6 @@ class Figures:
         return self
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, Node):
-        return {k: _plain(f.value) for k, f in value.fields.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def _values(record: dict[str, object], keys: Iterable[str]) -> set[str]:
     found: set[str] = set()
@@ -184,8 +177,7 @@ def compare_with_records(
     spans = [(r.start, r.start + len(r.text)) for r in proposal.readings]
     by_sentence: dict[int, list[dict[str, object]]] = {}
     for record in curated:
-        plain = _plain(record.node)
-        assert isinstance(plain, dict)
+        plain = record.node.plain()
         for number in _record_sentences(text, str(plain.get("quote", "")), spans):
             by_sentence.setdefault(number, []).append(plain)
     for reading in proposal.readings:
@@ -205,8 +197,7 @@ def compare_with_records(
             {(number, _amount(a)) for a in amounts},
         )
     for record in curated:
-        plain = _plain(record.node)
-        assert isinstance(plain, dict)
+        plain = record.node.plain()
         if "type" not in plain or plain["type"] == "SourceDocument":
             continue  # a project document is described from add-source's metadata, not proposed
         numbers = _record_sentences(text, str(plain.get("quote", "")), spans)

@@ -40,6 +40,18 @@ class Node:
         field = self.fields.get(key)
         return field.value if field and isinstance(field.value, str) else None
 
+    def plain(self) -> dict[str, object]:
+        """The mapping as plain values (texts, lists and mappings), without lines."""
+        return {key: _plain(field.value) for key, field in self.fields.items()}
+
+
+def _plain(value: Value) -> object:
+    if isinstance(value, Node):
+        return value.plain()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
 
 @dataclass(frozen=True)
 class Record:

@@ -109,48 +109,24 @@ def test_add_source_refuses_a_document_already_held(
 def test_add_source_refuses_metadata_it_cannot_use(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "add-source",
-                str(INCOMING / KABIL),
-                "--title",
-                "T",
-                "--publisher",
-                "P",
-                "--issued",
-                "2022-13",
-                "--date-known-from",
-                "x",
-                "--type",
-                "governmentRelease",
-                *_flags(places, "documents"),
-            ]
-        )
-        == 1
-    )
-    assert "is not a date" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "add-source",
-                str(INCOMING / KABIL),
-                "--title",
-                "T",
-                "--publisher",
-                "P",
-                "--issued",
-                "2022",
-                "--date-known-from",
-                "x",
-                "--type",
-                "pressRelease",
-                *_flags(places, "documents"),
-            ]
-        )
-        == 1
-    )
-    assert "is not a document type; use one of:" in capsys.readouterr().err
+    for issued, kind, says in (
+        ("2022-13", "governmentRelease", "is not a date"),
+        ("2022", "pressRelease", "is not a document type; use one of:"),
+    ):
+        fields = [
+            "--title",
+            "T",
+            "--publisher",
+            "P",
+            "--issued",
+            issued,
+            "--date-known-from",
+            "x",
+            "--type",
+            kind,
+        ]
+        assert main(["add-source", str(INCOMING / KABIL), *fields, *_flags(places, "documents")]) == 1
+        assert says in capsys.readouterr().err
     assert main(["add-source", str(INCOMING / KABIL), "--title", "T", *_flags(places, "documents")]) == 1
     assert "metadata lacks publisher" in capsys.readouterr().err
     assert not (places["documents"] / KABIL).exists()
@@ -197,6 +173,18 @@ def test_propose_writes_grounded_candidates_and_never_records(places: dict[str, 
     ]
 
 
+def _accept(places: dict[str, Path]) -> int:
+    return main(
+        [
+            "accept",
+            KABIL,
+            "--by",
+            "A. Reviewer",
+            *_flags(places, "documents", "candidates", "records", "marks"),
+        ]
+    )
+
+
 def _decide(
     places: dict[str, Path], decisions: dict[str, str], edit: dict[str, dict[str, object]] | None = None
 ) -> None:
@@ -224,18 +212,7 @@ def test_accepted_candidates_become_records_that_build_with_who_accepted_them(
         },
         edit={"organization/mecl": {"note": "The text names it Mineral Exploration Corporation Ltd."}},
     )
-    assert (
-        main(
-            [
-                "accept",
-                KABIL,
-                "--by",
-                "A. Reviewer",
-                *_flags(places, "documents", "candidates", "records", "marks"),
-            ]
-        )
-        == 0
-    )
+    assert _accept(places) == 0
     written = yaml.safe_load((places["records"] / f"{Path(KABIL).stem}.yaml").read_text(encoding="utf-8"))
     assert {(r["id"], r["candidate"], r["accepted_by"]) for r in written} == {
         ("organization/kabil", "owners", "A. Reviewer"),
@@ -281,18 +258,7 @@ def test_accept_refuses_a_candidate_whose_quote_no_longer_matches(
         edit={"organization/kabil": {"quote": "KABIL is owned by the Ministry of Mines."}},
     )
     before = {p.name: p.read_bytes() for p in places["records"].iterdir()}
-    assert (
-        main(
-            [
-                "accept",
-                KABIL,
-                "--by",
-                "A. Reviewer",
-                *_flags(places, "documents", "candidates", "records", "marks"),
-            ]
-        )
-        == 1
-    )
+    assert _accept(places) == 1
     err = capsys.readouterr().err
     assert (
         "[candidate-quote]" in err and "its quote does not occur in" in err and "Nothing was accepted" in err
@@ -310,18 +276,7 @@ def test_a_candidate_file_edited_into_invalid_yaml_is_named_with_its_line(
     broken = next(i for i, line in enumerate(lines) if line.strip().startswith("decision:"))
     lines[broken] = lines[broken].replace("decision: pending", 'decision: "accept')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert (
-        main(
-            [
-                "accept",
-                KABIL,
-                "--by",
-                "A. Reviewer",
-                *_flags(places, "documents", "candidates", "records", "marks"),
-            ]
-        )
-        == 1
-    )
+    assert _accept(places) == 1
     assert f"graph/candidates/{path.name}:{broken + 1}: [yaml-syntax]" in capsys.readouterr().err
 
 

@@ -103,6 +103,14 @@ def _grounded(decided: Decided, file: str, sources: SourceCollection) -> bool:
     return decided.record.get("source") == file and sources.contains(file, quote)
 
 
+def _append(path: Path, header: str, items: list[dict[str, object]], gap: str = "") -> None:
+    """Add YAML list items to the end of a file, starting it with ``header`` if it is new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = path.read_text(encoding="utf-8") if path.exists() else header
+    text = yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(previous + gap + text, encoding="utf-8")
+
+
 def _append_records(path: Path, file: str, moved: list[Decided], by: str) -> None:
     records = []
     for d in moved:
@@ -112,21 +120,15 @@ def _append_records(path: Path, file: str, moved: list[Decided], by: str) -> Non
         record["source"], record["quote"] = d.record["source"], d.record["quote"]
         records.append(record)
     header = (
-        ""
-        if path.exists()
-        else (
-            f"# Records taken from {file}, accepted from the candidates of 'mineral-diplomacy propose'\n"
-            "# ('candidate' names the rule that proposed each; 'accepted_by' who accepted it) or written\n"
-            '# by hand. See README.md, "A new document into the graph".\n'
-        )
+        f"# Records taken from {file}, accepted from the candidates of 'mineral-diplomacy propose'\n"
+        "# ('candidate' names the rule that proposed each; 'accepted_by' who accepted it) or written\n"
+        '# by hand. See README.md, "A new document into the graph".\n'
     )
-    previous = path.read_text(encoding="utf-8") if path.exists() else header
-    text = yaml.safe_dump(records, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(previous + "\n" + text, encoding="utf-8")
+    _append(path, header, records, gap="\n")
 
 
 def _remember(path: Path, file: str, rejected: list[Decided], today: datetime.date) -> None:
-    entries = [
+    entries: list[dict[str, object]] = [
         {
             "source": file,
             "fingerprint": d.proposed,
@@ -136,14 +138,7 @@ def _remember(path: Path, file: str, rejected: list[Decided], today: datetime.da
         }
         for d in rejected
     ]
-    previous = (
-        path.read_text(encoding="utf-8")
-        if path.exists()
-        else ("# Candidates reviewers rejected: 'propose' does not offer them again.\n")
-    )
-    path.write_text(
-        previous + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-    )
+    _append(path, "# Candidates reviewers rejected: 'propose' does not offer them again.\n", entries)
 
 
 def _mark_no_fact(candidates: Path, marks: Path) -> int:
@@ -151,21 +146,14 @@ def _mark_no_fact(candidates: Path, marks: Path) -> int:
     sentences = yaml.safe_load(candidates.read_text(encoding="utf-8"))[0]["sentences"]
     held = yaml.safe_load(marks.read_text(encoding="utf-8")) if marks.exists() else None
     known = {str(m.get("quote")) for m in held or []}
-    new = [
+    new: list[dict[str, object]] = [
         {"quote": s["text"], "reason": s.get("reason") or "states no fact (reviewer)"}
         for s in sentences
         if s.get("fact") is False and s["text"] not in known
     ]
     if new:
-        marks.parent.mkdir(parents=True, exist_ok=True)
-        previous = (
-            marks.read_text(encoding="utf-8")
-            if marks.exists()
-            else ("# Sentences that state no fact, marked by the candidates' reviewer (graph/coverage.py).\n")
-        )
-        marks.write_text(
-            previous + yaml.safe_dump(new, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
-        )
+        header = "# Sentences that state no fact, marked by the candidates' reviewer (graph/coverage.py).\n"
+        _append(marks, header, new)
     return len(new)
 
 

@@ -113,14 +113,6 @@ class Decided:
         return fingerprint(self.record) != self.proposed
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, Node):
-        return {k: _plain(f.value) for k, f in value.fields.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def read_candidates(path: Path, display: str) -> list[Decided]:
     """The candidates of a file with their decisions; raises BuildFailed naming the file and line of
     a file edited into invalid YAML or of a candidate without a valid decision or record."""
@@ -152,8 +144,7 @@ def read_candidates(path: Path, display: str) -> list[Decided]:
                 )
             )
             continue
-        fields = _plain(record.value)
-        assert isinstance(fields, dict)  # a Node, checked above
+        fields = record.value.plain()
         decided.append(
             Decided(
                 node.text("candidate") or "?",

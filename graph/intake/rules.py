@@ -461,31 +461,29 @@ class Rules:
         words = re.findall(r"\w+", reading.text.lower())
         slug = slugify(" ".join(words[:8]))
         if RECOMMENDS.search(reading.text) or IMPERATIVE.match(reading.text):
-            record = self._record(
-                reading,
-                document,
-                f"recommendation/{slug}",
-                type="Recommendation",
-                label=reading.text.rstrip("."),
-                statement=reading.text,
-                about=about,
-                addressed_to=[a for a in actors if a.startswith("country/")],
-                recommended_by=document["entity_id"],
-            )
-            return [Candidate(reading.number, "recommendation", 0.5, record, [str(record["id"])])]
-        if EVALUATES.search(SUBJECT_MATTER.sub("", reading.text)) and not (reading.dates or reading.amounts):
-            record = self._record(
-                reading,
-                document,
-                f"assessment/{slug}",
-                type="Assessment",
-                label=reading.text.rstrip("."),
-                statement=reading.text,
-                about=about,
-                assessed_by=document["entity_id"],
-            )
-            return [Candidate(reading.number, "assessment", 0.4, record, [str(record["id"])])]
-        return []
+            kind, confidence = "Recommendation", 0.5
+            fields: dict[str, object] = {
+                "addressed_to": [a for a in actors if a.startswith("country/")],
+                "recommended_by": document["entity_id"],
+            }
+        elif EVALUATES.search(SUBJECT_MATTER.sub("", reading.text)) and not (
+            reading.dates or reading.amounts
+        ):
+            kind, confidence, fields = "Assessment", 0.4, {"assessed_by": document["entity_id"]}
+        else:
+            return []
+        entity_id = f"{kind.lower()}/{slug}"
+        record = self._record(
+            reading,
+            document,
+            entity_id,
+            type=kind,
+            label=reading.text.rstrip("."),
+            statement=reading.text,
+            about=about,
+            **fields,
+        )
+        return [Candidate(reading.number, kind.lower(), confidence, record, [entity_id])]
 
     def _statistics(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
         found = []

@@ -108,7 +108,9 @@ class Gazetteer:
         for _, item in list_rows(reference) if lists else []:
             gazetteer.add(item["item"], item_mineral_id(lists, item["item"]), "list", True)
         for slug, row in reference.countries.items():
-            for name in {row.get("name"), row.get("common_name"), _uninverted(row.get("name"))} - {""}:
+            dotted = ".".join(row.get("iso_alpha2")) + "." if row.get("iso_alpha2") else ""  # U.S.
+            names = {row.get("name"), row.get("common_name"), _uninverted(row.get("name")), dotted}
+            for name in names - {""}:
                 gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
         for slug, row in reference.elements.items():
             gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)

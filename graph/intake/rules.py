@@ -38,10 +38,10 @@ from ...ontology.vocabulary import Vocabulary
 from ..records import Record
 from ..slugs import slugify
 from .gazetteer import JOINERS, Mention
-from .reading import Reading
+from .reading import EVALUATES, IMPERATIVE, RECOMMENDS, SUBJECT_MATTER, Reading
 
 TITLE_BEFORE = re.compile(
-    r"\b(?:Mr|Ms|Mrs|Dr|Prof|Shri|Smt|Minister|Secretary|President|Ambassador|"
+    r"\b(?:Mr|Ms|Mrs|Dr|Prof|Shri|Smt|PM|Minister|Secretary|President|Ambassador|"
     r"Chairman|Director|Chief|Premier|Chancellor|Senator)\.?\s*$"
 )
 ROLE_AFTER = re.compile(
@@ -50,24 +50,19 @@ ROLE_AFTER = re.compile(
     r"chief|author|economist|scholar|official)\b",
     re.I,
 )
-# Head words of events (a summit, a budget ...), in plain English.
-EVENT_WORDS = {
-    w: "Event"
-    for w in (
-        "summit",
-        "meeting",
-        "conference",
-        "visit",
-        "budget",
-        "session",
-        "expo",
-        "election",
-        "ceremony",
-        "roundtable",
-        "congress",
-        "convention",
-    )
+# Head words of names, in plain English, where the ontology's labels have another word: a summit
+# or a budget is an event, an accord an agreement, an act a law, a mission a programme, a plant a
+# facility, a council or an institute an organisation, an agency or a survey a government agency.
+_HEADS = {
+    "Event": "summit meeting conference visit budget session expo election ceremony roundtable congress",
+    "Agreement": "accord accords treaty pact deal",
+    "Law": "act",
+    "Programme": "mission",
+    "Facility": "plant refinery factory",
+    "Organization": "council institute foundation consortium association federation chamber centre center",
+    "GovernmentAgency": "agency survey department bureau commission authority",
 }
+HEAD_WORDS = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 COMPANY_FORMS = {"ltd", "limited", "corporation", "corp", "inc", "incorporated", "plc", "company", "llc"}
 ACTORS = ("country", "organization", "person")
 _FACT_VERBS = {
@@ -107,33 +102,6 @@ INTENTION = re.compile(
     r"(?:\w+\s+(?:and|or)\s+)?$",
     re.I,
 )
-# "critical minerals", "critical and strategic minerals": the subject matter, not a judgement.
-SUBJECT_MATTER = re.compile(
-    r"\b(?:critical|strategic|key)(?:\s*(?:and|&)\s*(?:critical|strategic))?\s+"
-    r"(?:minerals?|raw materials?|metals?|elements?)\b",
-    re.I,
-)
-RECOMMENDS = re.compile(
-    r"\b(should|must|needs? to|ought to|has to|have to|can be considered|"
-    r"could be (?:\w+ed|explored|rewarding|considered)|is essential|recommend\w*|"
-    r"way forward)\b",
-    re.I,
-)
-# A sentence that begins with a verb in its base form is advice ("Appoint ...", "Consider ...").
-IMPERATIVE = re.compile(
-    r"^(?:[-•*]\s*)?(?:Appoint|Avoid|Build|Consider|Create|Deepen|Develop|Diversify|"
-    r"Encourage|Engage|Enhance|Ensure|Establish|Expand|Explore|Focus|Foster|Improve|Increase|Invest|"
-    r"Leverage|Negotiate|Prioriti[sz]e|Promote|Pursue|Reform|Secure|Set up|Strengthen|"
-    r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e)\b"
-)
-EVALUATES = re.compile(
-    r"\b(critical|vital|key|essential|crucial|significant|important|strategic|central|"
-    r"pivotal|serious|acute|vulnerab\w+|risks?|challeng\w+|concerns?|dependen\w+|"
-    r"dominan\w+|monopol\w+|imperative|welcome|lax|limited|weak\w*|strong\w*|"
-    r"opportunit\w+|potential|gaps?|imbalance|remains?|increasingly|emerg\w+|growing|"
-    r"multifaceted|absent|fragmented|argues?|benefit\w*|aspirations?|ambitio\w+)\b",
-    re.I,
-)
 MATURITY = {"signing": "signed", "launching": "launched", "commissioning": "operational"}
 
 
@@ -160,6 +128,8 @@ class Rules:
         self.vocabulary = vocabulary
         self.reference_kinds = reference_kinds or {}
         self.kinds = _id_kinds(records)
+        self.types = _types(records)
+        self.restated: set[str] = set()  # things already restated in this document
         for key in (
             "member",
             "organization",
@@ -234,6 +204,7 @@ class Rules:
         found += self._purpose(reading, ids, document)
         found += self._judgement(reading, actors, document)
         found += self._statistics(reading, document)
+        found += self._restatements(reading, document, {str(c.record["id"]) for c in found})
         return [c for c in found if c.record]
 
     @staticmethod
@@ -256,11 +227,15 @@ class Rules:
             type_name = (
                 "Company"
                 if head in COMPANY_FORMS
-                else EVENT_WORDS.get(head)
+                else HEAD_WORDS.get(head)
                 or self.head_types.get(head.rstrip("s"))
                 or self._person(reading.text, mention)
             )
-            if type_name is None or len(words) < 2 or " ".join(words).lower() in self.type_labels:
+            if (
+                type_name is None
+                or (len(words) < 2 and type_name != "Person")
+                or " ".join(words).lower() in self.type_labels
+            ):
                 continue  # one word, or a kind of thing capitalised ("Joint Venture"), is not a name
             entity_id = f"{self.kind_of(type_name)}/{slugify(mention.text)}"
             acronym = reading.acronyms.get(mention.start)
@@ -272,11 +247,14 @@ class Rules:
 
     @staticmethod
     def _person(text: str, mention: Mention) -> str | None:
-        """A person: two to four capitalised words after a title or before a role."""
+        """A person: one to four capitalised words after a title ("President Trump"), or two to four
+        before a role ("Araudra Singh is a researcher")."""
         words = mention.text.split()
-        if not 2 <= len(words) <= 4 or any(w.lower() in JOINERS for w in words):
+        if not 1 <= len(words) <= 4 or any(w.lower() in JOINERS for w in words):
             return None
-        if TITLE_BEFORE.search(text[: mention.start]) or ROLE_AFTER.match(text, mention.end):
+        if TITLE_BEFORE.search(text[: mention.start]) or (
+            len(words) > 1 and ROLE_AFTER.match(text, mention.end)
+        ):
             return "Person"
         return None
 
@@ -308,6 +286,29 @@ class Rules:
         ]
         best = max(scored, default=(0, "Organization"))
         return best[1] if best[0] else "Organization"
+
+    def _restatements(
+        self, reading: Reading, document: dict[str, str], proposed: set[str]
+    ) -> list[Candidate]:
+        """A thing the graph describes (not a country, mineral or region: the reference tables give
+        those), named here for the first time in the document: a record with its id and type, so that
+        the document supports the existing entity rather than a new one."""
+        found = []
+        for mention in reading.mentions:
+            entity_id = mention.entity_id
+            if (
+                entity_id is None
+                or not mention.in_graph
+                or entity_id in proposed
+                or entity_id in self.restated
+                or mention.kind in ("country", "mineral", "region", "continent")
+                or entity_id not in self.types
+            ):
+                continue
+            self.restated.add(entity_id)
+            record = self._record(reading, document, entity_id, type=self.types[entity_id])
+            found.append(Candidate(reading.number, "restatement", 0.5, record))
+        return found
 
     def _memberships(
         self, reading: Reading, ids: dict[int, str], document: dict[str, str]
@@ -513,6 +514,16 @@ def _in_brackets(text: str, position: int) -> bool:
     """Whether a position of the text lies inside an open bracket."""
     before = text[:position]
     return before.count("(") > before.count(")")
+
+
+def _types(records: list[Record]) -> dict[str, str]:
+    """Each id -> the first type a record gives it."""
+    found: dict[str, str] = {}
+    for record in records:
+        entity_id, type_field = record.node.text("id"), record.node.fields.get("type")
+        if entity_id and type_field and isinstance(type_field.value, str):
+            found.setdefault(entity_id, type_field.value)
+    return found
 
 
 def _id_kinds(records: list[Record]) -> dict[str, str]:

@@ -114,6 +114,7 @@ class Figures:
     types: Score = field(default_factory=Score)  # hits = curated records whose type was proposed
     matches: Counter[str] = field(default_factory=Counter)
     candidates: int = 0
+    typed_right: int = 0  # candidates of a type a curated record of their sentence has (or facets)
     by_type: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def __iadd__(self, other: Figures) -> Figures:
@@ -124,8 +125,8 @@ class Figures:
             self.by_type[name][0] += missed
             self.by_type[name][1] += found
         self.candidates += other.candidates
+        self.typed_right += other.typed_right
         return self
-
 
 
 def _values(record: dict[str, object], keys: Iterable[str]) -> set[str]:
@@ -195,6 +196,16 @@ def compare_with_records(
         figures.amounts.add(
             {(number, json.dumps(a.value, sort_keys=True)) for a in reading.amounts},
             {(number, _amount(a)) for a in amounts},
+        )
+        kinds = {
+            str(t)
+            for r in gold_records
+            for t in (r["type"] if isinstance(r.get("type"), list) else [r.get("type")])
+        }
+        figures.typed_right += sum(
+            1
+            for c in proposal.candidates
+            if c.sentence == number and (c.record.get("type") in kinds or "type" not in c.record)
         )
     for record in curated:
         plain = record.node.plain()
@@ -426,6 +437,10 @@ def main() -> int:
     seeds = Figures()
     for figures in everything["all"]["leave one out"].values():
         seeds += figures
+    print(
+        f"\nleave one out, candidates of a type a curated record of their sentence has (facets counted "
+        f"right): {seeds.typed_right}/{seeds.candidates}"
+    )
     print("\nleave one out, curated records by type (a candidate of the same type in the sentence / all):")
     print(
         ", ".join(

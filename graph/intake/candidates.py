@@ -63,7 +63,10 @@ def write_candidates(
             for m in reading.mentions
         ]
         mentions += [f"{m.text} -> new" for m in reading.new_names]
-        dates = [f"{d.text} -> {d.value or '?'} ({d.precision})" for d in reading.dates]
+        dates = [
+            f"{d.text} -> {d.value or '?'} ({d.precision}{': ' + d.extra['readings'] if d.extra else ''})"
+            for d in reading.dates
+        ]
         for key, values in (
             ("mentions", mentions),
             ("dates", dates),

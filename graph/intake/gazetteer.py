@@ -114,6 +114,14 @@ class Gazetteer:
                 gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
         for slug, row in reference.elements.items():
             gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)
+        for near in geography.close_matches if geography else {}:  # "Latin America", a curators' region
+            gazetteer.add(
+                near.partition("/")[2].replace("-", " ").title(),
+                near,
+                "reference",
+                near in gazetteer.ids,
+                as_name=True,
+            )
         described = gazetteer.ids
         areas = sorted(geography.areas.values() if geography else [], key=lambda a: a.is_continent)
         for area in areas:  # a region before the continent of the same name ("Africa")

@@ -41,7 +41,8 @@ SUBJECT_MATTER = re.compile(
 RECOMMENDS = re.compile(
     r"\b(should|must|needs? to|ought to|has to|have to|can be considered|"
     r"could be (?:\w+ed|explored|rewarding|considered)|is essential|recommend\w*|"
-    r"way forward)\b",
+    r"could (?:consider|involve|partner|play|explore|help|focus|join|invest|collaborate|work)|"
+    r"warrants|remains necessary|requires|way forward)\b",
     re.I,
 )
 # A sentence that begins with a verb in its base form is advice ("Appoint ...", "Consider ...").
@@ -49,7 +50,8 @@ IMPERATIVE = re.compile(
     r"^(?:[-•*]\s*)?(?:Appoint|Avoid|Build|Consider|Create|Deepen|Develop|Diversify|"
     r"Encourage|Engage|Enhance|Ensure|Establish|Expand|Explore|Focus|Foster|Improve|Increase|Invest|"
     r"Leverage|Negotiate|Prioriti[sz]e|Promote|Pursue|Reform|Secure|Set up|Strengthen|"
-    r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e)\b"
+    r"Streamline|Support|Use|Accelerate|Adopt|Align|Integrate|Institutionali[sz]e|Advance|Play|Address|"
+    r"Make|Link|Harness|Shape|Tap|Partner|Mobili[sz]e|Reduce|Boost|Scale)\b"
 )
 EVALUATES = re.compile(
     r"\b(critical|vital|key|essential|crucial|significant|important|strategic|central|"
@@ -111,7 +113,8 @@ def _states_fact(reading: Reading) -> tuple[bool, str]:
     if URL.search(text) and (LINK_LEAD.match(text) or len("".join(URL.findall(text))) > len(text) / 3):
         return False, "a link to elsewhere"
     word_count = len(text.split())
-    if not re.search(r"[.!?:;]\W*$", text) and word_count <= 14 and not reading.quantities:
+    labelled = re.search(r":\s+(\S+\s+){4,}", text)  # "Central Asia: India and Kazakhstan established ..."
+    if not re.search(r"[.!?:;]\W*$", text) and word_count <= 14 and not reading.quantities and not labelled:
         return False, "heading or by-line (no sentence)"
     named = reading.mentions or reading.new_names or reading.dates or reading.amounts or reading.quantities
     if not named and not (judgement(text)):

@@ -54,6 +54,7 @@ ROLE_AFTER = re.compile(
 # or a budget is an event, an accord an agreement, an act a law, a mission a programme, a plant a
 # facility, a council or an institute an organisation, an agency or a survey a government agency.
 _HEADS = {
+    "Region": "north south east west triangle belt region",
     "Event": "summit meeting conference visit budget session expo election ceremony roundtable congress",
     "Agreement": "accord accords treaty pact deal",
     "Law": "act",
@@ -489,9 +490,18 @@ class Rules:
     def _statistics(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
         found = []
         for quantity in reading.quantities:
-            if not isinstance(quantity.value, dict) or quantity.value.get("unit") != "percent":
+            if not isinstance(quantity.value, dict) or not (
+                quantity.value.get("unit") == "percent" or MEASURED.match(quantity.extra.get("of", ""))
+            ):
                 continue
             measure = reading.text[max(0, quantity.start - 60) : quantity.end + 40].strip()
+            value = dict(quantity.value)
+            if unit := MEASURED.match(quantity.extra.get("of", "")):
+                words = unit.group().lower().split()
+                value |= {
+                    "unit": UNITS.get(words[-1], words[-1]),
+                    **({"scale": words[0]} if len(words) > 1 else {}),
+                }
             record = self._record(
                 reading,
                 document,
@@ -499,12 +509,17 @@ class Rules:
                 type="Statistic",
                 label=measure,
                 measure=quantity.extra.get("of") or measure,
-                quantity=quantity.value,
+                quantity=value,
                 about=reading.ids(),
             )
             found.append(Candidate(reading.number, "statistic", 0.4, record, [str(record["id"])]))
         return found
 
+
+# A figure with a unit of measure is a statistic ("5.9 million tonnes"); a count of things may not be.
+MEASURED = re.compile(r"(?:million |billion |thousand )?(?:tonnes|tons|mt|kg|mw|gw|km|barrels)\b", re.I)
+
+UNITS = {"tonnes": "tonne", "tons": "tonne", "mt": "tonne", "barrels": "barrel"}
 
 # A date after these bounds an interval ("since last June"): it is not the date of the act.
 BOUND = re.compile(r"\b(?:since|after|before|until|by)\s+(?:\S+\s+){0,3}$", re.I)

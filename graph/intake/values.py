@@ -106,9 +106,10 @@ def dates(sentence: str, document_date: date | None = None) -> list[Found]:
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             for value, precision, span in _date_values(match, kind, document_date):
-                if value and (precision == "relative" or date_literal(value) is not None):
+                if precision == "relative" or date_literal(value) is not None:
+                    extra = _readings(match, document_date) if precision == "relative" else {}
                     found.append(
-                        Found(sentence[span[0] : span[1]], span[0], span[1], "date", value, precision)
+                        Found(sentence[span[0] : span[1]], span[0], span[1], "date", value, precision, extra)
                     )
             taken.append(match.span())
     return sorted(found, key=lambda f: f.start)
@@ -136,12 +137,19 @@ def _date_values(
         ]
     if kind == "fy":
         return [(f"FY{groups['fy']}", "financialYear", match.span())]
-    if kind == "last-month":
-        if document_date is None:
-            return [("", "relative", match.span())]
-        year = document_date.year if month < document_date.month else document_date.year - 1
-        return [(f"{year}-{month:02d}", "month", match.span())]
+    if kind == "last-month":  # the latest such month, or that month a year before: a person decides
+        return [("", "relative", match.span())]
     return [(groups["y"], "year", match.span())]
+
+
+def _readings(match: re.Match[str], document_date: date | None) -> dict[str, str]:
+    """The two readings of "last June" in a document of a known date: the latest June before it,
+    and the June of the year before that."""
+    month = MONTHS.get((match.groupdict().get("month") or "").lower().rstrip("."), 0)
+    if document_date is None or not month:
+        return {}
+    latest = document_date.year if month < document_date.month else document_date.year - 1
+    return {"readings": f"{latest}-{month:02d} or {latest - 1}-{month:02d}"}
 
 
 def amounts(sentence: str) -> list[Found]:

@@ -63,6 +63,46 @@ _HEADS = {
     "Organization": "council institute foundation consortium association federation chamber centre center",
     "GovernmentAgency": "agency survey department bureau commission authority",
 }
+# Heads of things written in lower case: products and materials, the sectors that apply them, talks
+# and collaborations.
+_LOWER_HEADS = {
+    "Product": "battery equipment component material magnet panel cell chip semiconductor slag concentrate "
+    "ore brine alloy oxide",
+    "Application": "sector industry",
+    "Dialogue": "talks",
+    "Initiative": "collaboration coordination",
+}
+# Things a sentence may describe rather than name ("a $24 million lithium exploration pact").
+DESCRIBED_TYPES = {
+    "Agreement",
+    "ExplorationPact",
+    "MemorandumOfUnderstanding",
+    "JointVenture",
+    "TradeAgreement",
+    "InvestmentPartnership",
+    "Dialogue",
+    "Initiative",
+    "Project",
+    "ExplorationProject",
+    "AssetAcquisition",
+    "MineralBlock",
+    "Facility",
+    "Investment",
+    "Event",
+    "Programme",
+    "Scheme",
+    "Law",
+    "Policy",
+    "Strategy",
+    "Proposal",
+    "Product",
+    "Application",
+}
+# Words that end a description to the left: determiners, pronouns, numbers and the like.
+_STOP_WORDS = """a an the this these that those its their our his her such other several many some any each
+every no all both which what whose of in on at for to with by from and or as is are was were be been has have
+had will would could should may might can"""
+_DESCRIPTION_STOP = set(_STOP_WORDS.split())
 HEAD_WORDS = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 COMPANY_FORMS = {"ltd", "limited", "corporation", "corp", "inc", "incorporated", "plc", "company", "llc"}
 ACTORS = ("country", "organization", "person")
@@ -175,6 +215,21 @@ class Rules:
         return heads
 
     @cached_property
+    def described_heads(self) -> dict[tuple[str, ...], str]:
+        """Word sequences that end the description of a thing, and its type: the record types'
+        labels ("exploration pact", "joint venture", "agreement"), the plain-English head words, and
+        the heads of products ("batteries", "equipment") and applications ("... sectors")."""
+        heads: dict[tuple[str, ...], str] = {}
+        for name, iri in self.vocabulary.types.items():
+            words = tuple(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))
+            if name in DESCRIBED_TYPES and words:
+                heads[words] = name
+                heads.setdefault(words[-1:], name)  # "block" of "mineral block"
+        heads |= {(word,): kind for word, kind in HEAD_WORDS.items() if kind in DESCRIBED_TYPES}
+        heads |= {(word,): kind for kind, words in _LOWER_HEADS.items() for word in words.split()}
+        return heads
+
+    @cached_property
     def type_labels(self) -> set[str]:
         return {self.vocabulary.label(iri).lower() for iri in self.vocabulary.types.values()}
 
@@ -205,6 +260,7 @@ class Rules:
         found += self._purpose(reading, ids, document)
         found += self._judgement(reading, actors, document)
         found += self._statistics(reading, document)
+        found += self._described(reading, document, {str(c.record.get("type")) for c in found})
         found += self._restatements(reading, document, {str(c.record["id"]) for c in found})
         return [c for c in found if c.record]
 
@@ -287,6 +343,53 @@ class Rules:
         ]
         best = max(scored, default=(0, "Organization"))
         return best[1] if best[0] else "Organization"
+
+    def _described(self, reading: Reading, document: dict[str, str], proposed: set[str]) -> list[Candidate]:
+        """A thing the sentence describes in lower case, its type from the words that end the
+        description ("lithium exploration pact": an exploration pact; "renewable energy sectors":
+        renewable energy, an application), when no other candidate of the sentence has that type."""
+        found: list[Candidate] = []
+        tokens = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[\w’'-]+|\S", reading.text)]
+        names = [(m.start, m.end) for m in [*reading.mentions, *reading.new_names]]
+        longest = max((len(h) for h in self.described_heads), default=1)
+        index = 0
+        while index < len(tokens):
+            for size in range(min(longest, len(tokens) - index), 0, -1):
+                head = tuple(t[0].lower() for t in tokens[index : index + size])
+                kind = self.described_heads.get(head) or self.described_heads.get(_singular(head))
+                if kind is None or any(s <= tokens[index][1] < e for s, e in names):
+                    continue
+                words: list[
+                    tuple[str, int]
+                ] = []  # modifiers to the left: up to three, lower case or acronyms
+                for word, start, _ in reversed(tokens[max(0, index - 3) : index]):
+                    if (
+                        word.lower() in _DESCRIPTION_STOP
+                        or not re.fullmatch(r"[A-Za-z][\w-]*", word)
+                        or (word[0].isupper() and not word.isupper() and not re.search(r"[a-z][A-Z]", word))
+                    ):
+                        break
+                    words.insert(0, (word, start))
+                if (
+                    words
+                    and kind not in proposed
+                    and not any(
+                        c.record.get("label") == reading.text[words[0][1] : tokens[index + size - 1][2]]
+                        for c in found
+                    )
+                ):
+                    first = words[0][1]
+                    last = (
+                        tokens[index + size - 1][2] if kind not in ("Application",) else tokens[index - 1][2]
+                    )
+                    text = reading.text[first:last]
+                    entity_id = f"{self.kind_of(kind)}/{slugify(text)}"
+                    record = self._record(reading, document, entity_id, type=kind, label=text)
+                    found.append(Candidate(reading.number, "description", 0.4, record, [entity_id]))
+                index += size - 1
+                break
+            index += 1
+        return found
 
     def _restatements(
         self, reading: Reading, document: dict[str, str], proposed: set[str]
@@ -529,6 +632,19 @@ def _in_brackets(text: str, position: int) -> bool:
     """Whether a position of the text lies inside an open bracket."""
     before = text[:position]
     return before.count("(") > before.count(")")
+
+
+def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words with the last in the singular ("blocks" -> "block", "batteries" -> "battery")."""
+    last = words[-1]
+    one = (
+        last[:-3] + "y"
+        if last.endswith("ies")
+        else last[:-1]
+        if last.endswith("s") and not last.endswith("ss")
+        else last
+    )
+    return (*words[:-1], one)
 
 
 def _types(records: list[Record]) -> dict[str, str]:

@@ -22,9 +22,15 @@ The rules:
   verb with the parties, minerals, places, amounts and dates of the sentence.
 - ``purpose``: "mandated to", "with the objective to", "aims to" after an organisation: its purpose,
   in the sentence's words.
-- ``recommendation`` (should, must, needs to, ought to) and ``assessment`` (an evaluative
-  sentence: critical, vital, key, essential, crucial, significant ...), by the source document.
-- ``statistic``: a percentage or a measured quantity with the things it is about.
+- ``recommendation`` (should, must, could consider, an imperative opening) and ``assessment`` (an
+  evaluative word; "critical minerals" is the subject, not a judgement), by the source document.
+- ``statistic``: a percentage, a measured quantity (tonnes ...), a rank ("third largest").
+- ``role`` and ``office``: "X is a researcher at Y" (a staff member); "Mines Secretary X" (an
+  office holder in the ministry the title names, proposed with the ministry, as an identification).
+- ``description``: a thing described in lower case, typed by the words that end the description
+  (a record type's label, a plain-English head word, a product, a sector, talks, a collaboration).
+- ``reference-entity``: a thing only the reference tables know, with its kind there.
+- ``restatement``: a thing the graph describes, named here for the first time in the document.
 """
 
 from __future__ import annotations
@@ -97,6 +103,10 @@ DESCRIBED_TYPES = {
     "Proposal",
     "Product",
     "Application",
+    "ImportDependence",
+    "ExportRestriction",
+    "AccessRestriction",
+    "TradeMeasure",
 }
 # Words that end a description to the left: determiners, pronouns, numbers and the like.
 _STOP_WORDS = """a an the this these that those its their our his her such other several many some any each
@@ -170,6 +180,9 @@ class Rules:
         self.reference_kinds = reference_kinds or {}
         self.kinds = _id_kinds(records)
         self.types = _types(records)
+        self.labels = {
+            i: label for r in records if (i := r.node.text("id")) and (label := r.node.text("label"))
+        }
         self.restated: set[str] = set()  # things already restated in this document
         for key in (
             "member",
@@ -215,6 +228,16 @@ class Rules:
         return heads
 
     @cached_property
+    def labelled(self) -> dict[tuple[str, ...], str]:
+        """The record types' labels of two words or more, as words ("trade agreement")."""
+        found = {}
+        for name, iri in self.vocabulary.types.items():
+            words = tuple(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))
+            if len(words) > 1 and name not in ("StatusClaim", "AccessTerm", "MonetaryAmount"):
+                found[words] = name
+        return found
+
+    @cached_property
     def described_heads(self) -> dict[tuple[str, ...], str]:
         """Word sequences that end the description of a thing, and its type: the record types'
         labels ("exploration pact", "joint venture", "agreement"), the plain-English head words, and
@@ -254,6 +277,7 @@ class Rules:
         }
         actors = list(dict.fromkeys(i for _, i in sorted(ids.items()) if i.partition("/")[0] in ACTORS))
         found += self._memberships(reading, ids, document)
+        found += self._roles(reading, ids, document)
         found += self._mineral_list(reading, previous, document)
         found += self._owners(reading, ids, document)
         found += self._verbs(reading, actors, document)
@@ -281,10 +305,15 @@ class Rules:
         for mention in reading.new_names:
             words = re.findall(r"\w+", mention.text)
             head = words[-1].lower() if words else ""
+            lowered = tuple(w.lower() for w in words)
+            by_label = next(
+                (self.labelled[lowered[-n:]] for n in (3, 2) if lowered[-n:] in self.labelled), None
+            )
             type_name = (
                 "Company"
                 if head in COMPANY_FORMS
-                else HEAD_WORDS.get(head)
+                else by_label
+                or HEAD_WORDS.get(head)
                 or self.head_types.get(head.rstrip("s"))
                 or self._person(reading.text, mention)
             )
@@ -332,6 +361,11 @@ class Rules:
             found.append(Candidate(reading.number, "reference-entity", 0.8, record, [entity_id]))
         return found
 
+    @cached_property
+    def organisation_types(self) -> set[object]:
+        """The ontology's kinds of organisation (its subclasses of md:Organization)."""
+        return set(self.vocabulary.subclasses(self.vocabulary.types["Organization"]))
+
     def type_for(self, kind: str) -> str:
         """The record type whose label shares most words with a reference table's kind
         ("state-owned company" -> state-owned enterprise); Organization when none does."""
@@ -339,7 +373,7 @@ class Rules:
         scored = [
             (len(wanted & set(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))), name)
             for name, iri in self.vocabulary.types.items()
-            if self.kind_of(name) == "organization"
+            if iri in self.organisation_types
         ]
         best = max(scored, default=(0, "Organization"))
         return best[1] if best[0] else "Organization"
@@ -359,32 +393,19 @@ class Rules:
                 kind = self.described_heads.get(head) or self.described_heads.get(_singular(head))
                 if kind is None or any(s <= tokens[index][1] < e for s, e in names):
                     continue
-                words: list[
-                    tuple[str, int]
-                ] = []  # modifiers to the left: up to three, lower case or acronyms
-                for word, start, _ in reversed(tokens[max(0, index - 3) : index]):
-                    if (
-                        word.lower() in _DESCRIPTION_STOP
-                        or not re.fullmatch(r"[A-Za-z][\w-]*", word)
-                        or (word[0].isupper() and not word.isupper() and not re.search(r"[a-z][A-Z]", word))
-                    ):
-                        break
-                    words.insert(0, (word, start))
+                words = _modifiers(tokens, index)
+                first = words[0][1] if words else tokens[index][1]
+                last = tokens[index + size - 1][2] if kind != "Application" else tokens[index - 1][2]
+                label = reading.text[first:last]
+                # a one-word head needs a word that says which ("lithium exploration pact", not "pact");
+                # a type's label of two words or more ("export restrictions") says it alone
                 if (
-                    words
+                    (words or size > 1)
                     and kind not in proposed
-                    and not any(
-                        c.record.get("label") == reading.text[words[0][1] : tokens[index + size - 1][2]]
-                        for c in found
-                    )
+                    and label not in {c.record.get("label") for c in found}
                 ):
-                    first = words[0][1]
-                    last = (
-                        tokens[index + size - 1][2] if kind not in ("Application",) else tokens[index - 1][2]
-                    )
-                    text = reading.text[first:last]
-                    entity_id = f"{self.kind_of(kind)}/{slugify(text)}"
-                    record = self._record(reading, document, entity_id, type=kind, label=text)
+                    entity_id = f"{self.kind_of(kind)}/{slugify(label)}"
+                    record = self._record(reading, document, entity_id, type=kind, label=label)
                     found.append(Candidate(reading.number, "description", 0.4, record, [entity_id]))
                 index += size - 1
                 break
@@ -466,6 +487,66 @@ class Rules:
             )
             found.append(Candidate(reading.number, "membership-list", 0.7, record))
         return found
+
+    def _roles(self, reading: Reading, ids: dict[int, str], document: dict[str, str]) -> list[Candidate]:
+        """A person's place in an organisation: "X is a researcher at Y" (a staff member), and an
+        office before a name, "Mines Secretary X" (an office holder in the ministry the title names,
+        when the graph has a "Ministry of Mines": an identification the reviewer confirms)."""
+        found = []
+        text = reading.text
+        for start, person in sorted(ids.items()):
+            if not person.startswith("person/"):
+                continue
+            after = ROLE_AT.match(text, _name_end(text, start))
+            if after and (org := _id_at(ids, after.start("org"))):
+                record = self._record(
+                    reading,
+                    document,
+                    f"membership/{person[7:]}/{org.partition('/')[2]}",
+                    type="Membership",
+                    member=person,
+                    organization=org,
+                    kind="staffMember",
+                    role=after.group("role"),
+                )
+                found.append(Candidate(reading.number, "role", 0.6, record))
+            office = OFFICE_BEFORE.search(text[:start])
+            if office:
+                ministry = self._ministry(office.group("field"))
+                entity_id = f"membership/{person[7:]}/{ministry.partition('/')[2]}"
+                record = self._record(
+                    reading,
+                    document,
+                    entity_id,
+                    type="Membership",
+                    member=person,
+                    organization=ministry,
+                    kind="officeHolder",
+                    role=office.group(0).strip(),
+                    linked_by="propose (the title names the ministry)",
+                    note=f'The ministry is read from the title "{office.group(0).strip()}".',
+                )
+                new = [] if ministry in self.labels else [ministry]
+                found.append(Candidate(reading.number, "office", 0.5, record, new))
+                described = self._record(
+                    reading,
+                    document,
+                    ministry,
+                    type="Ministry",
+                    label=None if ministry in self.labels else f"Ministry of {office.group('field')}",
+                    linked_by="propose (the title names the ministry)",
+                    note=f'Named by the title "{office.group(0).strip()}" only.',
+                )
+                found.append(Candidate(reading.number, "office", 0.5, described, new))
+        return found
+
+    def _ministry(self, field: str) -> str:
+        """The ministry whose label is "Ministry of <field>" (the graph's, or a new id)."""
+        wanted = f"ministry of {field.lower()}"
+        for entity_id, label in self.labels.items():
+            if label.lower().split(" (")[0] == wanted:
+                return entity_id
+        return f"organization/{slugify(wanted)}"
 
     def _mineral_list(
         self, reading: Reading, previous: Reading | None, document: dict[str, str]
@@ -592,6 +673,19 @@ class Rules:
 
     def _statistics(self, reading: Reading, document: dict[str, str]) -> list[Candidate]:
         found = []
+        for rank in RANK.finditer(reading.text):  # "the third largest reserves"
+            number = rank.group("n").lower()
+            record = self._record(
+                reading,
+                document,
+                f"statistic/{slugify(rank.group(0))}",
+                type="Statistic",
+                label=rank.group(0),
+                measure=rank.group(0),
+                quantity={"value": str(ORDINALS.get(number, number[:-2])), "unit": "rank"},
+                about=reading.ids(),
+            )
+            found.append(Candidate(reading.number, "statistic", 0.4, record, [str(record["id"])]))
         for quantity in reading.quantities:
             if not isinstance(quantity.value, dict) or not (
                 quantity.value.get("unit") == "percent" or MEASURED.match(quantity.extra.get("of", ""))
@@ -619,6 +713,27 @@ class Rules:
         return found
 
 
+# "is a researcher at the Council ...", "serves as an editor at ...": the role and the organisation.
+ROLE_AT = re.compile(
+    r"[\s,]+(?:is|was|also serves as|serves as)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?P<role>researcher|analyst|editor|fellow|professor|director|economist|scholar|official|"
+    r"adviser|advisor|member)\s+(?:at|of|with)\s+(?:the\s+)?(?P<org>\S)",
+    re.I,
+)
+# "Mines Secretary", "Finance Minister", "Commerce Minister" before a name.
+OFFICE_BEFORE = re.compile(r"\b(?P<field>[A-Z][a-z]+)\s+(?:Minister|Secretary)\s+$")
+
+ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], 1
+    )
+}
+RANK = re.compile(
+    r"\b(?P<n>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"[ -](?:largest|biggest|highest|lowest|smallest)\b(?:\s+[a-z]+){0,2}",
+    re.I,
+)
 # A figure with a unit of measure is a statistic ("5.9 million tonnes"); a count of things may not be.
 MEASURED = re.compile(r"(?:million |billion |thousand )?(?:tonnes|tons|mt|kg|mw|gw|km|barrels)\b", re.I)
 
@@ -632,6 +747,36 @@ def _in_brackets(text: str, position: int) -> bool:
     """Whether a position of the text lies inside an open bracket."""
     before = text[:position]
     return before.count("(") > before.count(")")
+
+
+def _modifiers(tokens: list[tuple[str, int, int]], index: int) -> list[tuple[str, int]]:
+    """The words before ``tokens[index]`` that describe it: up to three, in lower case or acronyms
+    (a capitalised word only where it opens the sentence or a clause), ended by a determiner, a
+    preposition, a number or punctuation."""
+    words: list[tuple[str, int]] = []
+    for position in range(index - 1, max(-1, index - 4), -1):
+        word, start, _ = tokens[position]
+        opens = position == 0 or tokens[position - 1][0] in (":", ";", "•", "-", "(")
+        capitalised = word[0].isupper() and not word.isupper() and not re.search(r"[a-z][A-Z]", word)
+        if (
+            word.lower() in _DESCRIPTION_STOP
+            or not re.fullmatch(r"[A-Za-z][\w-]*", word)
+            or (capitalised and not opens)
+        ):
+            break
+        words.insert(0, (word, start))
+    return words
+
+
+def _name_end(text: str, start: int) -> int:
+    """Where the capitalised name starting at ``start`` ends."""
+    match = re.match(r"(?:[A-Z][\w.’'-]*\s?)+", text[start:])
+    return start + (len(match.group(0).rstrip()) if match else 0)
+
+
+def _id_at(ids: dict[int, str], position: int) -> str | None:
+    """The organisation named at a position of the sentence, if one is."""
+    return next((i for start, i in ids.items() if start == position and i.startswith("organization/")), None)
 
 
 def _singular(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -54,6 +55,7 @@ from mineral_diplomacy.ontology.namespaces import ID
 from mineral_diplomacy.ontology.vocabulary import vocabulary
 
 HELDOUT = Path(__file__).parent / "intake" / "heldout"
+SEED_LABELS = Path(__file__).parent / "intake" / "seeds"  # mentions, dates, amounts of the seeds, by hand
 INCOMING = SHARED_DIR / "incoming"
 # The fields compared between a candidate and a curated record, by what they hold.
 COMPARED = {
@@ -267,6 +269,39 @@ def _dates(record: dict[str, object]) -> set[str]:
     return {d for d in found if date_literal(d) is not None}
 
 
+def relabel(figures: Figures, proposal: Proposal, labels: list[dict[str, Any]], known: set[str]) -> None:
+    """Links, dates and amounts measured against hand labels of the document's mentions instead of
+    its records (a link is wanted only to an entity the gazetteer could know)."""
+    figures.links, figures.dates, figures.amounts = Score(), Score(), Score()
+    readings = {r.number: r for r in proposal.readings}
+    prefix = str(ID)
+    for label in labels:
+        number, reading = int(label["n"]), readings.get(int(label["n"]))
+        if reading is None:
+            raise SystemExit(f"{proposal.file}: no sentence {number}; the split changed")
+        gold = {
+            (number, _area(str(m["iri"])[len(prefix) :]))
+            for m in label.get("mentions") or []
+            if str(m["iri"]).startswith(prefix) and str(m["iri"])[len(prefix) :] in known
+        }
+        # the seeds were labelled against the whole graph: an organisation only the reference tables
+        # know when the document is hidden is still linked to its IRI
+        figures.links.add({(number, _area(m.entity_id)) for m in reading.mentions if m.entity_id}, gold)
+        figures.dates.add(
+            {(number, str(d.value)) for d in reading.dates if d.value},
+            {(number, str(d["value"])) for d in label.get("dates") or []},
+        )
+        figures.amounts.add(
+            {(number, _amount(a.value)) for a in reading.amounts if isinstance(a.value, dict)},
+            {(number, _amount(a)) for a in label.get("amounts") or []},
+        )
+
+
+def _area(entity_id: str) -> str:
+    """A continent and the UN M49 region of the same name ("Africa") are one answer."""
+    return "region/" + entity_id[len("continent/") :] if entity_id.startswith("continent/") else entity_id
+
+
 def compare_with_labels(proposal: Proposal, labels: list[dict[str, object]]) -> Figures:
     """Held-out figures: the proposal against the blind labels."""
     figures = Figures(candidates=len(proposal.candidates))
@@ -365,7 +400,10 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
         )
         gazetteer = Gazetteer.build(others, reference, lists, geography)
         known = {n.entity_id for names in gazetteer.names.values() for n in names}
-        results["leave one out"][file] = compare_with_records(proposal, own, seeds, facts, known)
+        figures = compare_with_records(proposal, own, seeds, facts, known)
+        if (labelled := SEED_LABELS / f"{Path(file).stem}.yaml").exists():
+            relabel(figures, proposal, yaml.safe_load(labelled.read_text(encoding="utf-8")), known)
+        results["leave one out"][file] = figures
     return results
 
 

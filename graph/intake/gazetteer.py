@@ -67,7 +67,8 @@ class Gazetteer:
 
     def add(self, name: str, entity_id: str, origin: str, in_graph: bool, as_name: bool = False) -> None:
         """Add a name; with ``as_name``, it matches only text capitalised as a name is."""
-        for variant in {name, _PARENTHESIS.sub("", name)}:
+        bare = _PARENTHESIS.sub("", name)
+        for variant in {name, bare, _singular(bare)}:
             key = tuple(w for w, _, _ in words(variant))
             if not key or any(n.entity_id == entity_id for n in self.names[key]):
                 continue
@@ -112,8 +113,10 @@ class Gazetteer:
             names = {row.get("name"), row.get("common_name"), _uninverted(row.get("name")), dotted}
             for name in names - {""}:
                 gazetteer.add(name, f"country/{slug}", "reference", True, as_name=True)
-        for slug, row in reference.elements.items():
-            gazetteer.add(row.get("name"), f"mineral/{slug}", "reference", True)
+        named = {n.entity_id for names in gazetteer.names.values() for n in names}
+        for slug, row in reference.elements.items():  # one no record or list names: written as a name
+            entity_id = f"mineral/{slug}"  # ("lead" the verb is not lead)
+            gazetteer.add(row.get("name"), entity_id, "reference", True, as_name=entity_id not in named)
         for near in geography.close_matches if geography else {}:  # "Latin America", a curators' region
             gazetteer.add(
                 near.partition("/")[2].replace("-", " ").title(),
@@ -133,7 +136,8 @@ class Gazetteer:
             short = row.get("short_name")
             entity_id = refs.get(f"organizations/{short}") or refs.get(f"organizations/{row.get('name')}")
             known = entity_id is not None
-            entity_id = entity_id or f"organization/{slugify(short or row.get('name'))}"
+            kind = "person" if row.get("kind") == "person" else "organization"  # the table holds people too
+            entity_id = entity_id or f"{kind}/{slugify(short or row.get('name'))}"
             if not known:
                 ref = f"organizations/{short or row.get('name')}"
                 gazetteer.reference_kinds[entity_id] = (row.get("kind"), ref)
@@ -143,8 +147,11 @@ class Gazetteer:
 
     def mentions(self, sentence: str) -> list[Mention]:
         """The known names in a sentence, longest first, not overlapping; a name that stands for
-        several entities is a mention of none (listed as ``ambiguous``)."""
-        tokens = words(sentence)
+        several entities is a mention of none (listed as ``ambiguous``). Nothing inside an address
+        (a URL), and no one-word name that ends a longer capitalised name ("New Jersey" is not
+        Jersey)."""
+        masked = URL.sub(lambda m: " " * len(m.group()), sentence)
+        tokens = words(masked)
         found: list[Mention] = []
         index = 0
         while index < len(tokens):
@@ -153,7 +160,8 @@ class Gazetteer:
                 start, end = tokens[index][1], tokens[index + size - 1][2]
                 surface = sentence[start:end]
                 names = [n for n in self.names.get(key, []) if not n.case_sensitive or _same_case(surface, n)]
-                if names and not (size == 1 and key[0] in JOINERS):
+                inside = size == 1 and _after_a_name(sentence, start)
+                if names and not (size == 1 and key[0] in JOINERS) and not inside:
                     ids = tuple(sorted({n.entity_id for n in names}))
                     chosen = ids[0] if len(ids) == 1 else None
                     found.append(
@@ -179,6 +187,31 @@ class Gazetteer:
 
     def surface_forms(self, entity_id: str) -> list[tuple[str, ...]]:
         return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]
+
+
+URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|in|gov|net)/\S*")
+
+
+def _after_a_name(sentence: str, start: int) -> bool:
+    """Whether a word follows a capitalised word that is not the sentence's first ("New Jersey")."""
+    before = re.search(r"(\S+)\s$", sentence[:start])
+    if before is None or before.start() == 0:
+        return False
+    word = before.group(1)
+    return (
+        word[:1].isupper()
+        and word.isalpha()
+        and not word.isupper()
+        and sentence[: before.start()].strip()[-1:] not in ".:;•-"
+    )
+
+
+def _singular(name: str) -> str:
+    """A name whose last word is a plural, in the singular ("rare earths" -> "rare earth")."""
+    head, _, last = name.rpartition(" ")
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss") and last.islower():
+        return f"{head} {last[:-1]}".strip()
+    return name
 
 
 def _uninverted(name: str) -> str:

@@ -369,6 +369,8 @@ class Rules:
     def type_for(self, kind: str) -> str:
         """The record type whose label shares most words with a reference table's kind
         ("state-owned company" -> state-owned enterprise); Organization when none does."""
+        if kind == "person":
+            return "Person"
         wanted = set(re.findall(r"[\w-]+", kind.lower()))
         scored = [
             (len(wanted & set(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))), name)

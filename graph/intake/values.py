@@ -64,7 +64,11 @@ DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "fs",
     ),
-    (re.compile(r"\b(?:FY|financial\s+year|fiscal\s+year|budget)\s*(?P<fy>\d{4}-\d{2})\b", re.I), "fy"),
+    (
+        re.compile(r"\b(?:FY|financial\s+year|fiscal\s+year|budget)\s*(?P<fy>\d{4}-(?:20)?\d{2})\b", re.I),
+        "fy",
+    ),
+    (re.compile(r"\b(?P<d>1[3-9]|2\d|3[01])/(?P<m>0?[1-9]|1[0-2])/(?P<y>\d{4})\b"), "dmy-numeric"),
     (re.compile(r"\blast\s+" + _MONTH + r"\b", re.I), "last-month"),
     (re.compile(r"(?<![\d,.$₹-])\b(?P<y>(?:19|20)\d{2})\b(?![-–]\d|,\d|\.\d)"), "year"),
 )
@@ -105,6 +109,8 @@ def dates(sentence: str, document_date: date | None = None) -> list[Found]:
         for match in pattern.finditer(sentence):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
+            if kind == "year" and _ends_a_name(sentence, match.start()):
+                continue  # "Agenda 2030", "Vision 2047": part of a name, not a date
             for value, precision, span in _date_values(match, kind, document_date):
                 if precision == "relative" or date_literal(value) is not None:
                     extra = _readings(match, document_date) if precision == "relative" else {}
@@ -135,11 +141,49 @@ def _date_values(
             )
             for m in re.finditer(r"\d{4}-\d{2}", groups["seasons"])
         ]
-    if kind == "fy":
-        return [(f"FY{groups['fy']}", "financialYear", match.span())]
+    if kind == "fy":  # 2024-25, or 2024-2025
+        first, _, last = groups["fy"].partition("-")
+        return [(f"FY{first}-{last[-2:]}", "financialYear", match.span())]
+    if kind == "dmy-numeric":  # 17/12/2024: a day over 12 leaves no doubt which is the month
+        return [(f"{groups['y']}-{int(groups['m']):02d}-{int(groups['d']):02d}", "day", match.span())]
     if kind == "last-month":  # the latest such month, or that month a year before: a person decides
         return [("", "relative", match.span())]
     return [(groups["y"], "year", match.span())]
+
+
+# Words that may stand capitalised before a year without making it part of a name.
+_BEFORE_A_YEAR = {
+    "in",
+    "by",
+    "since",
+    "until",
+    "till",
+    "during",
+    "from",
+    "after",
+    "before",
+    "of",
+    "to",
+    "for",
+    "at",
+    "on",
+    "and",
+    "or",
+    "early",
+    "late",
+    "mid",
+    "the",
+    "fy",
+}
+
+
+def _ends_a_name(sentence: str, start: int) -> bool:
+    """Whether a year follows a capitalised word that is not a month or a preposition ("Agenda")."""
+    before = re.search(r"([A-Za-z]+)\s+$", sentence[:start])
+    if before is None:
+        return False
+    word = before.group(1)
+    return word[0].isupper() and word.lower() not in _BEFORE_A_YEAR and word.lower() not in MONTHS
 
 
 def _readings(match: re.Match[str], document_date: date | None) -> dict[str, str]:

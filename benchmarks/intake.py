@@ -284,9 +284,10 @@ def relabel(figures: Figures, proposal: Proposal, labels: list[dict[str, Any]], 
             for m in label.get("mentions") or []
             if str(m["iri"]).startswith(prefix) and str(m["iri"])[len(prefix) :] in known
         }
-        # the seeds were labelled against the whole graph: an organisation only the reference tables
-        # know when the document is hidden is still linked to its IRI
-        figures.links.add({(number, _area(m.entity_id)) for m in reading.mentions if m.entity_id}, gold)
+        # as on the held-out set, a link is to a thing the graph (the others' records) has; a thing only
+        # the reference tables know is proposed as new (reference-entity), and its id is the curators'
+        linked = {(number, _area(m.entity_id)) for m in reading.mentions if m.entity_id and m.in_graph}
+        figures.links.add(linked, gold)
         figures.dates.add(
             {(number, str(d.value)) for d in reading.dates if d.value},
             {(number, str(d["value"])) for d in label.get("dates") or []},
@@ -399,7 +400,7 @@ def run(ablation: str = "all") -> dict[str, dict[str, Figures]]:
             geography,
         )
         gazetteer = Gazetteer.build(others, reference, lists, geography)
-        known = {n.entity_id for names in gazetteer.names.values() for n in names}
+        known = {n.entity_id for names in gazetteer.names.values() for n in names if n.in_graph}
         figures = compare_with_records(proposal, own, seeds, facts, known)
         if (labelled := SEED_LABELS / f"{Path(file).stem}.yaml").exists():
             relabel(figures, proposal, yaml.safe_load(labelled.read_text(encoding="utf-8")), known)

@@ -135,9 +135,9 @@ class Gazetteer:
         for row in reference.rows["organizations"]:
             short = row.get("short_name")
             entity_id = refs.get(f"organizations/{short}") or refs.get(f"organizations/{row.get('name')}")
-            known = entity_id is not None
             kind = "person" if row.get("kind") == "person" else "organization"  # the table holds people too
             entity_id = entity_id or f"{kind}/{slugify(short or row.get('name'))}"
+            known = entity_id in described  # a record describes it, with or without its ref
             if not known:
                 ref = f"organizations/{short or row.get('name')}"
                 gazetteer.reference_kinds[entity_id] = (row.get("kind"), ref)
@@ -160,7 +160,7 @@ class Gazetteer:
                 start, end = tokens[index][1], tokens[index + size - 1][2]
                 surface = sentence[start:end]
                 names = [n for n in self.names.get(key, []) if not n.case_sensitive or _same_case(surface, n)]
-                inside = size == 1 and _after_a_name(sentence, start)
+                inside = size == 1 and (_after_a_name(sentence, start) or _in_compound(sentence, start, end))
                 if names and not (size == 1 and key[0] in JOINERS) and not inside:
                     ids = tuple(sorted({n.entity_id for n in names}))
                     chosen = ids[0] if len(ids) == 1 else None
@@ -189,7 +189,14 @@ class Gazetteer:
         return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]
 
 
+_FUNCTION_WORDS = "a an the of and or for to in on at by with from into over under as than against between"
+FUNCTION_WORDS = set(_FUNCTION_WORDS.split())
 URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|in|gov|net)/\S*")
+
+
+def _in_compound(sentence: str, start: int, end: int) -> bool:
+    """Whether a word is joined by a hyphen to another ("Neodymium-iron-boron", "India-US ...")."""
+    return bool(re.search(r"\w-$", sentence[:start]) or re.match(r"-\w", sentence[end:]))
 
 
 def _after_a_name(sentence: str, start: int) -> bool:
@@ -199,7 +206,8 @@ def _after_a_name(sentence: str, start: int) -> bool:
         return False
     word = before.group(1)
     return (
-        word[:1].isupper()
+        word.lower() not in FUNCTION_WORDS  # "Reliance On China" in a headline
+        and word[:1].isupper()
         and word.isalpha()
         and not word.isupper()
         and sentence[: before.start()].strip()[-1:] not in ".:;•-"

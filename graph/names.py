@@ -8,7 +8,6 @@ import re
 import unicodedata
 
 SYNONYMS = {"limited": "ltd", "corporation": "corp", "company": "co", "incorporated": "inc"}
-_WORD = re.compile(r"\w+")
 
 
 def fold_word(word: str) -> str:
@@ -20,13 +19,24 @@ def fold_word(word: str) -> str:
 
 def fold(name: str) -> str:
     """A name folded for comparison."""
-    words = [fold_word(w) for w in _WORD.findall(name.replace("&", " and "))]
-    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+    folded = [word for word, _, _ in words(name)]
+    return " ".join(folded[1:] if folded[:1] == ["the"] and len(folded) > 1 else folded)
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
-    """The words of a text, each folded, with its span ("&" is the word "and")."""
-    return [
-        (("and" if m.group() == "&" else fold_word(m.group())), m.start(), m.end())
-        for m in re.finditer(r"\w+|&", text)
-    ]
+    """The words of a text, each folded, with its span ("&" is the word "and"; the second year of a
+    span of years written in full is written short: "2024-2025" reads as "2024-25")."""
+    found = []
+    for m in re.finditer(r"\w+|&", text):
+        word = "and" if m.group() == "&" else fold_word(m.group())
+        if (
+            re.fullmatch(r"\d{4}", word)
+            and (span := _YEAR_SPAN.search(text, 0, m.end()))
+            and span.end() == m.end()
+        ):
+            word = word[2:]
+        found.append((word, m.start(), m.end()))
+    return found
+
+
+_YEAR_SPAN = re.compile(r"\b\d{4}[-–]\d{4}\b")

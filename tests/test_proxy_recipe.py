@@ -61,6 +61,8 @@ def test_the_proxy_keeps_answers_while_fresh_then_revalidates(proxy: str) -> Non
     url = f"{proxy}/sparql?" + urllib.parse.urlencode({"query": QUERY + " # proxy"})
     status, first, body = _get(url)
     assert status == 200 and first["x-proxy-cache"] == "MISS" and b"Khanij Bidesh India Ltd" in body
+    _, second, _ = _get(url)  # kept from its second use (proxy_cache_min_uses 2)
+    assert second["x-proxy-cache"] == "MISS"
     _, again, same = _get(url)
     assert again["x-proxy-cache"] == "HIT" and same == body and again["etag"] == first["etag"]
     _, json_answer, json_body = _get(url, "application/sparql-results+json")  # Vary: Accept

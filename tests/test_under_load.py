@@ -443,6 +443,28 @@ def test_an_abandoned_query_is_stopped_behind_the_front(front_server: int,
     assert any("status=499" in log.read_text() for log in logs)
 
 
+def test_an_abandoned_get_is_stopped_behind_the_front(front_server: int,
+                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A GET nginx could cache: it used to read the answer to the end to keep it, so an abandoned
+    GET ran to its time limit (second security review). nginx caches a GET only from its second
+    use (proxy_cache_min_uses 2), and does not keep a first one whose client has gone."""
+    marker = f"# abandoned-get-{random.random()}"
+    abandoned = socket.create_connection(("127.0.0.1", front_server), source_address=("127.0.0.22", 0))
+    abandoned.sendall(_query(RUNAWAY + " " + marker))
+    time.sleep(0.5)
+    abandoned.close()
+    logs = list(tmp_path_factory.getbasetemp().glob("front*/server.log"))
+    deadline, stopped = time.monotonic() + 4, False
+    while time.monotonic() < deadline and not stopped:
+        time.sleep(0.25)
+        lines = [line for log in logs for line in log.read_text().splitlines() if marker in line]
+        stopped = any("status=499" in line for line in lines)
+    assert stopped, "the abandoned GET was not stopped"
+    status, answer = _exchange(front_server, _query(f"ASK {{ ?s ?p ?o }} # {random.random()}"),
+                               source="127.0.0.22")
+    assert status == 200, answer[:300]
+
+
 @pytest.mark.parametrize("request_bytes, status", [
     (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", 413),  # too large
     (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),

@@ -185,9 +185,6 @@ class Gazetteer:
         """Every entity a record describes (by its label)."""
         return {n.entity_id for names in self.names.values() for n in names if n.origin == "record"}
 
-    def surface_forms(self, entity_id: str) -> list[tuple[str, ...]]:
-        return [key for key, names in self.names.items() if any(n.entity_id == entity_id for n in names)]
-
 
 _FUNCTION_WORDS = "a an the of and or for to in on at by with from into over under as than against between"
 FUNCTION_WORDS = set(_FUNCTION_WORDS.split())

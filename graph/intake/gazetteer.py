@@ -26,8 +26,9 @@ JOINERS = {"of", "and", "for", "the", "de", "&"}
 
 @dataclass(frozen=True)
 class Name:
-    """A name of an entity: the entity's id (None for a name only the reference tables know, with
-    the id it would get), its kind (the id's first part) and where the name comes from."""
+    """A name of an entity: the entity's id (for a thing only the reference tables know, the id a
+    record would give it), where the name comes from, whether the graph has the entity, and whether
+    the name must be written as a name."""
 
     entity_id: str
     origin: str  # "record", "reference" or "list"
@@ -63,7 +64,8 @@ class Gazetteer:
     def __init__(self) -> None:
         self.names: dict[tuple[str, ...], list[Name]] = defaultdict(list)
         self.longest = 1
-        self.reference_kinds: dict[str, tuple[str, str]] = {}  # id -> (kind, ref), for the tables' alone
+        # a thing only the reference tables know: its id -> (its kind there, its ref)
+        self.reference_kinds: dict[str, tuple[str, str]] = {}
 
     def add(self, name: str, entity_id: str, origin: str, in_graph: bool, as_name: bool = False) -> None:
         """Add a name; with ``as_name``, it matches only text capitalised as a name is."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..coverage import sentences
-from .gazetteer import JOINERS, Gazetteer, Mention
+from .gazetteer import JOINERS, URL, Gazetteer, Mention
 from .values import Found, amounts, dates, quantities
 
 FOOTERS = re.compile(
@@ -19,7 +19,6 @@ FOOTERS = re.compile(
     re.I,
 )
 LINK_LEAD = re.compile(r"^(?:Visit|Read|See|Click|View|Learn|Follow|Watch|Download)\b", re.I)
-URL = re.compile(r"https?://\S+|www\.\S+")
 FRONT_MATTER = re.compile(r"^[a-z_]+:\s|^-{3,}$")
 # Capitalised words that begin sentences without naming anything.
 _OPENER_WORDS = """a an the this these that those it its we our they their he she in on at as by for from
@@ -94,8 +93,9 @@ def read_document(raw: str, gazetteer: Gazetteer, document_date: date | None) ->
     readings = []
     for number, sentence in enumerate(sentences(raw), 1):
         reading = Reading(number, sentence.text, sentence.start)
-        reading.mentions = gazetteer.mentions(sentence.text)
-        reading.new_names, reading.acronyms = _new_names(sentence.text, reading.mentions)
+        reading.mentions, reading.new_names, reading.acronyms = _new_names(
+            sentence.text, gazetteer.mentions(sentence.text)
+        )
         reading.dates = dates(sentence.text, document_date)
         reading.amounts = amounts(sentence.text)
         reading.quantities = quantities(sentence.text, reading.dates + reading.amounts)
@@ -130,8 +130,9 @@ def judgement(text: str) -> bool:
     )
 
 
-def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], dict[int, str]]:
-    """Runs of capitalised words (joined by "of", "and", ...) that no known name covers, and the
+def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], list[Mention], dict[int, str]]:
+    """The known names (with a new name the text abbreviates by a known acronym among them), the
+    runs of capitalised words (joined by "of", "and", ...) that no known name covers, and the
     acronym written in brackets after a name, known or new."""
     taken = [(m.start, m.end) for m in known]
     found: list[Mention] = []
@@ -143,10 +144,7 @@ def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], dict[int
             run, words = run[1:], words[1:]
         if not words or (len(words) == 1 and (_opener(words[0]) or len(words[0]) < 2 or words[0].isdigit())):
             continue
-        start, end = (
-            run[0].start(),
-            run[-1].end() - len(_POSSESSIVE.findall(words[-1])[0] if _POSSESSIVE.search(words[-1]) else ""),
-        )
+        start, end = run[0].start(), run[-1].end() - (2 if _POSSESSIVE.search(words[-1]) else 0)
         found.append(Mention(text[start:end], start, end, None, in_graph=False))
     acronyms: dict[int, str] = {}
     bracketed: dict[int, Mention] = {}  # where such an acronym starts -> the name it abbreviates
@@ -154,37 +152,22 @@ def _new_names(text: str, known: list[Mention]) -> tuple[list[Mention], dict[int
         if match := ACRONYM_AFTER.match(text, mention.end):
             acronyms[mention.start] = match.group("acronym")
             bracketed[match.start("acronym")] = mention
+    named = list(known)
     for mention in known:  # a new name the text abbreviates with a known acronym is that entity's
         if mention.start in bracketed and bracketed[mention.start].entity_id is None:
             name = bracketed.pop(mention.start)
             found.remove(name)
-            known.append(Mention(name.text, name.start, name.end, mention.entity_id, mention.in_graph))
-    known.sort(key=lambda m: m.start)
-    return [m for m in found if m.start not in bracketed], acronyms
+            named.append(Mention(name.text, name.start, name.end, mention.entity_id, mention.in_graph))
+    named.sort(key=lambda m: m.start)
+    return named, [m for m in found if m.start not in bracketed], acronyms
 
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w’'-]+|&")
 _POSSESSIVE = re.compile(r"[’']s$")
 # Titles and offices: they split a run ("Commerce Minister Piyush Goyal" names Piyush Goyal).
-TITLES = {
-    "president",
-    "pm",
-    "minister",
-    "secretary",
-    "prime",
-    "chancellor",
-    "ambassador",
-    "chairman",
-    "director",
-    "mr",
-    "ms",
-    "mrs",
-    "dr",
-    "shri",
-    "smt",
-    "senator",
-    "governor",
-}
+_TITLE_WORDS = """president pm minister secretary prime chancellor ambassador chairman director mr ms mrs dr
+shri smt senator governor"""
+TITLES = set(_TITLE_WORDS.split())
 
 
 def _first_word(text: str) -> int:
@@ -208,10 +191,8 @@ def _capitalised_runs(text: str, taken: list[tuple[int, int]]) -> list[list[re.M
     for token in _TOKEN.finditer(text):
         word = token.group()
         inside = any(s <= token.start() < e for s, e in taken)
-        gap = text[current[-1].end() if current else 0 : token.start()] if current else " "
-        if (current and gap.strip() and not pending) or (
-            pending and text[pending[-1].end() : token.start()].strip()
-        ):
+        gap = text[current[-1].end() : token.start()] if current else ""
+        if (gap.strip() and not pending) or (pending and text[pending[-1].end() : token.start()].strip()):
             runs.append(current)
             current, pending = [], []
         if (

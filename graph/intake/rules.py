@@ -133,6 +133,8 @@ _FACT_VERBS = {
         re.compile(r"\b(plant|facility|refinery|unit|mine)\b", re.I),
     ),
 }
+# Where a joining clause ends: "we welcomed A, B and C, making 14 partners - ...".
+CLAUSE_END = re.compile(r",\s*(?:making|which|bringing|taking|and now)\b|[;–—]| - ")
 MEMBERS = re.compile(r"\b(partners?|members?|member countries|member states)\b", re.I)
 JOINED = re.compile(
     r"\b(joined|welcomed|admitted|became (?:a )?members?|participation in|"
@@ -153,6 +155,11 @@ INTENTION = re.compile(
     r"(?:\w+\s+(?:and|or)\s+)?$",
     re.I,
 )
+# The record keys the rules write besides label, alt_labels and the build's own (ref, linked_by,
+# note), checked against the ontology.
+WRITTEN_KEYS = """member organization kind joined_on items stated_item_count owned_by parties signed_on status
+launched_on investors amount minerals places operators purpose statement about addressed_to recommended_by
+assessed_by quantity measure date role"""
 MATURITY = {"signing": "signed", "launching": "launched", "commissioning": "operational"}
 
 
@@ -184,58 +191,33 @@ class Rules:
             i: label for r in records if (i := r.node.text("id")) and (label := r.node.text("label"))
         }
         self.restated: set[str] = set()  # things already restated in this document
-        for key in (
-            "member",
-            "organization",
-            "kind",
-            "joined_on",
-            "items",
-            "stated_item_count",
-            "owned_by",
-            "parties",
-            "signed_on",
-            "status",
-            "launched_on",
-            "investors",
-            "amount",
-            "minerals",
-            "places",
-            "operators",
-            "purpose",
-            "statement",
-            "about",
-            "addressed_to",
-            "recommended_by",
-            "assessed_by",
-            "quantity",
-            "measure",
-            "label",
-            "alt_labels",
-            "date",
-        ):
-            if key not in vocabulary.fields and key not in ("label", "alt_labels"):
-                raise ValueError(f"The ontology has no record key '{key}' that the intake rules write")
+        missing = [key for key in WRITTEN_KEYS.split() if key not in vocabulary.fields]
+        if missing:
+            raise ValueError(f"The ontology has no record keys {missing} that the intake rules write")
+
+    @cached_property
+    def label_words(self) -> dict[str, tuple[str, ...]]:
+        """Each record type -> the words of its label ("state-owned enterprise" -> two words); not
+        the types a rule never writes (status claims, terms of access, quantities, amounts)."""
+        return {
+            name: tuple(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))
+            for name, iri in self.vocabulary.types.items()
+            if name not in ("StatusClaim", "AccessTerm", "Quantity", "MonetaryAmount")
+        }
 
     @cached_property
     def head_types(self) -> dict[str, str]:
-        """The last word of each record type's label -> the type ("venture" -> JointVenture)."""
+        """The last word of each record type's label -> the type ("venture" -> JointVenture); of two
+        types with the same last word, the one with the shorter label."""
         heads: dict[str, str] = {}
-        by_length = sorted(self.vocabulary.types.items(), key=lambda t: len(self.vocabulary.label(t[1])))
-        for name, iri in by_length:
-            words = re.findall(r"\w+", self.vocabulary.label(iri).lower())
-            if words and name not in ("StatusClaim", "AccessTerm", "Quantity", "MonetaryAmount"):
-                heads.setdefault(words[-1], name)
+        for name, words in sorted(self.label_words.items(), key=lambda t: len(" ".join(t[1]))):
+            heads.setdefault(words[-1], name)
         return heads
 
     @cached_property
     def labelled(self) -> dict[tuple[str, ...], str]:
         """The record types' labels of two words or more, as words ("trade agreement")."""
-        found = {}
-        for name, iri in self.vocabulary.types.items():
-            words = tuple(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))
-            if len(words) > 1 and name not in ("StatusClaim", "AccessTerm", "MonetaryAmount"):
-                found[words] = name
-        return found
+        return {words: name for name, words in self.label_words.items() if len(words) > 1}
 
     @cached_property
     def described_heads(self) -> dict[tuple[str, ...], str]:
@@ -243,9 +225,8 @@ class Rules:
         labels ("exploration pact", "joint venture", "agreement"), the plain-English head words, and
         the heads of products ("batteries", "equipment") and applications ("... sectors")."""
         heads: dict[tuple[str, ...], str] = {}
-        for name, iri in self.vocabulary.types.items():
-            words = tuple(re.findall(r"[\w-]+", self.vocabulary.label(iri).lower()))
-            if name in DESCRIBED_TYPES and words:
+        for name, words in self.label_words.items():
+            if name in DESCRIBED_TYPES:
                 heads[words] = name
                 heads.setdefault(words[-1:], name)  # "block" of "mineral block"
         heads |= {(word,): kind for word, kind in HEAD_WORDS.items() if kind in DESCRIBED_TYPES}
@@ -254,7 +235,7 @@ class Rules:
 
     @cached_property
     def type_labels(self) -> set[str]:
-        return {self.vocabulary.label(iri).lower() for iri in self.vocabulary.types.values()}
+        return {" ".join(words) for words in self.label_words.values()}
 
     def kind_of(self, type_name: str) -> str:
         return self.kinds.get(type_name) or slugify(re.sub(r"(?<!^)(?=[A-Z])", "-", type_name))
@@ -465,11 +446,7 @@ class Rules:
         if len(members) < 2 and not joining:
             return []
         clause_end = len(text)
-        if joining and (
-            stop := re.compile(r",\s*(?:making|which|bringing|taking|and now)\b|[;–—]| - ").search(
-                text, joining.end()
-            )
-        ):
+        if joining and (stop := CLAUSE_END.search(text, joining.end())):
             clause_end = stop.start()
         joined_members = {i for start, i in named if joining and joining.end() <= start < clause_end}
         dates = [d for d in reading.dates if not BOUND.search(text[: d.start])]

@@ -250,7 +250,7 @@ def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subproc
     if cache_bytes is not None:
         env["MINERAL_DIPLOMACY_CACHE_BYTES"] = str(cache_bytes)
     process = subprocess.Popen(
-        [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(build),
+        [sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(build),
          "--front", "none"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = wait_until_up(f"http://127.0.0.1:{port}/health", process)

@@ -65,8 +65,9 @@ def _build_revision(commit: str, project: Path, shared: Path, out: Path) -> None
             [
                 sys.executable,
                 "-m",
-                # the command moved from graph/ to server/; an older revision has it in graph/
-                "mineral_diplomacy.server.cli" if (tree / "server" / "cli.py").is_file()
+                # the command moved from graph/ to server/, then to cli/; an older revision has it there
+                "mineral_diplomacy.cli" if (tree / "cli" / "__main__.py").is_file()
+                else "mineral_diplomacy.server.cli" if (tree / "server" / "cli.py").is_file()
                 else "mineral_diplomacy.graph.cli",
                 "build",
                 "--shared",

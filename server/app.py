@@ -1,5 +1,5 @@
-"""The Flask application: the SPARQL endpoint and the pages over one typed state, with the answer
-cache in front.
+"""The Flask application: the SPARQL endpoint, the pages and the reconciliation service over one
+typed state (a worker's).
 
 Read-only by design: there is no update operation, SERVICE calls reach only allow-listed
 endpoints, and nothing a request says can make the server read a local file or fetch a URL.
@@ -12,19 +12,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .evaluate import QueryFailed
 from .headers import COMMON_HEADERS
-from .http_cache import AnswerCache
 from .page_routes import page_blueprint
-from .reconcile_routes import reconciliation_blueprint
-from .request_body import RequestBody
+from .reconcile_routes import reconciliation_routes
 from .sparql_routes import refusal, sparql_blueprint
-from .state import ServerConfig, ServerState
+from .state import EXTENSION, ServerConfig, ServerState, server_state
 
 SERVER_DIR = Path(__file__).parent
-EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
 
 
 def common_headers(response: Response) -> Response:
@@ -42,7 +38,7 @@ def common_headers(response: Response) -> Response:
 
 
 def create_app(config: ServerConfig | None = None) -> Flask:
-    """The application serving the release published in ``config.build_dir``."""
+    """The application serving the release published in ``config.build_dir`` (loaded now)."""
     state = ServerState(config or ServerConfig.from_environment())
     gc.freeze()  # what is loaded now stays put: fewer copy-on-write pages when a query forks
     app = Flask(__name__, template_folder=str(SERVER_DIR / "templates"),
@@ -51,19 +47,11 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     app.extensions[EXTENSION] = state
     app.after_request(common_headers)
     app.register_error_handler(QueryFailed, refusal)  # a page's queries: refused, or stopped
-    answers = AnswerCache(app.wsgi_app, state.holder, state.config.cache_bytes // 4,
-                          state.config.max_request_bytes, state.config.max_age, COMMON_HEADERS)
-    app.register_blueprint(sparql_blueprint(state, answers))
+    app.register_blueprint(sparql_blueprint(state))
     app.register_blueprint(page_blueprint(state))
-    app.register_blueprint(reconciliation_blueprint(state))
-    app.wsgi_app = RequestBody(answers, state.config.max_request_bytes, COMMON_HEADERS)  # type: ignore[method-assign]
-    if state.config.proxies:  # the client's address is the one the proxy in front says it is
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=state.config.proxies)  # type: ignore[method-assign]
+    app.register_blueprint(reconciliation_routes)
     return app
 
 
-def server_state(app: Flask) -> ServerState:
-    """The state of an application made by ``create_app``."""
-    state = app.extensions[EXTENSION]
-    assert isinstance(state, ServerState)
-    return state
+
+__all__ = ["create_app", "server_state"]

@@ -1,13 +1,13 @@
 """Evaluating one query: parse, run, and serialise with pyoxigraph's own writers into a buffer
-capped in bytes; plus the per-build cache of answers. Where it runs (an evaluator process that can
+capped in bytes. Where it runs (an evaluator process that can
 be killed at the deadline) is ``evaluators.py``'s job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-import threading
-from collections import OrderedDict
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +30,10 @@ class QueryJob:
     formats: tuple[str, ...] = ()  # what the format (or output) parameters name
     base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint's URL)
 
-    def cache_key(self) -> tuple[Any, ...]:
-        return (self.query, self.default_graphs, self.named_graphs, self.accept, self.formats, self.base_iri)
+    def digest(self) -> str:
+        """What identifies the answer within a release (its cache key and its ETag's tail)."""
+        parts = [self.query, self.default_graphs, self.named_graphs, self.accept, self.formats, self.base_iri]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,6 @@ class Answer:
 
     body: bytes
     media_type: str
-    headers: tuple[tuple[str, str], ...] = ()  # extra response headers, for a cached response
     federated: bool = False  # the engine reached another endpoint for it (never kept)
 
 
@@ -109,42 +110,3 @@ def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_byte
     return Answer(output.buffer.getvalue(), fmt.media_type,
                   federated=connections_let_through() != reached)
 
-
-class ResultCache:
-    """Answers kept per build (the data is read-only), least recently used dropped first."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.entries: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
-        self.lock = threading.Lock()  # a worker's threads share it
-
-    def get(self, key: tuple[Any, ...]) -> Answer | None:
-        with self.lock:
-            answer = self.entries.get(key)
-            if answer is not None:
-                self.entries.move_to_end(key)
-            return answer
-
-    def put(self, key: tuple[Any, ...], answer: Answer) -> None:
-        """Keep an answer; what it takes is its body and its key (which may hold a request body)."""
-        size = len(answer.body) + footprint(key)
-        if size > self.max_bytes // 4:
-            return
-        with self.lock:
-            previous = self.entries.pop(key, None)
-            self.size -= len(previous.body) + footprint(key) if previous else 0
-            self.entries[key] = answer
-            self.size += size
-            while self.size > self.max_bytes:
-                dropped_key, dropped = self.entries.popitem(last=False)
-                self.size -= len(dropped.body) + footprint(dropped_key)
-
-
-def footprint(key: object) -> int:
-    """About how many bytes a cache key holds: the length of its strings, 8 for anything else."""
-    if isinstance(key, str | bytes):
-        return len(key)
-    if isinstance(key, tuple):
-        return sum(footprint(part) for part in key)
-    return 8

@@ -184,7 +184,7 @@ def _serve_spawns(requests: Spawns) -> None:
 
 
 class EvaluatorPool:
-    """Evaluator processes for one release, shared by the threads of one server process."""
+    """The evaluator processes of a worker (of its release), shared by its threads."""
 
     def __init__(self, release: Release, size: int, memory: int = 0,
                  endpoints: frozenset[str] = frozenset(), stack: int = 64 << 20,
@@ -202,7 +202,6 @@ class EvaluatorPool:
         self.idle: queue.LifoQueue[_Evaluator] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.all: list[_Evaluator] = []
-        self.retired = False  # a newer release is served: evaluators stop once they finish
         for _ in range(size):
             self._add()
 
@@ -299,14 +298,10 @@ class EvaluatorPool:
             os.kill(victim.pid, signal.SIGKILL)
 
     def _release(self, evaluator: _Evaluator) -> None:
-        """An evaluator's query is done: it waits for the next one, or stops if the pool retired."""
-        with self.lock:  # not while close() takes the idle ones
+        """An evaluator's query is done: it waits for the next one."""
+        with self.lock:
             self.busy.pop(evaluator, None)
-            if not self.retired:
-                self.idle.put(evaluator)
-                return
-            self.all.remove(evaluator)
-        evaluator.stop()
+        self.idle.put(evaluator)
 
     def _forget(self, evaluator: _Evaluator) -> None:
         with self.lock:
@@ -318,17 +313,11 @@ class EvaluatorPool:
     def _replace(self, evaluator: _Evaluator) -> None:
         evaluator.stop(kill=True)
         self._forget(evaluator)
-        if not self.retired:
-            self._add()
+        self._add()
 
     def close(self) -> None:
-        """Retire the pool (the release changed, or the server stops): idle evaluators stop now,
-        busy ones once their query is answered, so that no query fails because of a switch."""
+        """Stop every evaluator (they also die with the worker that started them)."""
         with self.lock:
-            self.retired = True
-            idle = []
-            while not self.idle.empty():
-                idle.append(self.idle.get_nowait())
-            self.all = [e for e in self.all if e not in idle]
-        for evaluator in idle:
+            evaluators, self.all = self.all, []
+        for evaluator in evaluators:
             evaluator.stop()

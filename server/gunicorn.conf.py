@@ -5,11 +5,16 @@ import os
 import shutil
 from pathlib import Path
 
+from mineral_diplomacy.graph import BUILD_DIR
+from mineral_diplomacy.server.reload import SERVERS_DIR, pid_file
+
 PORT = os.environ.get("MINERAL_DIPLOMACY_PORT", "8765")
 # `serve` with its front (nginx) sets MINERAL_DIPLOMACY_BIND to a Unix socket only nginx uses
 bind = os.environ.get("MINERAL_DIPLOMACY_BIND") or f"127.0.0.1:{PORT}"
-# The store is loaded once before the workers fork, and shared by them copy-on-write.
-preload_app = True
+# Each worker loads the published release when it starts and serves it for its whole life: SIGHUP
+# (sent by `mineral-diplomacy build`, or by hand) starts new workers on the new release while the
+# old ones finish their requests (gunicorn's graceful reload, which a preloaded app would skip).
+preload_app = False
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "8"))
@@ -27,6 +32,11 @@ errorlog = os.environ.get("MINERAL_DIPLOMACY_LOG_FILE") or "-"
 capture_output = errorlog != "-"
 # No control socket: by default every gunicorn of a user would share one (~/.gunicorn/gunicorn.ctl).
 control_socket_disable = True
+
+# The master's pid, where the build finds the servers to reload (removed by gunicorn when it stops).
+_build = Path(os.environ.get("MINERAL_DIPLOMACY_BUILD_DIR", str(BUILD_DIR)))
+(_build / SERVERS_DIR).mkdir(parents=True, exist_ok=True)
+pidfile = str(pid_file(_build, PORT))
 
 FRONT_DIR = os.environ.get("MINERAL_DIPLOMACY_FRONT_DIR")  # the folder of the nginx front, if any
 MASTER = os.getpid()  # gunicorn reads this file in its master process
@@ -58,8 +68,9 @@ def on_exit(server):
         front.stop(Path(FRONT_DIR))
 
 
-def post_fork(server, worker):
-    """Start the worker's query evaluators now, while the worker has a single thread."""
+def post_worker_init(worker):
+    """The worker has loaded its release: start its query evaluators now, while it has a single
+    thread."""
     from mineral_diplomacy.server.app import server_state
     from mineral_diplomacy.server.wsgi import app
 

@@ -24,7 +24,7 @@ from ..ontology.namespaces import BASE, PREFIXES
 from ..release.layout import DATASET_FILES, SITE_DIR, STORE_DIR, SUMMARY_FILE
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .pages import describe, local_path, ontology_graph, rdf_description, replacement
-from .sparql_routes import client_address, error_response, media
+from .sparql_routes import error_response, media
 from .state import ServerState
 
 YASGUI_DIR = Path(__file__).parent / "node_modules" / "@zazuko" / "yasgui" / "build"
@@ -36,7 +36,7 @@ _PATH = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 def page_blueprint(state: ServerState) -> Blueprint:
     """Every page of the site but the SPARQL endpoint's."""
     blueprint = Blueprint("pages", __name__)
-    holder = state.holder
+    release = state.release
 
     @blueprint.route("/")
     def index() -> str:
@@ -52,13 +52,12 @@ def page_blueprint(state: ServerState) -> Blueprint:
 
     def entity_page(iri: str) -> Response | str:
         html = request.accept_mimetypes.best_match(["text/html", *[f.media_type for f in GRAPH_FORMATS]])
-        client = client_address()
-        if (new := state.run(partial(replacement, iri=iri), client)) is not None:  # merged or renamed since
+        if (new := state.run(partial(replacement, iri=iri))) is not None:  # merged or renamed since
             query = request.query_string.decode()
             return redirect(f"{local_path(new)}{'?' + query if query else ''}", code=301)  # type: ignore[return-value]
         override = request.args.get("format")
         if html == "text/html" and not override:
-            view = state.run(partial(describe, iri=iri), client)
+            view = state.run(partial(describe, iri=iri))
             if view is None:
                 abort(404)
             return render_template("entity.html", view=view, local_path=local_path)
@@ -66,7 +65,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, override)
         except NotAcceptable as error:
             return error_response(406, str(error))
-        body = state.run(partial(rdf_description, iri=iri, media_type=fmt.media_type), client)
+        body = state.run(partial(rdf_description, iri=iri, media_type=fmt.media_type))
         if not body.strip():
             return error_response(404, f"The graph says nothing about {iri}.")
         return Response(body, content_type=media(fmt.media_type))
@@ -98,7 +97,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
         if fmt.media_type == "text/turtle":
             response = send_file(ONTOLOGY_FILE, mimetype="text/turtle")
         else:
-            body = state.run(partial(ontology_graph, media_type=fmt.media_type), client_address())
+            body = state.run(partial(ontology_graph, media_type=fmt.media_type))
             response = Response(body, content_type=media(fmt.media_type))
         response.headers["Vary"] = "Accept"
         return response
@@ -111,7 +110,7 @@ def page_blueprint(state: ServerState) -> Blueprint:
     @blueprint.route("/review/<path:name>")
     def review(name: str = "index.html") -> Response:
         """The release's review pages (written by the build into its ``site`` folder)."""
-        site = holder.get().path / SITE_DIR
+        site = release.path / SITE_DIR
         if not site.is_dir():
             return error_response(404, "This release has no review pages; "
                                   "'mineral-diplomacy build' writes them.")
@@ -121,12 +120,11 @@ def page_blueprint(state: ServerState) -> Blueprint:
     def download(name: str) -> Response:
         if name not in (*DATASET_FILES, SUMMARY_FILE):
             abort(404)
-        return send_file(holder.get().path / name, mimetype=MEDIA_TYPES[Path(name).suffix],
+        return send_file(release.path / name, mimetype=MEDIA_TYPES[Path(name).suffix],
                          as_attachment=True, download_name=f"mineral-diplomacy-{name}")
 
     @blueprint.route("/health")
     def health() -> Response:
-        release = holder.get()
         body = {"status": "ok", "release": release.name, "loaded_at": release.loaded_at,
                 "load_seconds": round(release.load_seconds, 3), "quads": release.quads,
                 "store": "disk" if (release.path / STORE_DIR).is_dir() else "memory"}

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 from ..graph.names import fold
 from ..ontology.namespaces import BASE, ID, MD
 from ..release.store import text
+from .pages import EntityView, describe
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
@@ -243,10 +244,48 @@ class ReconciliationIndex:
             return 80.0 + 10.0 * best  # "Lithium (Li)", "Russia"
         return 90.0 * best if best >= 0.6 else 0.0
 
-    def reconcile_each(self, queries: list[tuple[str, list[str] | None, list[tuple[str, list[str]]], int]]
-                       ) -> list[list[Candidate]]:
-        """``reconcile`` for each of a batch of (query, types, properties, limit)."""
-        return [self.reconcile(*query) for query in queries]
+    # -- the service's answers, as the protocol writes them ----------------------------------------
+
+    def type_list(self, names: set[str] | tuple[str, ...]) -> list[dict[str, str]]:
+        """Types as the protocol writes them (id and name), those of the candidates only."""
+        return [{"id": t, "name": self.type_names[t]} for t in sorted(names) if t in self.type_names]
+
+    def results(self, batch: list[tuple[str, list[str] | None, list[tuple[str, list[str]]], int]]
+                ) -> list[list[dict[str, object]]]:
+        """The candidates for each of a batch of (query, types, properties, limit)."""
+        return [[{"id": c.entity.id, "name": c.entity.label, "type": self.type_list(c.entity.types),
+                  "score": c.score, "match": c.match} for c in self.reconcile(*query)] for query in batch]
+
+    def suggestions(self, kind: str, prefix: str) -> list[dict[str, str]]:
+        """Suggest: entities whose names start with or contain ``prefix``, or types, or properties."""
+        folded = prefix.casefold()
+        if kind == "entity":
+            return [{"id": e.id, "name": e.label,
+                     "description": ", ".join(t["name"] for t in self.type_list(e.types))}
+                    for e in self.suggest(prefix)]
+        if kind == "type":
+            return [{"id": t, "name": n} for t, n in self.type_names.items()
+                    if folded in n.casefold() or folded in t.casefold()]
+        return [{"id": p.id, "name": p.name} for p in EXTENSION
+                if folded in p.name.casefold() or folded in p.id.casefold()]
+
+    def extension(self, ids: list[str], property_ids: list[str]) -> dict[str, object]:
+        """Data extension's answer: ``meta`` (the properties, with the type of entity values) and
+        ``rows``; the property ids it does not know, under ``unknown``."""
+        wanted, rows = self.extend(ids, property_ids)
+        meta: list[dict[str, object]] = []
+        for prop in wanted:
+            entry: dict[str, object] = {"id": prop.id, "name": prop.name}
+            if prop.kind:
+                entry["type"] = {"id": prop.kind, "name": self.type_names.get(prop.kind, prop.kind)}
+            meta.append(entry)
+        return {"meta": meta, "rows": rows, "unknown": sorted(set(property_ids) - {p.id for p in wanted})}
+
+    def preview(self, local: str) -> tuple[Entity, list[dict[str, str]], EntityView] | None:
+        """A preview card's content: the entity, its types, and what the graph says of it."""
+        entity = self.entities.get(local)
+        view = describe(self.store, entity_iri(local)) if entity else None
+        return None if entity is None or view is None else (entity, self.type_list(entity.types), view)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Entity]:
         """Entities one of whose names starts with ``prefix`` (folded), then those that contain it."""

@@ -15,9 +15,8 @@ from flask import Blueprint, Response, redirect, request
 
 from ..ontology.namespaces import PREFIXES
 from .description import RDFLIB_FORMATS, description
-from .evaluate import Answer, QueryFailed, run_query
+from .evaluate import QueryFailed, run_query
 from .federation import MalformedEscape, ServiceNotAllowed, check_services
-from .http_cache import AnswerCache
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .protocol import parse_query_request
 from .state import ServerState
@@ -55,12 +54,6 @@ def preflight() -> Response:
     return response
 
 
-def client_address() -> str:
-    """Who sent the request (the address the per-client share counts; behind the front, the one
-    nginx writes)."""
-    return request.remote_addr or ""
-
-
 def client_gone() -> Callable[[], bool] | None:
     """Whether the client of this request has closed its connection (its socket reads as ended),
     where the server gives the socket (gunicorn); None elsewhere."""
@@ -87,14 +80,14 @@ def sent_query() -> str:
     return request.values.get("query", "")
 
 
-def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
-    """``/sparql`` and ``/void``; ``answers`` is the request cache in front of the application."""
+def sparql_blueprint(state: ServerState) -> Blueprint:
+    """``/sparql`` and ``/void``."""
     blueprint = Blueprint("sparql", __name__)
     config = state.config
     limits = config.limits
 
     def service_description(endpoint: str) -> Response:
-        stats, links = state.statistics(client_address())
+        stats, links = state.statistics()
         graph = description(endpoint, config.root_url, stats, bool(config.service_allowlist), links)
         try:
             fmt = choose(GRAPH_FORMATS, request.accept_mimetypes, request.args.get("format"))
@@ -116,16 +109,15 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
                     return redirect("/"), "", False  # type: ignore[return-value]
                 return service_description(config.root_url + "sparql"), "", False
             check_services(parsed.job.query, config.service_allowlist)
-            release = state.holder.get()
-            key = (release.name, *parsed.job.cache_key())
-            answer: Answer | None = state.answers.get(key)
+            key = parsed.job.digest()
+            answer = state.kept(key)
             cached = answer is not None
             if answer is None:
                 task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
                                max_bytes=config.max_result_bytes)
-                answer = state.run(task, client_address(), parsed.timeout, client_gone())
+                answer = state.run(task, parsed.timeout, client_gone())
                 if not answer.federated:  # another endpoint's data is not this release's: never kept
-                    state.answers.put(key, answer)
+                    state.keep(key, answer)
         except QueryFailed as failed:
             return refusal(failed), sent_query(), False
         except ServiceNotAllowed as refused:
@@ -135,11 +127,14 @@ def sparql_blueprint(state: ServerState, answers: AnswerCache) -> Blueprint:
         response = Response(answer.body, content_type=media(answer.media_type))
         response.headers["X-Timeout"] = f"{parsed.timeout:g}"
         response.headers["X-Cache"] = "hit" if cached else "miss"
-        response.headers["X-Result-Size-Limit"] = str(config.max_result_bytes)
         if answer.federated:
             response.headers["Cache-Control"] = "no-store"
-            return response, parsed.job.query, cached
-        return answers.validators(release.name, request.environ, response), parsed.job.query, cached
+        else:  # the answer depends only on the release and the job: clients and the front may keep it
+            response.set_etag(f"{state.release.name}-{key[:20]}")
+            response.cache_control.public = True
+            response.cache_control.max_age = config.max_age
+            response.make_conditional(request)  # 304 when If-None-Match names it (GET and HEAD)
+        return response, parsed.job.query, cached
 
     @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
     def sparql() -> Response:

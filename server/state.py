@@ -1,5 +1,5 @@
-"""What the running application holds: its settings, the release being served, the answers kept,
-the query evaluators and the statistics of the release, as one typed object."""
+"""What a worker holds: its settings, the release it serves, the answers kept, the query
+evaluators and the statistics of the release, as one typed object."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+from flask import Flask
+
 from ..graph import BUILD_DIR
 from ..queries.catalogue import Question, load_questions
-from .admission import Admission
 from .description import GraphStatistics, LinksetStatistics, statistics_and_linksets
-from .evaluate import ResultCache
+from .evaluate import Answer, QueryFailed
 from .evaluators import EvaluatorPool, StoreTask, parser_stack
 from .protocol import Limits
-from .store import Release, ReleaseHolder
+from .store import Release, load_current
 
+EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
 Statistics = tuple[GraphStatistics, list[GraphStatistics]]  # the whole dataset, and each graph
 
 
@@ -40,8 +43,6 @@ class ServerConfig:
     preempt_after: float = 0.5
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
     threads: int = 8  # the server threads of a process (gunicorn's, from the same variable)
-    client_queries: int = 1  # queries one client may have running or waiting in a process (0: any)
-    proxies: int = 0  # how many trusted proxies in front add X-Forwarded-For (the client's address)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
     # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
     # never taken from a request's Host header. Default: where `serve` listens.
@@ -63,8 +64,6 @@ class ServerConfig:
             preempt_after=float(env("MINERAL_DIPLOMACY_PREEMPT_AFTER", "0.5")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             threads=int(env("MINERAL_DIPLOMACY_THREADS", "8")),
-            client_queries=int(env("MINERAL_DIPLOMACY_CLIENT_QUERIES", "1")),
-            proxies=int(env("MINERAL_DIPLOMACY_PROXIES", "0")),
             service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
         )
@@ -81,53 +80,77 @@ class ServerConfig:
 
 
 class ServerState:
-    """The application's state: one per process (gunicorn forks it into each worker)."""
+    """A worker's state: its release (loaded when the worker starts, served for its whole life),
+    its evaluators, and the answers kept."""
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.holder = ReleaseHolder(config.build_dir)
-        self.answers = ResultCache(config.cache_bytes)  # by parsed query, behind the request cache
+        self.release: Release = load_current(config.build_dir)
+        # answers by the digest of their job (the release never changes in a worker), least
+        # recently used dropped first, counted in bytes of body
+        self.answers: LRUCache[str, Answer] = LRUCache(config.cache_bytes, getsizeof=lambda a: len(a.body))
         self.questions: list[Question] = load_questions()
-        # one server thread always stays free of queries, for cached answers and pages
-        self.admission = Admission(config.client_queries, max(1, config.threads - 1))
+        # queries running or waiting here: one server thread always stays free of them, for cached
+        # answers and pages (the per-client share is the front's: nginx's limit_conn)
+        self.places = threading.BoundedSemaphore(max(1, config.threads - 1))
         self._pool: EvaluatorPool | None = None
+        self._lock = threading.Lock()  # the answers'
         self._pool_lock = threading.Lock()
-        self._statistics: tuple[str, tuple[Statistics, list[LinksetStatistics]]] | None = None
+        self._statistics: tuple[Statistics, list[LinksetStatistics]] | None = None
 
-    def evaluators(self, release: Release) -> EvaluatorPool:
-        """The evaluators of the release being served, started on first use; those of an older
-        release retire (a query that began on the older release is answered by the newer one's)."""
+    @property
+    def evaluators(self) -> EvaluatorPool:
+        """The worker's evaluators, started on first use."""
         with self._pool_lock:
-            other = self._pool is not None and self._pool.release.name != release.name
-            if self._pool is None or (other and release is self.holder.release):
-                if self._pool is not None:
-                    self._pool.close()
+            if self._pool is None:
                 config = self.config
-                self._pool = EvaluatorPool(release, config.evaluators, config.query_memory_bytes,
+                self._pool = EvaluatorPool(self.release, config.evaluators, config.query_memory_bytes,
                                            endpoints=config.service_allowlist,
                                            preempt_after=config.preempt_after,
                                            stack=parser_stack(config.max_query_chars,
                                                               config.query_memory_bytes))
             return self._pool
 
-    def run(self, task: StoreTask, client: str, timeout: float | None = None,
-            gone: Callable[[], bool] | None = None) -> Any:
-        """``task(store)`` on an evaluator of the release being served, within ``timeout`` seconds
-        (default: the server's), if ``client`` has a place (else QueryFailed 429 or 503); stopped
-        early if ``gone()`` says the client has closed its connection."""
-        with self.admission.admit(client):
-            return self.evaluators(self.holder.get()).run(task, timeout or self.config.default_timeout,
-                                                          self.config.queue_wait, gone)
+    def kept(self, key: str) -> Answer | None:
+        """The answer kept under ``key``, if any."""
+        with self._lock:  # cachetools' caches are not thread-safe
+            return self.answers.get(key)
+
+    def keep(self, key: str, answer: Answer) -> None:
+        """Keep an answer (one larger than the whole cache is not kept)."""
+        with self._lock:
+            if len(answer.body) <= self.answers.maxsize // 4:
+                self.answers[key] = answer
 
     def start_evaluators(self) -> None:
-        """Start the evaluators now (gunicorn's post_fork hook: before the worker starts threads)."""
-        self.evaluators(self.holder.get())
+        """Start the evaluators now (gunicorn's post_worker_init hook: before the worker starts threads)."""
+        assert self.evaluators
 
-    def statistics(self, client: str) -> tuple[Statistics, list[LinksetStatistics]]:
-        """The VoID statistics and linksets of the release being served, computed once per release
-        by an evaluator (on ``client``'s account, within the longest time limit)."""
-        release = self.holder.get()
-        if self._statistics is None or self._statistics[0] != release.name:
-            counted = self.run(statistics_and_linksets, client, self.config.max_timeout)
-            self._statistics = (release.name, counted)
-        return self._statistics[1]
+    def run(self, task: StoreTask, timeout: float | None = None,
+            gone: Callable[[], bool] | None = None) -> Any:
+        """``task(store)`` on an evaluator within ``timeout`` seconds (default: the server's), if
+        the worker has a place for it (else QueryFailed 503); stopped early if ``gone()`` says the
+        client has closed its connection."""
+        if not self.places.acquire(blocking=False):
+            raise QueryFailed(503, "The server is running as many queries as it can; try again shortly.",
+                              retry_after=1)
+        try:
+            return self.evaluators.run(task, timeout or self.config.default_timeout,
+                                       self.config.queue_wait, gone)
+        finally:
+            self.places.release()
+
+    def statistics(self) -> tuple[Statistics, list[LinksetStatistics]]:
+        """The VoID statistics and linksets of the release, computed once by an evaluator (within
+        the longest time limit)."""
+        if self._statistics is None:
+            self._statistics = self.run(statistics_and_linksets, self.config.max_timeout)
+        return self._statistics
+
+
+
+def server_state(app: Flask) -> ServerState:
+    """The state of an application made by ``create_app``."""
+    state = app.extensions[EXTENSION]
+    assert isinstance(state, ServerState)
+    return state

@@ -1,5 +1,6 @@
-"""The release being served: loaded once, switched to a newer one only once that has loaded, so
-that a failed or half-written build never replaces the graph being served.
+"""The release a worker serves: loaded once when the worker starts, checked against its manifest,
+so that a failed or half-written build is never served. A newer release is served by new workers
+(``reload.py``: gunicorn's graceful reload), never swapped inside a running one.
 """
 
 from __future__ import annotations
@@ -52,56 +53,19 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-class ReleaseHolder:
-    """The release being served; looks for a newer ``current`` at most every ``interval`` s."""
-
-    def __init__(self, build_dir: Path, interval: float = 2.0) -> None:
-        self.build_dir = build_dir
-        self.interval = interval
-        self._checked = 0.0
-        self._refused: Path | None = None  # a damaged release, not checked again
-        self.release = self._load_current()
-
-    def _resolve(self) -> Path:
-        link = self.build_dir / CURRENT
-        if not link.exists() and not link.is_symlink():
-            raise FileNotFoundError(
-                f"No published build in {self.build_dir}: run 'mineral-diplomacy build' first."
-            )
-        return link.resolve()  # a link to a release that is gone is a damaged release (see below)
-
-    def _load_current(self) -> Release:
-        """The current release or, if it is damaged, the newest intact one before it."""
-        self._checked = time.monotonic()
-        current = self._resolve()
-        try:
-            return load_release(current)
-        except ReleaseDamaged as damaged:
-            fallback = next((r for r in intact_releases(self.build_dir) if r != current), None)
-            if fallback is None:
-                raise ReleaseDamaged(f"The current release is damaged ({damaged}) and no earlier release "
-                                     "is intact: run 'mineral-diplomacy build' again.") from None
-            log.error("not serving release %s: %s; serving %s instead", current.name, damaged, fallback.name)
-            return load_release(fallback)
-
-    def current_unchecked(self) -> Release | None:
-        """The release being served, or None when it is time to look for a newer one (which
-        ``get`` does, and may take as long as a load)."""
-        return self.release if time.monotonic() - self._checked < self.interval else None
-
-    def get(self) -> Release:
-        """The release to answer with, switching to a newer published one when there is one."""
-        now = time.monotonic()
-        if now - self._checked < self.interval:
-            return self.release
-        self._checked = now
-        path: Path | None = None
-        try:
-            path = self._resolve()
-            if path not in (self.release.path, self._refused):
-                self.release = load_release(path)
-                log.info("serving release %s", self.release.name)
-        except (OSError, ValueError) as error:  # keep serving what we have (ReleaseDamaged too)
-            self._refused = path if isinstance(error, ReleaseDamaged) else None
-            log.error("kept release %s: %s", self.release.name, error)
-        return self.release
+def load_current(build_dir: Path) -> Release:
+    """The release ``build_dir/current`` points at or, if it is damaged (or gone), the newest
+    intact one before it. A worker loads it once and serves it for its whole life."""
+    link = build_dir / CURRENT
+    if not link.exists() and not link.is_symlink():
+        raise FileNotFoundError(f"No published build in {build_dir}: run 'mineral-diplomacy build' first.")
+    current = link.resolve()
+    try:
+        return load_release(current)
+    except ReleaseDamaged as damaged:
+        fallback = next((r for r in intact_releases(build_dir) if r != current), None)
+        if fallback is None:
+            raise ReleaseDamaged(f"The current release is damaged ({damaged}) and no earlier release "
+                                 "is intact: run 'mineral-diplomacy build' again.") from None
+        log.error("not serving release %s: %s; serving %s instead", current.name, damaged, fallback.name)
+        return load_release(fallback)

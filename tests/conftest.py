@@ -56,9 +56,9 @@ def write_records(folder: Path, text: str, name: str = "test.yaml") -> Path:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of the project's records, published once for the whole test session as the build
     command publishes it (with the review pages)."""
+    from mineral_diplomacy.cli.commands import release_preparation
     from mineral_diplomacy.graph import SHARED_DIR
     from mineral_diplomacy.release.pipeline import run_build
-    from mineral_diplomacy.server.cli import release_preparation
 
     out = tmp_path_factory.mktemp("published")
     run_build(RECORDS_DIR, SHARED_DIR, out, *release_preparation(RECORDS_DIR, SHARED_DIR, out))
@@ -112,7 +112,7 @@ def server_url(published: Path, server_log: Path):
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": "5", "MINERAL_DIPLOMACY_TIMEOUT": "5"}
     log = server_log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published),
+        [sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(published),
          "--front", "none"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(process, lambda: urllib.request.urlopen(f"{url}/health", timeout=2).read(),

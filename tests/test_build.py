@@ -12,13 +12,13 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.graph.problems import BuildFailed
 from mineral_diplomacy.graph.sources import project_sources
 from mineral_diplomacy.ontology.namespaces import GEONAMES, GRAPH, ID, MD, RECORD, WD
 from mineral_diplomacy.release.layout import DATASET_FILES, current_release
 from mineral_diplomacy.release.pipeline import run_build
-from mineral_diplomacy.server.cli import main
 
 from .conftest import NO_DOCUMENTS, SOURCE_003, write_records
 
@@ -130,7 +130,7 @@ def test_trig_and_turtle_hold_the_same_statements(release: Path, dataset: Datase
 def test_build_is_byte_identical_between_runs(tmp_path: Path) -> None:
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:  # separate processes: different hash seeds, fresh parsers
-        subprocess.run([sys.executable, "-m", "mineral_diplomacy.server.cli", "build",
+        subprocess.run([sys.executable, "-m", "mineral_diplomacy.cli", "build",
                         "--out", str(out)], check=True, capture_output=True)
     for name in [*DATASET_FILES, "summary.json"]:
         first = (current_release(outs[0]) / name).read_bytes()  # type: ignore[operator]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import COVERAGE_DIR, DOCUMENTS_DIR, PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.coverage import coverage, document_coverage, sentences
 from mineral_diplomacy.graph.records import read_records
 from mineral_diplomacy.graph.sources import project_sources
-from mineral_diplomacy.server.cli import main
 
 SOURCES = project_sources(SHARED_DIR)  # the seeds and the project's own documents
 

@@ -11,13 +11,13 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.external import ExternalRefused, canonical_ntriples, external_graphs, parse
 from mineral_diplomacy.graph.problems import BuildFailed
 from mineral_diplomacy.ontology.namespaces import GRAPH, MD
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import load_store, select, text
-from mineral_diplomacy.server.cli import main
 
 GRAPH_IRI = "https://example.org/my-extract"
 

@@ -18,7 +18,6 @@ import pytest
 from flask.testing import FlaskClient
 
 from mineral_diplomacy.server.app import ServerConfig, create_app, server_state
-from mineral_diplomacy.server.evaluate import Answer, ResultCache, footprint
 
 ALLOWED = "http://example.org/sparql"
 
@@ -108,7 +107,7 @@ def test_the_engine_itself_reaches_only_allow_listed_endpoints(published: Path, 
     job = QueryJob(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", (), (),
                    "application/sparql-results+json")
     try:
-        server_state(app).run(partial(run_query, job=job, prefixes={}, max_bytes=1_000_000), "test")
+        server_state(app).run(partial(run_query, job=job, prefixes={}, max_bytes=1_000_000))
         failure = ""
     except QueryFailed as failed:
         failure = failed.message
@@ -176,27 +175,16 @@ def test_a_lexer_out_of_step_with_the_parser_cannot_hide_a_service_call(client: 
     assert response.status_code == 403 and b"not a SERVICE call" in response.data and seen == []
 
 
-def _held(cache: ResultCache) -> int:
-    """What a cache really holds: every key's strings and every body."""
-    return sum(footprint(key) + len(answer.body) for key, answer in cache.entries.items())
-
-
-def test_the_answer_cache_counts_its_keys_too() -> None:
-    cache = ResultCache(1_000_000)
-    for index in range(1_000):
-        cache.put((f"{index}", "x" * 60_000), Answer(b"{}", "application/json"))
-    assert cache.size == _held(cache) <= 1_000_000 and len(cache.entries) == 16
-
-
-def test_greedy_posts_do_not_grow_the_request_cache(published: Path) -> None:
+def test_the_answer_cache_is_bounded_in_bytes(published: Path) -> None:
+    """Greedy POSTs (each a new query, padded) cannot grow a worker's answers past their bound:
+    the key is a digest of the job, the size the bodies'."""
     app = create_app(ServerConfig(build_dir=published, cache_bytes=400_000))
     client = app.test_client()
     for index in range(300):
-        padding = f"{index:05d}" + "x" * 4_000
-        client.post("/sparql", data={"query": "ASK { ?s ?p ?o }", "padding": padding})
-    assert _held(server_state(app).answers) <= 400_000
-    request_cache = app.wsgi_app.app.cache  # type: ignore[attr-defined]  # behind the body reader
-    assert _held(request_cache) <= 100_000
+        client.post("/sparql", data={"query": f"SELECT ({index} AS ?n) {{}} # " + "x" * 4_000})
+    answers = server_state(app).answers
+    assert 0 < answers.currsize == sum(len(a.body) for a in answers.values()) <= 400_000
+    assert all(len(key) == 32 for key in answers)
 
 
 @pytest.mark.parametrize("opening, closing", [("{", "}"), ("(", ")"), ("[", "]")])
@@ -238,8 +226,7 @@ def test_a_406_does_not_repeat_what_it_was_sent(client: FlaskClient) -> None:
 
 
 def _pool(app):
-    state = server_state(app)
-    return state.evaluators(state.holder.get())
+    return server_state(app).evaluators
 
 
 def test_an_evaluator_that_died_while_idle_is_replaced(published: Path) -> None:
@@ -305,7 +292,7 @@ def test_a_second_server_on_a_port_in_use_is_refused(published: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        command = [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--port", str(port),
+        command = [sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--port", str(port),
                    "--out", str(published)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"Port {port} on 127.0.0.1 is in use" in done.stderr
@@ -319,7 +306,7 @@ def test_serving_nothing_says_so_and_leaves_nothing_behind(tmp_path: Path) -> No
     import tempfile
 
     before = set(Path(tempfile.gettempdir()).glob("mineral-diplomacy-front-*"))
-    command = [sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(tmp_path)]
+    command = [sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(tmp_path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "No published build" in done.stderr and "Traceback" not in done.stderr
     assert set(Path(tempfile.gettempdir()).glob("mineral-diplomacy-front-*")) == before
@@ -339,13 +326,13 @@ def _two_releases(out: Path) -> tuple[Path, Path]:
 def test_a_damaged_current_release_is_not_served_the_intact_one_before_it_is(
     tmp_path: Path, caplog, damage: bytes
 ) -> None:
-    from mineral_diplomacy.server.store import ReleaseHolder
+    from mineral_diplomacy.server.store import load_current
 
     first, second = _two_releases(tmp_path)
     (second / "dataset.nq").write_bytes(damage)  # emptied, or cut at a line end
     with caplog.at_level(logging.ERROR, logger="mineral_diplomacy.server"):
-        holder = ReleaseHolder(tmp_path)
-    assert holder.release.path == first and holder.release.quads == 1
+        release = load_current(tmp_path)
+    assert release.path == first and release.quads == 1
     assert any(str(second / "dataset.nq") in r.getMessage() for r in caplog.records)
 
 
@@ -355,46 +342,49 @@ def test_a_manifest_that_parses_but_is_no_manifest_is_a_damaged_release(tmp_path
                                                                          manifest: str) -> None:
     """Such a manifest once raised a KeyError: 500s while serving, and no fallback at start."""
     from mineral_diplomacy.release.layout import MANIFEST_FILE
-    from mineral_diplomacy.server.store import ReleaseHolder
+    from mineral_diplomacy.server.store import load_current
 
     first, second = _two_releases(tmp_path)
     (second / MANIFEST_FILE).write_text(manifest)
     with caplog.at_level(logging.ERROR, logger="mineral_diplomacy.server"):
-        holder = ReleaseHolder(tmp_path)
-    assert holder.release.path == first
+        release = load_current(tmp_path)
+    assert release.path == first
     assert any(f"{MANIFEST_FILE} is not a manifest" in r.getMessage() for r in caplog.records)
 
 
 def test_a_current_link_to_a_release_that_is_gone_falls_back(tmp_path: Path) -> None:
     import shutil
 
-    from mineral_diplomacy.server.store import ReleaseHolder
+    from mineral_diplomacy.server.store import load_current
 
     first, second = _two_releases(tmp_path)
     shutil.rmtree(second)  # "current" now points nowhere
-    assert ReleaseHolder(tmp_path).release.path == first
+    assert load_current(tmp_path).path == first
 
 
 def test_a_damaged_release_with_nothing_to_fall_back_on_names_its_file(tmp_path: Path) -> None:
     from mineral_diplomacy.release.layout import ReleaseDamaged, publish
-    from mineral_diplomacy.server.store import ReleaseHolder
+    from mineral_diplomacy.server.store import load_current
 
     release = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"}, tmp_path)
     (release / "dataset.nq").write_bytes(b"")
     with pytest.raises(ReleaseDamaged, match=r"dataset\.nq has 0 bytes"):
-        ReleaseHolder(tmp_path)
+        load_current(tmp_path)
 
 
 def test_a_damaged_new_release_never_replaces_the_one_served(tmp_path: Path) -> None:
+    """A worker keeps its release; a new worker given a damaged new release serves the intact one
+    before it."""
     from mineral_diplomacy.release.layout import publish
-    from mineral_diplomacy.server.store import ReleaseHolder
+    from mineral_diplomacy.server.store import load_current
 
     first = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n"}, tmp_path)
-    holder = ReleaseHolder(tmp_path, interval=0)
+    running = create_app(ServerConfig(build_dir=tmp_path)).test_client()
     time.sleep(0.01)
     second = publish({"dataset.nq": b"<http://e/a> <http://e/p> <http://e/c> <http://e/g> .\n"}, tmp_path)
     (second / "dataset.nq").write_bytes(b"<http://e/a> <http://e/p> <http://e/X> <http://e/g> .\n")  # altered
-    assert holder.get().path == first and holder.get().path == first
+    assert load_current(tmp_path).path == first
+    assert b"true" in running.get("/sparql", query_string={"query": "ASK { ?s ?p <http://e/b> }"}).data
 
 
 def _children(pid: int) -> list[int]:
@@ -434,7 +424,7 @@ def test_evaluators_hold_no_listening_socket_and_die_with_their_worker(
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port)}
     with (tmp_path / "server.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out",
+        server = subprocess.Popen([sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out",
                                    str(published), "--front", "none"],  # gunicorn's processes only
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -470,37 +460,6 @@ def test_a_memory_bomb_is_stopped_at_its_limit_and_others_are_answered(published
     after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after the bomb"})
     assert after.status_code == 200
     _pool(app).close()
-
-
-def test_a_release_switch_fails_no_query(tmp_path: Path, published: Path) -> None:
-    from mineral_diplomacy.release.layout import publish
-
-    files = {p.name: p.read_bytes() for p in (published / "current").iterdir() if p.is_file()}
-    publish(files, tmp_path)
-    app = create_app(ServerConfig(build_dir=tmp_path, default_timeout=30))
-    server_state(app).holder.interval = 0
-    client = app.test_client()
-    outcomes: list[tuple[int, bytes]] = []
-    slow_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a ?t }"  # about 2 s on this graph
-
-    def slow(address: str) -> None:  # each from a client of its own
-        answer = client.get("/sparql", query_string={"query": slow_query}, headers={"Accept": "text/csv"},
-                            environ_base={"REMOTE_ADDR": address})
-        outcomes.append((answer.status_code, answer.data))
-
-    threads = [threading.Thread(target=slow, args=(f"192.0.2.{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.5)
-    changed = files["dataset.nq"] + b"<urn:a> <urn:b> <urn:c> <urn:g> .\n"
-    publish(dict(files, **{"dataset.nq": changed}), tmp_path)
-    during = client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
-    for thread in threads:
-        thread.join()
-    assert during.status_code == 200 and b"true" in during.data  # the new release, already
-    assert [status for status, _ in outcomes] == [200, 200], outcomes
-    assert all(int(body.split()[1]) > 1_000_000 for _, body in outcomes)
-    server_state(app).evaluators(server_state(app).holder.get()).close()
 
 
 @pytest.mark.parametrize("path", ["/void", "/sparql", "/reconcile"])
@@ -563,21 +522,25 @@ def test_pages_and_statistics_take_the_bounded_path_of_queries(published: Path, 
 
 
 
-def test_admission_gives_each_client_its_share_and_the_process_its_total() -> None:
-    from mineral_diplomacy.server.admission import Admission
-    from mineral_diplomacy.server.evaluate import QueryFailed
-
-    admission = Admission(per_client=1, total=2)
-    with admission.admit("192.0.2.1"):
-        with pytest.raises(QueryFailed) as own_share, admission.admit("192.0.2.1"):
-            pass
-        with admission.admit("192.0.2.2"), pytest.raises(QueryFailed) as full, admission.admit("192.0.2.3"):
-            pass
-    assert own_share.value.status == 429 and own_share.value.retry_after == 1
-    assert full.value.status == 503 and full.value.retry_after == 1
-    assert not admission.held  # every place given back
-    with admission.admit("192.0.2.1"):
-        pass
+def test_a_worker_refuses_queries_beyond_its_places_at_once(published: Path) -> None:
+    """A worker runs or queues at most one query fewer than it has threads (one thread stays free
+    for cached answers and pages); one more is refused at once with 503 and Retry-After. (The
+    per-client share is the front's.)"""
+    app = create_app(ServerConfig(build_dir=published, default_timeout=3, threads=2, evaluators=2,
+                                  preempt_after=0))
+    client = app.test_client()
+    runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # place"}))
+    runaway.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    refused = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no place"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert b"as many queries as it can" in refused.data and time.monotonic() - started < 0.5
+    assert client.get("/", headers={"Accept": "text/html"}).status_code == 200  # a page needs no place
+    runaway.join()
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after"}).status_code == 200
+    _pool(app).close()
 
 
 def test_the_network_filter_refuses_every_way_to_open_a_connection_and_nothing_else() -> None:
@@ -775,7 +738,7 @@ def test_an_evaluator_that_cannot_start_never_returns_into_the_worker(published:
 
     monkeypatch.setattr(evaluators, "confine_connections", refused)
     app = create_app(ServerConfig(build_dir=published, default_timeout=5))
-    release = server_state(app).holder.get()
+    release = server_state(app).release
     me = os.getpid()
     pool = evaluators.EvaluatorPool(release, 1, endpoints=frozenset({ALLOWED}))
     if os.getpid() != me:  # a child that went on as the test: end it before it does harm

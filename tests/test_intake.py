@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import DOCUMENTS_DIR, RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.documents import REGISTER
 from mineral_diplomacy.graph.intake.values import amounts, dates, quantities
@@ -20,7 +21,6 @@ from mineral_diplomacy.graph.sources import SourceCollection, normalise, project
 from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import load_store, select, text
-from mineral_diplomacy.server.cli import main
 
 INCOMING = SHARED_DIR / "incoming"
 KABIL = "kabil-self-reliance-critical-strategic-minerals.txt"

@@ -8,7 +8,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 
 # The data flow, first to last; a package may import the ones listed before it, never after.
-FLOW = ["ontology", "graph", "shapes", "release", "queries", "review", "server"]
+FLOW = ["ontology", "graph", "shapes", "release", "queries", "review", "server", "cli"]
 
 
 def imported_packages(path: Path) -> set[str]:

@@ -12,13 +12,13 @@ import sssom_pydantic
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import MAPPINGS_DIR, SHARED_DIR
 from mineral_diplomacy.graph.mappings import TARGETS, link_triples
 from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD, WD
 from mineral_diplomacy.queries.links import link_report
 from mineral_diplomacy.release.store import load_store
 from mineral_diplomacy.server.app import ServerConfig, create_app
-from mineral_diplomacy.server.cli import main
 
 SETS = sorted(MAPPINGS_DIR.glob("*.sssom.tsv"))
 

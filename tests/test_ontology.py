@@ -7,10 +7,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.ontology import reasoning
 from mineral_diplomacy.ontology.namespaces import ID, MD, ONTOLOGY_IRI
 from mineral_diplomacy.ontology.vocabulary import load_ontology, vocabulary
-from mineral_diplomacy.server.cli import main
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
               RDFS.Datatype)

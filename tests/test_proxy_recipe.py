@@ -42,7 +42,7 @@ def proxy(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_MAX_AGE": "2"}
     log = tmp_path_factory.mktemp("recipe") / "server.log"
-    server = _start([sys.executable, "-m", "mineral_diplomacy.server.cli", "serve", "--out", str(published),
+    server = _start([sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(published),
                      "--front", "nginx"], env, log, f"http://127.0.0.1:{port}/health", "the server")
     yield f"http://127.0.0.1:{port}"
     folder = Path(re.findall(r"Listening at: unix:(\S+)/endpoint.sock", log.read_text())[0])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.graph.sources import project_sources
 from mineral_diplomacy.ontology.namespaces import BASE
@@ -21,7 +22,6 @@ from mineral_diplomacy.queries.catalogue import (
     load_questions,
 )
 from mineral_diplomacy.release.store import load_store, select, text
-from mineral_diplomacy.server.cli import main
 
 from .conftest import NO_DOCUMENTS, SOURCE_003
 

@@ -10,13 +10,13 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD
 from mineral_diplomacy.review.data import ReviewData
 from mineral_diplomacy.review.diagrams import Diagram, Edge, GraphvizUnavailable, render_svg
 from mineral_diplomacy.review.report import run_checks
 from mineral_diplomacy.review.verbalise import MissingSentenceForm, Verbaliser
 from mineral_diplomacy.review.verdicts import Verdict
-from mineral_diplomacy.server.cli import main
 
 ONTOLOGY_GRAPH = f"<{GRAPH.ontology}>"
 PARTNERSHIP = ID["agreement/india-australia-critical-mineral-investment-partnership"]

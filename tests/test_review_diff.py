@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import PROJECT_DIR, RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.review.data import ReviewData
 from mineral_diplomacy.review.diff import compare
 from mineral_diplomacy.review.versions import VersionNotFound, resolve_version
-from mineral_diplomacy.server.cli import main
 
 IEA_MOU = "India–IEA MoU on cooperation in the critical minerals sector"
 LITHIUM_PROJECTS = (
@@ -138,7 +138,8 @@ def test_git_revisions_are_built_with_their_own_code(changed: tuple[Path, Path],
     published release."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    for folder in ("ontology", "graph", "shapes", "server", "queries", "review", "mappings"):
+    folders = ("ontology", "graph", "shapes", "release", "server", "queries", "review", "cli", "mappings")
+    for folder in folders:
         shutil.copytree(
             PROJECT_DIR / folder,
             repo / folder,

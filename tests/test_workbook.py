@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 import yaml
 
+from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import RECORDS_DIR, SHARED_DIR
 from mineral_diplomacy.ontology import ONTOLOGY_FILE
-from mineral_diplomacy.server.cli import main
 
 PARTNERSHIP_RECORD = "https://w3id.org/mineral-diplomacy/record/003/agreement/india-australia-critical-mineral-investment-partnership"
 MD = "https://w3id.org/mineral-diplomacy/ontology#"

@@ -1,7 +1,8 @@
 """The ``mineral-diplomacy`` command: it only parses arguments and dispatches to library functions.
 
-It is where the steps meet: the build publishes a release to which it adds the server's store and
-the review pages; the reviewers' commands come from the review package."""
+It is where the steps meet, at the end of the data flow: the build publishes a release to which it
+adds the server's store and the review pages, then tells the servers of that build folder to
+reload; the reviewers' commands come from the review package."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ def build_command(args: argparse.Namespace) -> int:
     """Build, check and publish; 0 on success, 1 on data problems, 2 if the machine lacks Java or
     Graphviz."""
     from ..review.diagrams import GraphvizUnavailable
+    from ..server.reload import reload_servers
 
     started = time.perf_counter()
     prepare, salt = release_preparation(args.records, args.shared, args.out)
@@ -88,6 +90,8 @@ def build_command(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     _print_summary(result, time.perf_counter() - started)
+    for line in reload_servers(args.out):  # servers of this build folder: new workers, new release
+        print(line)
     return 0
 
 
@@ -311,7 +315,7 @@ def port_in_use(host: str, port: int) -> bool:
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the published build on 127.0.0.1: nginx in front of gunicorn, or gunicorn alone
     (replaces this process with gunicorn, which starts and stops the front)."""
-    from . import GUNICORN_CONFIG, front
+    from ..server import GUNICORN_CONFIG, front
 
     if args.port:
         os.environ["MINERAL_DIPLOMACY_PORT"] = str(args.port)
@@ -330,11 +334,12 @@ def serve_command(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         folder = front.prepare(f"127.0.0.1:{port}")
-        os.environ.update(MINERAL_DIPLOMACY_FRONT_DIR=str(folder), MINERAL_DIPLOMACY_PROXIES="1",
+        os.environ.update(MINERAL_DIPLOMACY_FRONT_DIR=str(folder),
                           MINERAL_DIPLOMACY_BIND=f"unix:{folder / front.ENDPOINT_SOCKET}")
-    elif not args.front:
-        print("warning: nginx is not installed, so the endpoint faces clients alone: slow clients can "
-              "hold its threads (install nginx-light, or put a buffering proxy in front).", file=sys.stderr)
+    else:
+        print("warning: no front (nginx), for development and tests only: the endpoint faces clients "
+              "alone, with no per-client share, no body buffering and no HTTP cache (install "
+              "nginx-light for production).", file=sys.stderr)
     os.environ["MINERAL_DIPLOMACY_BUILD_DIR"] = str(args.out)
     print(f"Serving {args.out / 'current'} at http://127.0.0.1:{port}/ (SPARQL endpoint: /sparql)"
           f"{' behind nginx' if choice == 'nginx' else ''}", flush=True)
@@ -424,7 +429,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8765)")
     serve.add_argument("--front", choices=("nginx", "none"), default=None,
                        help="what faces clients: nginx (the default when installed) in front of gunicorn, "
-                            "or gunicorn alone")
+                            "or gunicorn alone (development and tests only)")
     serve.set_defaults(handler=serve_command)
     from ..review.cli import add_commands
 
@@ -437,6 +442,3 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     return int(args.handler(args))
 
-
-if __name__ == "__main__":
-    sys.exit(main())

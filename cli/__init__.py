@@ -1,0 +1,1 @@
+"""The command line, ``mineral-diplomacy``: the end of the data flow, where the steps meet."""

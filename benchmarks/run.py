@@ -48,7 +48,7 @@ from mineral_diplomacy.ontology.namespaces import BASE, PREFIXES
 from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.pipeline import run_build
-from mineral_diplomacy.release.store import merge_into_default_graph, prepare_store
+from mineral_diplomacy.release.store import fill, prepare_store
 from mineral_diplomacy.server.front import nginx_config
 
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -246,7 +246,7 @@ def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subproc
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port),
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": str(QUERY_LIMIT_SECONDS),
-           "MINERAL_DIPLOMACY_TIMEOUT": str(QUERY_LIMIT_SECONDS), "MINERAL_DIPLOMACY_CLIENT_QUERIES": "0"}
+           "MINERAL_DIPLOMACY_TIMEOUT": str(QUERY_LIMIT_SECONDS)}
     if cache_bytes is not None:
         env["MINERAL_DIPLOMACY_CACHE_BYTES"] = str(cache_bytes)
     process = subprocess.Popen(
@@ -289,8 +289,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
         # bare pyoxigraph store, in this process
         started = time.perf_counter()
         store = ox.Store()
-        store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-        merge_into_default_graph(store, build / "current")  # the default graph the endpoint queries
+        fill(store, build / "current")  # the quads, and the default graph the endpoint queries
         result["pyoxigraph_load_s"] = time.perf_counter() - started
 
         def bare(query: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -35,35 +36,71 @@ def store_mode() -> str:
 
 
 def prepare_store(release: Path) -> None:
-    """Build the on-disk store of a release folder when it is to be served from disk.
-
-    pyoxigraph's bulk loader works on one core; the N-Quads file is cut at line ends into one
-    part per core, loaded side by side into the same store. (A file with blank nodes is loaded
-    whole: their labels are scoped to one document.)
-    """
+    """Build the on-disk store of a release folder when it is to be served from disk."""
     mode = store_mode()
     if mode == "memory" or (mode == "auto" and count_quads(release) <= DISK_STORE_QUADS):
         return
-    data = (release / "dataset.nq").read_bytes()
-    parts = line_parts(data, 1 if b"_:" in data else min(os.cpu_count() or 1, 4))
     store = ox.Store(str(release / STORE_DIR))
+    fill(store, release)
+    store.flush()  # the store closes when this returns, before any process opens it read-only
+
+
+# The graph IRI that ends an N-Quads line, before the final " ."
+GRAPH_TERM = re.compile(rb" <[^<>\"\s]*> \.$", re.M)
+
+
+def fill(store: ox.Store, release: Path) -> None:
+    """Load the release's quads, and make the default graph the RDF merge of its named graphs:
+    every distinct triple once (a set, as Fuseki's union default graph), so that counts count
+    triples, and a query's FROM and FROM NAMED (or the protocol's graph parameters) can still
+    pick graphs.
+
+    pyoxigraph's bulk loader uses one core, so the N-Quads file is cut at line ends into one part
+    per core (at most four), loaded side by side as quads; then the same parts, their graph IRIs
+    cut off, side by side as triples of the default graph (the loader keeps each triple once).
+    That reading of a line holds when every line names its graph, as the build writes them: when
+    the default graph holds triples after the first load, or the file has blank nodes (their
+    labels are scoped to one document, so the file is loaded whole), the merge is made from the
+    parsed quads instead."""
+    data = (release / "dataset.nq").read_bytes()
+    whole = b"_:" in data
+    parts = line_parts(data, 1 if whole else min(os.cpu_count() or 1, 4))
+    loading = _side_by_side(store, [(bytes(part), ox.RdfFormat.N_QUADS) for part in parts])
+    triples = [] if whole else [GRAPH_TERM.sub(b" .", bytes(part)) for part in parts]  # meanwhile
+    _join(loading)
+    if whole or next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        quads = ox.parse(input=data, format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    else:
+        _join(_side_by_side(store, [(part, ox.RdfFormat.N_TRIPLES) for part in triples]))
+
+
+Loading = tuple[list[threading.Thread], list[BaseException]]
+
+
+def _side_by_side(store: ox.Store, jobs: list[tuple[bytes, ox.RdfFormat]]) -> Loading:
+    """Start bulk-loading each (data, format) on a thread of its own (the loader releases the GIL)."""
     failures: list[BaseException] = []
 
-    def load(part: memoryview) -> None:
+    def load(data: bytes, format: ox.RdfFormat) -> None:
         try:
-            store.bulk_load(input=bytes(part), format=ox.RdfFormat.N_QUADS)
-        except BaseException as error:  # re-raised below, in the publishing thread
+            store.bulk_load(input=data, format=format)
+        except BaseException as error:  # re-raised by _join, in the publishing thread
             failures.append(error)
 
-    loaders = [threading.Thread(target=load, args=(part,)) for part in parts]
+    loaders = [threading.Thread(target=load, args=job) for job in jobs]
     for loader in loaders:
         loader.start()
+    return loaders, failures
+
+
+def _join(loading: Loading) -> None:
+    """Wait for the loaders; raise the first failure."""
+    loaders, failures = loading
     for loader in loaders:
         loader.join()
     if failures:
         raise failures[0]
-    merge_into_default_graph(store, release)
-    store.flush()  # the store closes when this returns, before any process opens it read-only
 
 
 def line_parts(data: bytes, count: int) -> list[memoryview]:
@@ -84,21 +121,12 @@ def serves_from_disk(release: Path) -> bool:
     return (release / STORE_DIR).is_dir() and store_mode() != "memory"
 
 
-def merge_into_default_graph(store: ox.Store, release: Path) -> None:
-    """Make the store's default graph the RDF merge of the release's named graphs: every distinct
-    triple once (a set, as Fuseki's union default graph), so that counts count triples, and a
-    query's FROM and FROM NAMED (or the protocol's graph parameters) can still pick graphs."""
-    quads = ox.parse(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-
-
 def load_store(release: Path) -> ox.Store:
     """The release's store: its on-disk store opened read-only if it has one, else in memory."""
     if serves_from_disk(release):
         return ox.Store.read_only(str(release / STORE_DIR))
     store = ox.Store()
-    store.bulk_load(path=str(release / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-    merge_into_default_graph(store, release)
+    fill(store, release)
     return store
 
 

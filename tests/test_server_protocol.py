@@ -451,6 +451,30 @@ def test_repeated_post_is_answered_from_the_request_cache(client: FlaskClient) -
         assert again.headers[header] == first.headers[header], header
 
 
+@pytest.mark.parametrize("extra", [
+    b"",  # every line names its graph: the graph IRIs are cut off to read the default graph
+    b'<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> "a <urn:x> ." .\n',  # triples already in the default graph
+    b'_:b <urn:p> "x" <urn:g> .\n',  # a blank node: the file is loaded whole
+])
+def test_the_default_graph_is_the_merge_of_every_graph_whatever_the_file(tmp_path: Path,
+                                                                         extra: bytes) -> None:
+    from mineral_diplomacy.release.store import fill
+
+    lines = (b'<urn:s> <urn:p> <urn:o> <urn:g1> .\n<urn:s> <urn:p> <urn:o> <urn:g2> .\n'
+             b'<urn:s> <urn:p> "lit <urn:not-a-graph> ."^^<urn:type> <urn:g1> .\n'
+             b'<urn:s> <urn:p> "en"@en <urn:g2> .\n' * 3)
+    (tmp_path / "dataset.nq").write_bytes(lines + extra)
+    store = ox.Store()
+    fill(store, tmp_path)
+    quads = set(ox.parse(input=lines + extra, format=ox.RdfFormat.N_QUADS))
+    named = {q for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}
+    merged = {q.triple for q in store if isinstance(q.graph_name, ox.DefaultGraph)}
+    assert len(named) == len({q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)})
+    assert len(merged) == len({q.triple for q in quads})  # every distinct triple once, none cut short
+    literal = ox.Literal("lit <urn:not-a-graph> .", datatype=ox.NamedNode("urn:type"))
+    assert literal in {t.object for t in merged}
+
+
 def test_large_releases_are_served_from_an_on_disk_store(
     tmp_path: Path, published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -241,8 +241,7 @@ def wrk(url: str, seconds: int) -> dict[str, float] | None:
 
 def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subprocess.Popen, str, float]:
     """The endpoint (gunicorn + Flask, without its nginx front); with ``cache_bytes=0``, the plain
-    application (no answer cache). The load comes from one address, so the one-query-per-client
-    share is lifted. The process, its SPARQL URL and its start-up time."""
+    application (no answer cache). The process, its SPARQL URL and its start-up time."""
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port),
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": str(QUERY_LIMIT_SECONDS),
@@ -264,7 +263,9 @@ def start_recipe(upstream: str) -> tuple[subprocess.Popen, str, Path]:
     folder = Path(tempfile.mkdtemp(prefix="nginx-recipe-"))
     folder.chmod(0o755)  # started as root, nginx's workers run as an unprivileged user
     port = free_port()
-    (folder / "nginx.conf").write_text(nginx_config(folder, f"127.0.0.1:{port}", upstream))
+    # the load comes from one address: the per-client share is lifted
+    recipe = nginx_config(folder, f"127.0.0.1:{port}", upstream, client_requests=1000)
+    (folder / "nginx.conf").write_text(recipe)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

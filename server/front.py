@@ -32,10 +32,10 @@ def nginx_binary() -> str | None:
     return found if Path(found).is_file() else None
 
 
-def nginx_config(prefix: Path, listen: str, upstream: str) -> str:
+def nginx_config(prefix: Path, listen: str, upstream: str, client_requests: int = 2) -> str:
     """The production recipe with its placeholders filled (the security headers from
-    ``headers.py``, for the answers nginx writes itself)."""
-    text = NGINX_RECIPE.read_text()
+    ``headers.py``, for the answers nginx writes itself; ``client_requests`` at once per client)."""
+    text = NGINX_RECIPE.read_text().replace("@CLIENT_REQUESTS@", str(client_requests))
     for placeholder, (_, value) in zip(("@NOSNIFF@", "@FRAMES@", "@CSP@"), SECURITY_HEADERS, strict=True):
         text = text.replace(placeholder, value)
     return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen).replace("@UPSTREAM@", upstream)
@@ -47,7 +47,8 @@ def prepare(listen: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="mineral-diplomacy-front-"))
     folder.chmod(0o755)  # nginx's workers run as an unprivileged user when started as root
     upstream = f"unix:{folder / ENDPOINT_SOCKET}"
-    (folder / CONFIG).write_text(nginx_config(folder, listen, upstream))
+    share = int(os.environ.get("MINERAL_DIPLOMACY_CLIENT_REQUESTS", "2"))
+    (folder / CONFIG).write_text(nginx_config(folder, listen, upstream, share))
     return folder
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, RDF, XSD
 
@@ -119,16 +119,9 @@ def _refuse_remote_contexts(node: object, file: Path) -> None:
 
 def canonical_ntriples(graph: Graph, graph_iri: str) -> str:
     """Sorted N-Triples with every blank node replaced by a stable IRI (its canonical label)."""
-    slug = slugify(graph_iri)
-    genid = f"{BASE}.well-known/genid/{slug}/"
-
-    def stable(node: object) -> object:
-        return URIRef(genid + str(node)) if isinstance(node, BNode) else node
-
-    canonical = to_canonical_graph(graph)
-    skolemised = Graph()
-    for s, p, o in canonical:
-        skolemised.add((stable(s), p, stable(o)))  # type: ignore[arg-type]
+    site = urlsplit(BASE)  # rdflib's skolem IRIs: <BASE>.well-known/genid/<graph's slug>/<label>
+    authority, genid = f"{site.scheme}://{site.netloc}", f"{site.path}.well-known/genid/{slugify(graph_iri)}/"
+    skolemised = to_canonical_graph(graph).skolemize(authority=authority, basepath=genid)
     lines = skolemised.serialize(format="nt", encoding="utf-8").decode().splitlines()
     return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
 

@@ -121,10 +121,8 @@ def check_release(release: Path) -> None:
         if path.stat().st_size != expected["bytes"]:
             raise ReleaseDamaged(f"{path} has {path.stat().st_size} bytes; "
                                  f"the manifest says {expected['bytes']}")
-        digest = hashlib.sha256()
         with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+            digest = hashlib.file_digest(handle, "sha256")
         if digest.hexdigest() != expected["sha256"]:
             raise ReleaseDamaged(f"{path} is not the file that was published (its SHA-256 differs)")
 

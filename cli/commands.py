@@ -189,7 +189,7 @@ def add_source_command(args: argparse.Namespace) -> int:
     from rdflib.namespace import RDF
 
     from ..graph.documents import DocumentRefused, add_document
-    from ..ontology.namespaces import MD
+    from ..ontology.namespaces import MD, local
     from ..ontology.vocabulary import vocabulary
 
     flags = {field: value for flag, field in METADATA_FLAGS.items() if (value := getattr(args, flag))}
@@ -202,7 +202,7 @@ def add_source_command(args: argparse.Namespace) -> int:
         print("Nothing was added: the metadata flags describe one file; for several, use --metadata.",
               file=sys.stderr)
         return 2
-    types = {str(t)[len(str(MD)):] for t in vocabulary().ontology.subjects(RDF.type, MD.DocumentType)}
+    types = {local(t, "md") or str(t) for t in vocabulary().ontology.subjects(RDF.type, MD.DocumentType)}
     status, sources = 0, project_sources(args.shared, args.documents)
     for file in args.files:
         entry = (given or {}).get(file.name) or {}

@@ -19,7 +19,7 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple
+from ..ontology.namespaces import GRAPH, ID, MD, RECORD, Triple, local
 from ..ontology.vocabulary import FieldSpec, PropertyKind, Vocabulary
 from .dates import HOW_TO_WRITE, PRECISION, date_literal, interval
 from .documents import REGISTER, Document, description
@@ -493,7 +493,7 @@ class Builder:
         self.reference_rows.update(lists.refs)
         for iri, (file, line) in lists.locations.items():
             self.locations[iri].append(Location(file, line, GRAPH.lists))
-            self.known_ids.add(str(iri)[len(str(ID)) :])  # records may refer to what the lists define
+            self.known_ids.add(local(iri, "id") or str(iri))  # records may refer to what the lists define
         return lists.triples
 
     def _reference_triples(self) -> list[Triple]:
@@ -509,7 +509,7 @@ class Builder:
             entity = pending[0]
             done.add(entity)
             row = self.reference_rows[entity]
-            entity_id = str(entity)[len(str(ID)) :]
+            entity_id = local(entity, "id") or str(entity)
             kind = entity_id.partition("/")[0]
             if kind in REFERENCE_TYPES and self.reference.by_entity_id(entity_id) is row:
                 triples.append((entity, RDF.type, REFERENCE_TYPES[kind]))

@@ -21,7 +21,7 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from ..ontology.namespaces import ID, MD, Triple
+from ..ontology.namespaces import ID, MD, Triple, local
 from .dates import HOW_TO_WRITE, date_literal
 from .problems import BuildFailed, Problem
 from .records import read_records_file
@@ -161,7 +161,7 @@ def description(
                 document.line,
                 "document-entry",
                 f"'{document.document_type}' is not a document type of the ontology.",
-                f"Use one of: {', '.join(sorted(str(t)[len(str(MD)) :] for t in types))}.",
+                f"Use one of: {', '.join(sorted(local(t, 'md') or str(t) for t in types))}.",
             )
         )
     else:

@@ -1,5 +1,6 @@
 """IRIs of the project: the ontology namespace, entity ids, named graphs and reused vocabularies."""
 
+import curies
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
 
@@ -47,4 +48,16 @@ PREFIXES: dict[str, str] = {
     "gn": str(GEONAMES),
 }
 
-__all__ = ["BASE", "GEONAMES", "GRAPH", "ID", "MD", "ONTOLOGY_IRI", "PREFIXES", "RECORD", "WD", "Triple"]
+# IRI <-> CURIE with the prefixes above (the longest namespace wins: id:, record:, graph:, md:)
+CURIES = curies.Converter.from_prefix_map(PREFIXES)
+
+
+def local(iri: object, prefix: str) -> str | None:
+    """The part of ``iri`` after the namespace ``prefix`` names (``local(MD.Country, "md")`` is
+    ``Country``, an entity's ``id`` part is ``country/india``); None if it is not in it."""
+    parsed = CURIES.parse_uri(str(iri))
+    return parsed.identifier if parsed is not None and parsed.prefix == prefix else None
+
+
+__all__ = ["BASE", "CURIES", "GEONAMES", "GRAPH", "ID", "MD", "ONTOLOGY_IRI", "PREFIXES", "RECORD", "WD",
+           "Triple", "local"]

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from . import ONTOLOGY_FILE
-from .namespaces import MD
+from .namespaces import MD, local
 
 
 class PropertyKind(Enum):
@@ -83,9 +83,9 @@ def vocabulary_from(ontology: Graph) -> Vocabulary:
                 name, term, _field_kind(ontology, term), rng if isinstance(rng, URIRef) else None
             )
     values = {
-        str(ind)[len(str(MD)) :]: ind
+        value: ind
         for ind in ontology.subjects(RDF.type, OWL.NamedIndividual)
-        if isinstance(ind, URIRef) and str(ind).startswith(str(MD))
+        if isinstance(ind, URIRef) and (value := local(ind, "md"))
     }
     return Vocabulary(ontology, types, fields, values)
 

@@ -13,7 +13,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..ontology import ONTOLOGY_FILE
-from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES
+from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, local
 from .data import ReviewData, is_nested, ontology_terms
 from .verbalise import Verbaliser
 from .verdicts import Verdict
@@ -203,15 +203,15 @@ class _Checker:
     def naming(self) -> list[Item]:
         items = []
         for term in self.own_terms:
-            local = str(term)[len(str(MD)) :]
+            name = local(term, "md") or ""
             if (term, RDF.type, OWL.Class) in self.o:
                 pattern, rule = _CLASS_NAME, "a class is named in UpperCamelCase"
             elif (term, RDF.type, OWL.NamedIndividual) in self.o:
                 pattern, rule = _VALUE_NAME, "a controlled value is named with letters and digits"
             else:
                 pattern, rule = _PROPERTY_NAME, "a property is named in lowerCamelCase"
-            if not pattern.fullmatch(local):
-                items.append(Item(local, rule, self.term_where(term)))
+            if not pattern.fullmatch(name):
+                items.append(Item(name, rule, self.term_where(term)))
         return items
 
     def ontology_metadata(self) -> list[Item]:

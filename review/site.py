@@ -25,7 +25,7 @@ from rdflib.term import Node
 from ..graph.coverage import document_coverage
 from ..graph.records import read_records
 from ..graph.sources import SourceCollection
-from ..ontology.namespaces import BASE, GRAPH, MD, PREFIXES, RECORD
+from ..ontology.namespaces import BASE, CURIES, GRAPH, MD, RECORD
 from ..ontology.vocabulary import vocabulary_from
 from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
@@ -68,11 +68,9 @@ class Page:
 def term_slug(iri: str, kind: str) -> str:
     """``class-Agreement``, ``property-party``, ``value-bilateral``, ``property-org-member``."""
     prefix = {"class": "class", "property": "property", "controlled value": "value"}[kind]
-    if iri.startswith(str(MD)):
-        return f"{prefix}-{iri[len(str(MD)) :]}"
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}-{name}-{iri[len(namespace) :]}"
+    if (parsed := CURIES.parse_uri(iri)) is not None:
+        name = "" if parsed.prefix == "md" else f"{parsed.prefix}-"
+        return f"{prefix}-{name}{parsed.identifier}"
     return f"{prefix}-{iri.rsplit('/', 1)[-1]}"
 
 

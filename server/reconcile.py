@@ -31,7 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..graph.names import fold
-from ..ontology.namespaces import BASE, ID, MD
+from ..ontology.namespaces import BASE, ID, MD, local
 from ..release.store import text
 from .pages import EntityView, describe
 
@@ -130,8 +130,8 @@ class ReconciliationIndex:
                      && STRSTARTS(STR(?kind), "{MD}")) }}"""
         )
         for row in rows:  # type: ignore[union-attr]
-            local = text(row["e"])[len(prefix) :]
-            self.entities.setdefault(local, Entity(local, text(row["label"])))
+            entity_id = local(text(row["e"]), "id") or ""
+            self.entities.setdefault(entity_id, Entity(entity_id, text(row["label"])))
         for prop in (
             ALT_LABEL,
             MD.isoAlpha2,
@@ -141,20 +141,20 @@ class ReconciliationIndex:
             MD.country,
             MD.locatedIn,
         ):
-            name = str(prop).rsplit("#", 1)[-1]
+            name = local(prop, "md") or "altLabel"
             for entity, value in self._values(f"<{prop}>"):
                 if prop == ALT_LABEL:
                     entity.names.add(fold(value))
                     continue
                 if name in CODES:
                     entity.codes.add(value)
-                entity.values[name].add(value[len(prefix) :] if value.startswith(prefix) else fold(value))
+                entity.values[name].add(local(value, "id") or fold(value))
         for entity in self.entities.values():  # an entity value is also known by its name
             for values in entity.values.values():
                 values |= {fold(self.entities[v].label) for v in list(values) if v in self.entities}
         for entity, kind in self._values("a"):
-            if kind.startswith(str(MD)):
-                entity.types.add(kind[len(str(MD)) :])
+            if kind_name := local(kind, "md"):
+                entity.types.add(kind_name)
         self.entities = {i: e for i, e in self.entities.items() if not e.types & NOT_CANDIDATES}
         for entity in self.entities.values():
             entity.names.add(fold(_without_parenthesis(entity.label)))
@@ -171,7 +171,7 @@ class ReconciliationIndex:
         )
         found = []
         for row in rows:  # type: ignore[union-attr]
-            entity = self.entities.get(text(row["e"])[len(prefix) :])
+            entity = self.entities.get(local(text(row["e"]), "id") or "")
             if entity is not None:
                 found.append((entity, text(row["v"])))
         return found
@@ -183,7 +183,7 @@ class ReconciliationIndex:
               FILTER(STRSTARTS(STR(?c), "{MD}")) }}"""
         )
         used = {t for e in self.entities.values() for t in e.types}
-        names = {text(r["c"])[len(str(MD)) :]: text(r["label"]) for r in rows}  # type: ignore[union-attr]
+        names = {local(text(r["c"]), "md"): text(r["label"]) for r in rows}  # type: ignore[union-attr]
         return {t: names[t] for t in sorted(used) if t in names}
 
     # -- matching -----------------------------------------------------------------------------
@@ -331,13 +331,11 @@ class ReconciliationIndex:
                   OPTIONAL {{ ?v <{RDFS_LABEL}> ?name }} }} ORDER BY ?e ?v"""
             )
             for row in result:  # type: ignore[union-attr]
-                local, value = text(row["e"])[len(str(ID)) :], row["v"]
-                if isinstance(value, ox.NamedNode) and value.value.startswith(str(ID)):
-                    rows[local][prop.id].append(
-                        {"id": value.value[len(str(ID)) :], "name": text(row["name"])}
-                    )
+                entity_id, value = local(text(row["e"]), "id") or "", row["v"]
+                if isinstance(value, ox.NamedNode) and (value_id := local(value.value, "id")):
+                    rows[entity_id][prop.id].append({"id": value_id, "name": text(row["name"])})
                 elif isinstance(value, ox.Literal):
-                    rows[local][prop.id].append({"str": value.value})
+                    rows[entity_id][prop.id].append({"str": value.value})
         return wanted, rows
 
 

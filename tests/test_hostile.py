@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -477,12 +478,12 @@ def test_the_public_url_is_the_one_configured(published: Path) -> None:
 
 
 @contextlib.contextmanager
-def _only_evaluator_held(published: Path) -> Iterator[FlaskClient]:
+def _only_evaluator_held(published: Path, **settings: Any) -> Iterator[FlaskClient]:
     """A client of an application with one evaluator, held by a runaway query while the block
     runs (waiting at most 0.5 s for it, and never stopping it for another); the runaway is stopped
-    at 5 s, and waited for."""
-    app = create_app(ServerConfig(build_dir=published, default_timeout=5, evaluators=1, queue_wait=0.5,
-                                  preempt_after=0))
+    at 5 s, and waited for. ``settings`` change the application's."""
+    config = {"default_timeout": 5, "evaluators": 1, "queue_wait": 0.5, "preempt_after": 0, **settings}
+    app = create_app(ServerConfig(build_dir=published, **config))
     client = app.test_client()
     runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
         "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}))
@@ -526,21 +527,14 @@ def test_a_worker_refuses_queries_beyond_its_places_at_once(published: Path) -> 
     """A worker runs or queues at most one query fewer than it has threads (one thread stays free
     for cached answers and pages); one more is refused at once with 503 and Retry-After. (The
     per-client share is the front's.)"""
-    app = create_app(ServerConfig(build_dir=published, default_timeout=3, threads=2, evaluators=2,
-                                  preempt_after=0))
-    client = app.test_client()
-    runaway = threading.Thread(target=lambda: client.get("/sparql", query_string={
-        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # place"}))
-    runaway.start()
-    time.sleep(0.3)
-    started = time.monotonic()
-    refused = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no place"})
-    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
-    assert b"as many queries as it can" in refused.data and time.monotonic() - started < 0.5
-    assert client.get("/", headers={"Accept": "text/html"}).status_code == 200  # a page needs no place
-    runaway.join()
+    with _only_evaluator_held(published, threads=2, evaluators=2) as client:
+        started = time.monotonic()
+        refused = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # no place"})
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+        assert b"as many queries as it can" in refused.data and time.monotonic() - started < 0.5
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200  # a page needs no place
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o } # after"}).status_code == 200
-    _pool(app).close()
+    _pool(client.application).close()
 
 
 def test_the_network_filter_refuses_every_way_to_open_a_connection_and_nothing_else() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -669,3 +670,15 @@ def test_the_questions_are_served_as_json(client: FlaskClient) -> None:
     assert [q["id"] for q in served] == [q.id for q in load_questions()]
     rows = next(q for q in served if q["id"] == "source-contributions")["expected"]["rows"]
     assert {"source": "000_20ec0fe7883e9450.txt", "date": "2024-11-29"}.items() <= rows[0].items()
+
+
+def test_the_build_tells_only_servers_it_finds(tmp_path: Path) -> None:
+    """A pid file left by a server that was killed may name a process that is no server: it is
+    not signalled; a file that names nothing readable is passed over."""
+    from mineral_diplomacy.server.reload import SERVERS_DIR, pid_file, reload_servers
+
+    assert reload_servers(tmp_path) == []  # no server ever served this folder
+    (tmp_path / SERVERS_DIR).mkdir()
+    pid_file(tmp_path, 8765).write_text(f"{os.getpid()}\n")  # this test process: not a gunicorn
+    pid_file(tmp_path, 8766).write_text("not a pid\n")
+    assert reload_servers(tmp_path) == []

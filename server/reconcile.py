@@ -38,6 +38,18 @@ from .pages import EntityView, describe
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 CODES = ("isoAlpha2", "isoAlpha3", "elementSymbol")
+# identifiers that name one thing: a query that is one of them (or a constraint on one) decides
+IDENTIFIERS = ("wikidataId", "rorId", "geonamesId", "chebiId", "isoAlpha3", "isoNumeric", "m49Code")
+_IDENTIFIER_FORMS = (  # (property, pattern of the query), the identifier in the group "id"
+    ("wikidataId", re.compile(r"(?:(?:https?://)?(?:www\.)?wikidata\.org/(?:entity|wiki)/|wd:)?(?P<id>Q[1-9]\d*)",
+                              re.I)),
+    ("rorId", re.compile(r"(?:(?:https?://)?ror\.org/)?(?P<id>0[a-z0-9]{6}\d{2})", re.I)),
+    ("geonamesId", re.compile(r"(?:(?:https?://)?(?:sws\.|www\.)?geonames\.org/)(?P<id>\d+)/?", re.I)),
+    ("chebiId", re.compile(r"CHEBI:(?P<id>\d+)", re.I)),
+    ("isoAlpha3", re.compile(r"(?P<id>[A-Z]{3})")),
+    ("m49Code", re.compile(r"(?P<id>\d{3})")),
+)
+PLACE_TYPES = {"Place", "Country", "Region", "M49Region", "Continent", "Locality"}
 CONSTRAINT_ALIASES = {"region": "locatedIn", "continent": "locatedIn"}  # extension ids -> the property
 DEFAULT_TYPES = ("Country", "Organization", "Person", "Mineral", "Agreement", "Grouping", "Region")
 
@@ -95,6 +107,12 @@ def _without_parenthesis(label: str) -> str:
     return re.sub(r"\s*\([^()]*\)\s*$", "", label)
 
 
+def _parenthesis(name: str) -> str | None:
+    """ "Ministry of Mines (India)" -> "India"; None for a name that does not end in one."""
+    found = re.search(r"\(([^()]*)\)\s*$", name)
+    return found.group(1).strip() if found else None
+
+
 @dataclass
 class Entity:
     """A candidate: its id (the path below /id/), label, other names, codes and kinds."""
@@ -136,8 +154,13 @@ class ReconciliationIndex:
             ALT_LABEL,
             MD.isoAlpha2,
             MD.isoAlpha3,
+            MD.isoNumeric,
+            MD.m49Code,
             MD.elementSymbol,
             MD.wikidataId,
+            MD.rorId,
+            MD.geonamesId,
+            MD.chebiId,
             MD.country,
             MD.locatedIn,
         ):
@@ -159,6 +182,15 @@ class ReconciliationIndex:
         for entity in self.entities.values():
             entity.names.add(fold(_without_parenthesis(entity.label)))
             entity.names.discard(fold(entity.label))
+        self.identified: dict[tuple[str, str], set[str]] = defaultdict(set)  # (property, id) -> entities
+        for entity in self.entities.values():
+            for prop in IDENTIFIERS:
+                for value in entity.values.get(prop, ()):
+                    self.identified[prop, value.casefold()].add(entity.id)
+        for entity in self.entities.values():  # "Ministry of Finance (India)": a country in its label
+            if (qualifier := _parenthesis(entity.label)) is not None:
+                for place in self.named(qualifier, PLACE_TYPES):
+                    entity.values["country"] |= {place, fold(self.entities[place].label)}
         self.type_names = self._type_names()
 
     def _values(self, path: str) -> list[tuple[Entity, str]]:
@@ -195,16 +227,29 @@ class ReconciliationIndex:
         properties: list[tuple[str, list[str]]] | None = None,
         limit: int = 5,
     ) -> list[Candidate]:
-        """The best candidates for a name, best first."""
+        """The best candidates for a name (or for property constraints alone), best first."""
         folded = fold(query)
+        identified = self.identified_by(query)
+        core, qualifier, places = self._qualified(query)
         scored = []
         for entity in self.entities.values():
             if types and not entity.types.intersection(types):
                 continue
-            score = self._name_score(query, folded, entity)
+            if identified is not None:  # the query is an identifier: it decides
+                score = 100.0 if entity.id in identified else 0.0
+            elif not folded:
+                score = 50.0 if properties else 0.0  # properties alone: they decide below
+            else:
+                score = self._name_score(query, folded, entity)
+                if qualifier is not None and score < 100:
+                    score = self._weigh_qualifier(entity, self._name_score(core, fold(core), entity), score,
+                                                  qualifier, places)
             for pid, wanted in properties or []:
-                have = entity.values.get(CONSTRAINT_ALIASES.get(pid, pid))
-                if have:
+                pid = CONSTRAINT_ALIASES.get(pid, pid)
+                have = entity.values.get(pid)
+                if pid in IDENTIFIERS and have and {w.casefold() for w in wanted} & have:
+                    score = max(score, 100.0) if folded else 100.0  # an identifier decides
+                elif have:
                     score += 5 if have.intersection(wanted) else -30
             if score > 0:
                 scored.append((min(score, 100.0), entity))
@@ -217,6 +262,54 @@ class ReconciliationIndex:
             candidates.append(Candidate(entity, round(score, 1), unambiguous))
         return candidates
 
+    def identified_by(self, query: str) -> set[str] | None:
+        """The entities an identifier written as the query belongs to (a Wikidata QID or IRI, a
+        ROR id or URL, a GeoNames URL, a ChEBI id, an ISO alpha-3 code in capitals, an M49 code,
+        or the entity's own IRI); None when the query is not an identifier."""
+        written = query.strip()
+        if (entity_id := local(written, "id")) is not None:
+            return {entity_id} if entity_id in self.entities else set()
+        for prop, form in _IDENTIFIER_FORMS:
+            if (found := form.fullmatch(written)) is not None:
+                owners = self.identified.get((prop, found.group("id").casefold()), set())
+                if owners or prop not in ("isoAlpha3", "m49Code"):  # three capitals may be a name
+                    return owners
+        return None
+
+    def named(self, name: str, kinds: set[str] | None = None) -> set[str]:
+        """The entities (of these kinds) one of whose names, or codes, ``name`` is."""
+        folded = fold(name)
+        return {e.id for e in self.entities.values()
+                if (not kinds or e.types & kinds) and self._name_score(name, folded, e) >= 95}
+
+    def _qualified(self, query: str) -> tuple[str, str | None, set[str]]:
+        """A query's name and its qualifier: a closing parenthesis ("Ministry of Mines (DRC)"), or
+        a place after a comma or "of" ("Ministry of Mines, Chile"), with the entities the
+        qualifier names."""
+        if (bracket := _parenthesis(query)) is not None and _without_parenthesis(query):
+            return _without_parenthesis(query), bracket, self.named(bracket)
+        for separator in (",", " of "):
+            head, found, tail = query.rpartition(separator)
+            if found and head.strip() and (places := self.named(tail, PLACE_TYPES)):
+                return head.strip(), tail.strip(), places
+        return query, None, set()
+
+    def _weigh_qualifier(self, entity: Entity, core: float, whole: float, qualifier: str,
+                         places: set[str]) -> float:
+        """The score of a qualified query: the name's, when the qualifier is the entity or where it
+        is (its country, its place, a word of its names); far lower when it names something else,
+        or something the graph does not hold while the entity has a known country; lower (never an
+        automatic match) when nothing says."""
+        where = entity.values.get("country", set()) | entity.values.get("locatedIn", set())
+        words = set(fold(qualifier).split())
+        agrees = entity.id in places or bool(where & places) or any(
+            words and words <= set(name.split()) for name in {fold(entity.label), *entity.names})
+        if agrees:
+            return max(core, whole)
+        if places or where:
+            return min(core, whole) * 0.4
+        return min(core, whole) * 0.7
+
     @staticmethod
     def _name_score(query: str, folded: str, entity: Entity) -> float:
         label = fold(entity.label)
@@ -225,8 +318,8 @@ class ReconciliationIndex:
             return 0.0
         if folded == label:
             return 100.0
-        if folded in entity.names or fold(_without_parenthesis(query)) in names:
-            return 98.0  # another name; or "Geological Survey of India (GSI)"
+        if folded in entity.names:
+            return 98.0  # another name
         compact = folded.replace(" ", "")
         if any(compact == n.replace(" ", "") for n in names):
             return 97.0

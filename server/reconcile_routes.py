@@ -106,16 +106,18 @@ class Reconciler:
             raise BadRequest(f"At most {MAX_QUERIES} queries in one batch ({len(queries)} were sent)")
         batch = []
         for key, query in queries.items():
-            if not isinstance(query, dict) or not isinstance(query.get("query"), str):
+            if not isinstance(query, dict) or not isinstance(query.get("query", ""), str):
                 raise BadRequest(f"Query '{key}' needs a 'query' string")
-            if len(query["query"]) > MAX_QUERY_CHARS:
+            if not query.get("query") and not query.get("properties"):
+                raise BadRequest(f"Query '{key}' needs a 'query' string or 'properties'")
+            if len(query.get("query", "")) > MAX_QUERY_CHARS:
                 raise BadRequest(f"Query '{key}' is longer than {MAX_QUERY_CHARS} characters")
             types = query.get("type")
             types = [types] if isinstance(types, str) else types if isinstance(types, list) else None
             limit = query.get("limit", 5)
             if not isinstance(limit, int) or not 0 < limit <= 100:
                 raise BadRequest(f"Query '{key}': 'limit' must be a number from 1 to 100")
-            batch.append((query["query"], [str(t) for t in types] if types else None,
+            batch.append((query.get("query", ""), [str(t) for t in types] if types else None,
                           _constraints(key, query.get("properties")), limit))
         found = self.ask("results", batch)
         return {key: {"result": result} for key, result in zip(queries, found, strict=True)}

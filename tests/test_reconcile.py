@@ -128,6 +128,56 @@ def test_a_property_constraint_changes_the_score(client: FlaskClient) -> None:
     )
 
 
+def _best(client: FlaskClient, query: dict[str, Any]) -> dict[str, Any] | None:
+    """The best candidate of one query, or None."""
+    found = _reconcile(client, {"q": query})["q"]["result"]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("name", ["Ministry of Mines (DRC)", "Trade Ministry (Australia)",
+                                  "Ministry of External Affairs (Japan)", "Ministry of Mines, Chile"])
+def test_a_qualifier_naming_another_country_is_not_india(client: FlaskClient, name: str) -> None:
+    """The graph's ministries are India's (their labels say so: "Ministry of Mines (India)"); a
+    ministry of another country, or of a country the graph does not hold, is never matched to them."""
+    found = _reconcile(client, {"q": {"query": name}})["q"]["result"]
+    assert not any(c["match"] for c in found), found
+    assert all(c["score"] < 60 for c in found if c["id"].startswith("organization/ministry-")), found
+
+
+@pytest.mark.parametrize("name, entity", [
+    ("Ministry of Mines (India)", "organization/ministry-of-mines"),
+    ("Geological Survey of India (GSI)", "organization/gsi"),  # the acronym is the entity itself
+    ("Lithium (Li)", "mineral/lithium"),  # the symbol is the element's
+])
+def test_a_qualifier_that_agrees_keeps_the_match(client: FlaskClient, name: str, entity: str) -> None:
+    best = _best(client, {"query": name})
+    assert best is not None and best["id"] == entity and best["match"], best
+
+
+def test_identifiers_decide(client: FlaskClient) -> None:
+    """India's Wikidata id, as countries.csv gives it, in every spelling a spreadsheet has; one no
+    entity holds finds nothing; a constraint on it alone is a query too."""
+    (india,) = [row for row in _table("countries.csv") if row["iso_alpha2"] == "IN"]
+    qid = india["wikidata_qid"]
+    for written in (qid, f"http://www.wikidata.org/entity/{qid}", f"https://www.wikidata.org/wiki/{qid}",
+                    f"wd:{qid}", india["iso_alpha3"], "https://w3id.org/mineral-diplomacy/id/country/india"):
+        best = _best(client, {"query": written})
+        assert best is not None and best["id"] == "country/india" and best["score"] == 100 and best["match"]
+    assert _best(client, {"query": "Q999999999"}) is None
+    alone = _best(client, {"properties": [{"pid": "wikidataId", "v": qid}]})
+    assert alone is not None and alone["id"] == "country/india" and alone["match"]
+    posted = client.post("/reconcile", data={"queries": json.dumps({"q": {"limit": 3}})})
+    assert posted.status_code == 400 and b"'properties'" in posted.data
+
+
+def test_a_country_column_that_contradicts_the_label_lowers_the_score(client: FlaskClient) -> None:
+    """"Ministry of Finance (India)" carries its country in its label only."""
+    other = _best(client, {"query": "Ministry of Finance", "properties": [{"pid": "country", "v": "Japan"}]})
+    assert other is None or not other["match"]
+    same = _best(client, {"query": "Ministry of Finance", "properties": [{"pid": "country", "v": "India"}]})
+    assert same is not None and same["id"] == "organization/ministry-of-finance" and same["match"]
+
+
 def test_suggest_preview_and_proposed_properties(client: FlaskClient) -> None:
     entities = json.loads(client.get("/reconcile/suggest/entity?prefix=geolog").data)["result"]
     assert {"organization/gsi", "organization/usgs"} <= {e["id"] for e in entities}

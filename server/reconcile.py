@@ -23,12 +23,14 @@ least 95 and every other candidate at least 10 less.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
+from babel import Locale, localedata
 
 from ..graph.names import fold
 from ..ontology.namespaces import BASE, ID, MD, local
@@ -107,6 +109,17 @@ def _without_parenthesis(label: str) -> str:
     return re.sub(r"\s*\([^()]*\)\s*$", "", label)
 
 
+@functools.cache
+def territory_names() -> dict[str, frozenset[str]]:
+    """Every name CLDR gives each territory (by ISO 3166 alpha-2 code, or UN M49 code), in every
+    locale of the CLDR data that Babel ships (about a second to read, once per process)."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for identifier in localedata.locale_identifiers():
+        for code, name in Locale.parse(identifier).territories.items():
+            names[code].add(name)
+    return {code: frozenset(found) for code, found in names.items()}
+
+
 def _parenthesis(name: str) -> str | None:
     """ "Ministry of Mines (India)" -> "India"; None for a name that does not end in one."""
     found = re.search(r"\(([^()]*)\)\s*$", name)
@@ -120,6 +133,7 @@ class Entity:
     id: str
     label: str
     names: set[str] = field(default_factory=set)  # folded alternative labels
+    elsewhere: set[str] = field(default_factory=set)  # folded names in other languages (CLDR)
     codes: set[str] = field(default_factory=set)  # as written
     types: set[str] = field(default_factory=set)  # local names of md: classes
     values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # property -> folded values
@@ -187,11 +201,29 @@ class ReconciliationIndex:
             for prop in IDENTIFIERS:
                 for value in entity.values.get(prop, ()):
                     self.identified[prop, value.casefold()].add(entity.id)
+        self._add_territory_names()
         for entity in self.entities.values():  # "Ministry of Finance (India)": a country in its label
             if (qualifier := _parenthesis(entity.label)) is not None:
                 for place in self.named(qualifier, PLACE_TYPES):
                     entity.values["country"] |= {place, fold(self.entities[place].label)}
         self.type_names = self._type_names()
+
+    def _add_territory_names(self) -> None:
+        """Countries, regions and the EU and UN under the names CLDR gives them in every language:
+        a country by its ISO alpha-2 code, a region by its UN M49 code, another territory of CLDR's
+        by its English name. A name that is another entity's own is left to that one."""
+        english = {fold(name): code for code, name in Locale("en").territories.items()}
+        own = {n for e in self.entities.values() for n in (fold(e.label), *e.names)}
+        for entity in self.entities.values():
+            codes = {c.upper() for c in entity.values.get("isoAlpha2", ())}
+            codes |= entity.values.get("m49Code", set())
+            if not codes and fold(entity.label) in english and "Organization" in entity.types:
+                codes = {english[fold(entity.label)]}  # "European Union" is CLDR's EU
+            mine = {fold(entity.label), *entity.names}
+            for code in codes:
+                entity.elsewhere |= {n for n in map(fold, territory_names().get(code, ()))
+                                     if len(n) > (2 if n.isascii() else 1)  # not a code-like "in"
+                                     and (n in mine or n not in own)} - mine
 
     def _values(self, path: str) -> list[tuple[Entity, str]]:
         """Every (entity, value) of a property path, for the candidates."""
@@ -320,6 +352,8 @@ class ReconciliationIndex:
             return 100.0
         if folded in entity.names:
             return 98.0  # another name
+        if folded in entity.elsewhere:
+            return 97.0  # its name in another language
         compact = folded.replace(" ", "")
         if any(compact == n.replace(" ", "") for n in names):
             return 97.0

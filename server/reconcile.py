@@ -39,6 +39,7 @@ from .pages import EntityView, describe
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 CODES = ("isoAlpha2", "isoAlpha3", "elementSymbol")
 # identifiers that name one thing: a query that is one of them (or a constraint on one) decides
 IDENTIFIERS = ("wikidataId", "rorId", "geonamesId", "chebiId", "isoAlpha3", "isoNumeric", "m49Code")
@@ -207,6 +208,10 @@ class ReconciliationIndex:
                 for place in self.named(qualifier, PLACE_TYPES):
                     entity.values["country"] |= {place, fold(self.entities[place].label)}
         self.type_names = self._type_names()
+        depths = self.store.query(f"""
+            SELECT ?c (COUNT(DISTINCT ?above) AS ?n) WHERE {{ ?c <{SUBCLASS_OF}>+ ?above .
+              FILTER(STRSTARTS(STR(?c), "{MD}")) }} GROUP BY ?c""")
+        self.type_depth = {local(text(r["c"]), "md") or "": int(text(r["n"])) for r in depths}  # type: ignore[union-attr]
 
     def _add_territory_names(self) -> None:
         """Countries, regions and the EU and UN under the names CLDR gives them in every language:
@@ -374,8 +379,11 @@ class ReconciliationIndex:
     # -- the service's answers, as the protocol writes them ----------------------------------------
 
     def type_list(self, names: set[str] | tuple[str, ...]) -> list[dict[str, str]]:
-        """Types as the protocol writes them (id and name), those of the candidates only."""
-        return [{"id": t, "name": self.type_names[t]} for t in sorted(names) if t in self.type_names]
+        """Types as the protocol writes them (id and name), those of the candidates only, the most
+        specific first (OpenRefine takes the first as the column's type)."""
+        known = [t for t in names if t in self.type_names]
+        return [{"id": t, "name": self.type_names[t]}
+                for t in sorted(known, key=lambda t: (-self.type_depth.get(t, 0), t))]
 
     def results(self, batch: list[tuple[str, list[str] | None, list[tuple[str, list[str]]], int]]
                 ) -> list[list[dict[str, object]]]:

@@ -4,6 +4,7 @@ client, the matching quality on the labelled forms, and the whole loop in Debian
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import runpy
@@ -188,6 +189,25 @@ def test_a_country_is_found_by_its_name_in_another_language(client: FlaskClient,
     (row,) = [r for r in _table("countries.csv") if r["iso_alpha2"] == code]
     best = _best(client, {"query": Locale(language).territories[code]})
     assert best is not None and best["match"] and best["name"] in (row["name"], row["common_name"]), best
+
+
+def test_candidate_types_come_most_specific_first(client: FlaskClient) -> None:
+    """OpenRefine takes a candidate's first type as the column's type: never a class before one
+    of its subclasses (by the ontology's subClassOf)."""
+    from rdflib import Graph
+    from rdflib.namespace import RDFS
+
+    from mineral_diplomacy.ontology import ONTOLOGY_FILE
+    from mineral_diplomacy.ontology.namespaces import MD
+
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    for name in ("KABIL", "India", "Ministry of Mines (India)"):
+        best = _best(client, {"query": name})
+        assert best is not None
+        kinds = [MD[t["id"]] for t in best["type"]]
+        for earlier, later in itertools.combinations(kinds, 2):
+            assert earlier not in set(ontology.transitive_objects(later, RDFS.subClassOf)), (name, kinds)
+        assert best["type"][0]["id"] != "Actor"
 
 
 def test_suggest_preview_and_proposed_properties(client: FlaskClient) -> None:

@@ -16,6 +16,7 @@ from flask import Flask, Response, request
 from .evaluate import QueryFailed
 from .headers import COMMON_HEADERS
 from .page_routes import page_blueprint
+from .reconcile import territory_names
 from .reconcile_routes import reconciliation_routes
 from .sparql_routes import refusal, sparql_blueprint
 from .state import EXTENSION, ServerConfig, ServerState, server_state
@@ -40,6 +41,7 @@ def common_headers(response: Response) -> Response:
 def create_app(config: ServerConfig | None = None) -> Flask:
     """The application serving the release published in ``config.build_dir`` (loaded now)."""
     state = ServerState(config or ServerConfig.from_environment())
+    territory_names()  # CLDR's names, read once here: the evaluators, forked after, share them
     gc.freeze()  # what is loaded now stays put: fewer copy-on-write pages when a query forks
     app = Flask(__name__, template_folder=str(SERVER_DIR / "templates"),
                 static_folder=str(SERVER_DIR / "static"))

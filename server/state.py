@@ -64,7 +64,7 @@ class ServerConfig:
             preempt_after=float(env("MINERAL_DIPLOMACY_PREEMPT_AFTER", "0.5")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             threads=int(env("MINERAL_DIPLOMACY_THREADS", "8")),
-            service_allowlist=frozenset(a for a in allow.split(",") if a.strip()),
+            service_allowlist=frozenset(a.strip() for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
         )
 

@@ -742,3 +742,9 @@ def test_an_evaluator_that_cannot_start_never_returns_into_the_worker(published:
         pool.run(partial(run_query, job=job, prefixes={}, max_bytes=1000), 5, 1)
     assert os.getpid() == me and failed.value.status == 503
     pool.close()
+
+
+def test_allow_list_entries_are_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """"a, b" (a space after the comma, as people write lists) allows b, not " b"."""
+    monkeypatch.setenv("MINERAL_DIPLOMACY_SERVICE_ALLOWLIST", f" {ALLOWED} , https://example.net/sparql,")
+    assert ServerConfig.from_environment().service_allowlist == {ALLOWED, "https://example.net/sparql"}

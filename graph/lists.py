@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from ..ontology.namespaces import ID, MD, Triple
 from ..ontology.vocabulary import Vocabulary
+from .names import fold
 from .problems import Problem
 from .reference import ReferenceTables, Row
 from .slugs import slugify
@@ -151,6 +152,11 @@ def _lists(result: ListsGraph, curation: dict, where: tuple[str, int], reference
                                    (mineral_iri, RDFS.label, Literal(name, lang="en"))]
             elif name not in names[mineral_iri]:
                 names[mineral_iri].add(name)
+                result.triples.append((mineral_iri, SKOS.altLabel, Literal(name, lang="en")))
+        elif mineral in curation.get("groups", {}):  # a group, under the name the list gives it
+            name, seen = row["item"], names.setdefault(mineral_iri, set())
+            if fold(name) != fold(curation["groups"][mineral]["label"]) and name not in seen:
+                seen.add(name)
                 result.triples.append((mineral_iri, SKOS.altLabel, Literal(name, lang="en")))
         counts[lst] += 1
         result.triples.append((lst, SKOS.member, mineral_iri))

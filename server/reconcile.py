@@ -121,6 +121,15 @@ def territory_names() -> dict[str, frozenset[str]]:
     return {code: frozenset(found) for code, found in names.items()}
 
 
+def _forms(name: str) -> set[str]:
+    """A name folded; one ending in an acronym in parenthesis ("heavy rare earth elements (HREE)")
+    also without it, and the acronym alone."""
+    forms = {fold(name)}
+    if (acronym := _parenthesis(name)) is not None and re.fullmatch(r"[A-Z][A-Z0-9&-]+", acronym):
+        forms |= {fold(acronym), fold(_without_parenthesis(name))}
+    return forms
+
+
 def _parenthesis(name: str) -> str | None:
     """ "Ministry of Mines (India)" -> "India"; None for a name that does not end in one."""
     found = re.search(r"\(([^()]*)\)\s*$", name)
@@ -182,7 +191,7 @@ class ReconciliationIndex:
             name = local(prop, "md") or "altLabel"
             for entity, value in self._values(f"<{prop}>"):
                 if prop == ALT_LABEL:
-                    entity.names.add(fold(value))
+                    entity.names |= _forms(value)
                     continue
                 if name in CODES:
                     entity.codes.add(value)
@@ -265,6 +274,8 @@ class ReconciliationIndex:
         limit: int = 5,
     ) -> list[Candidate]:
         """The best candidates for a name (or for property constraints alone), best first."""
+        if re.fullmatch(r"\s*[A-Z][A-Z0-9]+s\s*", query):  # an acronym in the plural: "PGMs"
+            query = query.strip()[:-1]
         folded = fold(query)
         identified = self.identified_by(query)
         core, qualifier, places = self._qualified(query)

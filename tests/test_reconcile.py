@@ -210,6 +210,24 @@ def test_candidate_types_come_most_specific_first(client: FlaskClient) -> None:
         assert best["type"][0]["id"] != "Actor"
 
 
+def test_mineral_groups_are_found_by_the_names_the_official_lists_give_them(client: FlaskClient) -> None:
+    """Every item of critical_mineral_lists.csv that stands for a group (graph/critical_mineral_lists.yaml)
+    finds the group; "heavy rare earth elements (HREE)" also by its acronym, and an acronym in the
+    plural ("PGMs") as the acronym."""
+    import yaml
+
+    from mineral_diplomacy.graph import LISTS_FILE
+
+    curation = yaml.safe_load(LISTS_FILE.read_text(encoding="utf-8"))
+    groups = {row["item"]: curation["items"][row["item"]] for row in _table("critical_mineral_lists.csv")
+              if curation["items"].get(row["item"]) in curation["groups"]}
+    assert {"PGE", "REE", "heavy rare earth elements (HREE)"} <= set(groups)
+    for item, group in [*groups.items(), ("HREE", groups["heavy rare earth elements (HREE)"]),
+                        ("PGMs", groups["PGM"])]:
+        best = _best(client, {"query": item})
+        assert best is not None and best["id"] == group and best["match"], (item, best)
+
+
 def test_suggest_preview_and_proposed_properties(client: FlaskClient) -> None:
     entities = json.loads(client.get("/reconcile/suggest/entity?prefix=geolog").data)["result"]
     assert {"organization/gsi", "organization/usgs"} <= {e["id"] for e in entities}

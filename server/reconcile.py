@@ -399,8 +399,17 @@ class ReconciliationIndex:
     def results(self, batch: list[tuple[str, list[str] | None, list[tuple[str, list[str]]], int]]
                 ) -> list[list[dict[str, object]]]:
         """The candidates for each of a batch of (query, types, properties, limit)."""
-        return [[{"id": c.entity.id, "name": c.entity.label, "type": self.type_list(c.entity.types),
-                  "score": c.score, "match": c.match} for c in self.reconcile(*query)] for query in batch]
+        return [[{"id": c.entity.id, "name": c.entity.label, "description": self.description(c.entity),
+                  "type": self.type_list(c.entity.types), "score": c.score, "match": c.match}
+                 for c in self.reconcile(*query)] for query in batch]
+
+    def description(self, entity: Entity) -> str:
+        """What tells a candidate apart: its most specific kind, and its country or where it is
+        ("ministry, India"; "country, Southern Asia")."""
+        kinds = self.type_list(entity.types)
+        where = sorted(self.entities[i].label for key in ("country", "locatedIn")
+                       for i in entity.values.get(key, ()) if i in self.entities and i != entity.id)
+        return ", ".join(([kinds[0]["name"]] if kinds else []) + where[:2])
 
     def suggestions(self, kind: str, prefix: str) -> list[dict[str, str]]:
         """Suggest: entities whose names start with or contain ``prefix``, or types, or properties."""

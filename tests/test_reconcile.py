@@ -228,6 +228,15 @@ def test_mineral_groups_are_found_by_the_names_the_official_lists_give_them(clie
         assert best is not None and best["id"] == group and best["match"], (item, best)
 
 
+def test_candidates_carry_a_description_that_tells_them_apart(client: FlaskClient) -> None:
+    """"Africa" is both a continent and a UN M49 region (regions.csv); the ministries are India's."""
+    africa = _reconcile(client, {"q": {"query": "Africa"}})["q"]["result"]
+    both = {c["id"]: c["description"] for c in africa if c["name"] == "Africa"}
+    assert len(both) == 2 and len(set(both.values())) == 2, both
+    mines = _best(client, {"query": "Ministry of Mines (India)"})
+    assert mines is not None and mines["description"] == "ministry, India"
+
+
 def test_suggest_preview_and_proposed_properties(client: FlaskClient) -> None:
     entities = json.loads(client.get("/reconcile/suggest/entity?prefix=geolog").data)["result"]
     assert {"organization/gsi", "organization/usgs"} <= {e["id"] for e in entities}

@@ -41,7 +41,7 @@ def common_headers(response: Response) -> Response:
 def create_app(config: ServerConfig | None = None) -> Flask:
     """The application serving the release published in ``config.build_dir`` (loaded now)."""
     state = ServerState(config or ServerConfig.from_environment())
-    territory_names()  # CLDR's names, read once here: the evaluators, forked after, share them
+    territory_names()  # CLDR's names (read in gunicorn's master already): the evaluators share them
     gc.freeze()  # what is loaded now stays put: fewer copy-on-write pages when a query forks
     app = Flask(__name__, template_folder=str(SERVER_DIR / "templates"),
                 static_folder=str(SERVER_DIR / "static"))

@@ -36,6 +36,7 @@ def nginx_config(prefix: Path, listen: str, upstream: str, client_requests: int 
     """The production recipe with its placeholders filled (the security headers from
     ``headers.py``, for the answers nginx writes itself; ``client_requests`` at once per client)."""
     text = NGINX_RECIPE.read_text().replace("@CLIENT_REQUESTS@", str(client_requests))
+    text = text.replace("@RECONCILE_REQUESTS@", str(4 * client_requests))
     for placeholder, (_, value) in zip(("@NOSNIFF@", "@FRAMES@", "@CSP@"), SECURITY_HEADERS, strict=True):
         text = text.replace(placeholder, value)
     return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen).replace("@UPSTREAM@", upstream)

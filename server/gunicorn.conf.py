@@ -6,7 +6,12 @@ import shutil
 from pathlib import Path
 
 from mineral_diplomacy.graph import BUILD_DIR
+from mineral_diplomacy.server.reconcile import territory_names
 from mineral_diplomacy.server.reload import SERVERS_DIR, pid_file
+
+# What every worker needs and no release changes, read once here in the master: the workers and
+# their evaluators, forked from it, share it (CLDR's names in every language take a second to read)
+territory_names()
 
 PORT = os.environ.get("MINERAL_DIPLOMACY_PORT", "8765")
 # `serve` with its front (nginx) sets MINERAL_DIPLOMACY_BIND to a Unix socket only nginx uses
@@ -17,7 +22,7 @@ bind = os.environ.get("MINERAL_DIPLOMACY_BIND") or f"127.0.0.1:{PORT}"
 preload_app = False
 workers = int(os.environ.get("MINERAL_DIPLOMACY_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "8"))
+threads = int(os.environ.get("MINERAL_DIPLOMACY_THREADS", "16"))
 keepalive = 5
 # Queries have their own limit (at most MINERAL_DIPLOMACY_MAX_TIMEOUT); this only catches a stuck worker.
 timeout = int(float(os.environ.get("MINERAL_DIPLOMACY_MAX_TIMEOUT", "60"))) + 30

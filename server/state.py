@@ -42,7 +42,7 @@ class ServerConfig:
     # while a query waits, one that has run this long is stopped (503) to free its evaluator (0: never)
     preempt_after: float = 0.5
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
-    threads: int = 8  # the server threads of a process (gunicorn's, from the same variable)
+    threads: int = 16  # the server threads of a process (gunicorn's, from the same variable)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
     # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
     # never taken from a request's Host header. Default: where `serve` listens.
@@ -63,7 +63,7 @@ class ServerConfig:
             queue_wait=float(env("MINERAL_DIPLOMACY_QUEUE_WAIT", "2")),
             preempt_after=float(env("MINERAL_DIPLOMACY_PREEMPT_AFTER", "0.5")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
-            threads=int(env("MINERAL_DIPLOMACY_THREADS", "8")),
+            threads=int(env("MINERAL_DIPLOMACY_THREADS", "16")),
             service_allowlist=frozenset(a.strip() for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
         )

@@ -565,3 +565,24 @@ def test_a_release_switch_fails_no_query(published: Path, tmp_path: Path) -> Non
               if what == "slow"]
     assert len(counts) == 2 and all(n > 1_000_000 for n in counts), counts
     assert sum(what == "steady" for what, _, _ in outcomes) > 10
+
+
+def test_concurrent_reconciliation_from_one_client_is_served(front_server: int) -> None:
+    """OpenRefine and scripts send several batches at once from one address: eight small batches
+    together are all answered (the front gives /reconcile four times the share of /sparql)."""
+    import json
+
+    names = {f"q{i}": {"query": name} for i, name in enumerate(["India", "KABIL", "lithium", "Chile"])}
+    body = urllib.parse.urlencode({"queries": json.dumps(names)}).encode()
+    batch = (b"POST /reconcile HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded"
+             + f"\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    _exchange(front_server, batch, source="127.0.0.60")  # each evaluator builds its index once
+    statuses: list[int] = []
+    senders = [threading.Thread(target=lambda: statuses.append(_exchange(front_server, batch,
+                                                                         source="127.0.0.61")[0]))
+               for _ in range(8)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert statuses == [200] * 8, statuses

@@ -53,6 +53,8 @@ _IDENTIFIER_FORMS = (  # (property, pattern of the query), the identifier in the
     ("m49Code", re.compile(r"(?P<id>\d{3})")),
 )
 PLACE_TYPES = {"Place", "Country", "Region", "M49Region", "Continent", "Locality"}
+# the properties a query may constrain (those the index reads, and the extension's aliases)
+CONSTRAINABLE = {*CODES, *IDENTIFIERS, "country", "locatedIn", "region", "continent"}
 CONSTRAINT_ALIASES = {"region": "locatedIn", "continent": "locatedIn"}  # extension ids -> the property
 DEFAULT_TYPES = ("Country", "Organization", "Person", "Mineral", "Agreement", "Grouping", "Region")
 

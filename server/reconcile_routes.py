@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..ontology.namespaces import BASE, MD
-from .reconcile import DEFAULT_TYPES, EXTENSION, fold, on_index
+from .reconcile import CONSTRAINABLE, DEFAULT_TYPES, EXTENSION, fold, on_index
 from .sparql_routes import error_response
 from .state import ServerState, server_state
 
@@ -198,6 +198,9 @@ def _constraints(key: str, properties: object) -> list[tuple[str, list[str]]]:
     for constraint in properties:
         if not isinstance(constraint, dict) or "pid" not in constraint or "v" not in constraint:
             raise BadRequest(f"Query '{key}': each property constraint needs 'pid' and 'v'")
+        if constraint["pid"] not in CONSTRAINABLE:
+            raise BadRequest(f"Query '{key}': no property '{constraint['pid']}' to constrain by; "
+                             f"use one of {', '.join(sorted(CONSTRAINABLE))}")
         values = constraint["v"] if isinstance(constraint["v"], list) else [constraint["v"]]
         folded = [str(v["id"]) if isinstance(v, dict) and "id" in v else fold(str(v)) for v in values]
         constraints.append((str(constraint["pid"]), folded))

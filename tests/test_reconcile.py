@@ -282,6 +282,9 @@ def test_data_extension_returns_codes_ids_and_regions(client: FlaskClient) -> No
         ({"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(101)})}, "At most 100 queries"),
         ({"queries": json.dumps({"q0": {"type": "Country"}})}, "needs a 'query' string"),
         ({"queries": json.dumps({"q0": {"query": "x", "limit": 0}})}, "'limit' must be"),
+        ({"queries": json.dumps({"q0": {"query": "x", "properties": [{"pid": "population", "v": "1"}]}})},
+         "no property 'population' to constrain by"),
+        ({"queries": json.dumps({"q0": {"query": "x" * 10_000}})}, "longer than 500 characters"),
         (
             {"extend": json.dumps({"ids": ["country/india"], "properties": [{"id": "population"}]})},
             "Unknown properties: population",
@@ -513,3 +516,21 @@ def test_openrefine_reconciles_a_spreadsheet_and_extends_it(openrefine: OpenRefi
     assert value("USA", "ISO 3166-1 alpha-2 code") == usa["iso_alpha2"]
     assert value("USA", "Wikidata id") == usa["wikidata_qid"]
     assert value("KABIL", "Wikidata id") is None  # organizations.csv has no Wikidata id for KABIL
+
+
+def test_a_name_too_long_for_a_request_is_refused_whole(client: FlaskClient) -> None:
+    """A name of 100,000 characters does not fit the 64 KB a request may carry: 413, nothing read."""
+    answer = client.post("/reconcile", data={"queries": json.dumps({"q0": {"query": "x" * 100_000}})})
+    assert answer.status_code == 413
+
+
+MIXED = "Indi\u0430"  # a Cyrillic a (U+0430) at the end of a Latin name
+
+
+@pytest.mark.parametrize("name", ["\x00\x01\x02\x7f", MIXED, "\uff29\uff4e\uff44\uff49\uff41"])
+def test_odd_characters_get_an_answer_not_an_error(client: FlaskClient, name: str) -> None:
+    """Control characters, one script inside another, full-width letters: answered (200), and
+    never an automatic match for the mixed-script spelling."""
+    found = _reconcile(client, {"q": {"query": name}})["q"]["result"]
+    if name == MIXED:
+        assert not any(c["match"] for c in found)

@@ -36,6 +36,8 @@ FORMS = Path(__file__).with_name("reconciliation_forms.csv")
 UNSEEN = Path(__file__).with_name("reconciliation_unseen.csv")
 TARGETS = {"precision": 0.98, "top3": 0.95}
 UNSEEN_TARGETS = {"precision": 0.99, "recall": 0.75, "top3": 0.95}
+BANDS = (("100", 100.0), ("95-99", 95.0), ("90-94", 90.0), ("80-89", 80.0), ("60-79", 60.0),
+         ("below 60", 0.0))
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Figures:
     none_left_unmatched: int = 0
     wrong: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    # per score band of the best candidate: (best candidates in the band, of them right)
+    bands: dict[str, list[int]] = field(default_factory=lambda: {b: [0, 0] for b, _ in BANDS})
 
     @property
     def precision(self) -> float:
@@ -77,6 +81,10 @@ def measure(index: ReconciliationIndex, forms: Path = FORMS) -> Figures:
             candidates = index.reconcile(row["query"], [row["type"]] if row["type"] else None, constraints,
                                          limit=3)
             matched = [c for c in candidates if c.match]
+            if candidates:  # what a score means: is the best candidate the right one?
+                band = next(name for name, floor in BANDS if candidates[0].score >= floor)
+                figures.bands[band][0] += 1
+                figures.bands[band][1] += candidates[0].entity.id in expected
             if matched:
                 figures.auto_matches += 1
                 if matched[0].entity.id in expected:
@@ -106,6 +114,9 @@ def report(name: str, figures: Figures) -> None:
     print(f"auto-match recall    {figures.recall:.3f} ({figures.right_matches}/{figures.meaning_an_entity})")
     print(f"top-3 recall         {figures.top3:.3f} ({figures.right_in_top3}/{figures.meaning_an_entity})")
     print(f"'none' left unmatched {figures.none_left_unmatched}/{figures.none_forms}")
+    print("best candidate right, by its score: " + "; ".join(
+        f"{band} {right}/{n}" + (f" ({right / n:.2f})" if n else "")
+        for band, (n, right) in figures.bands.items()))
     for line in figures.wrong:
         print(f"  wrong: {line}")
     for line in figures.missed:

@@ -378,7 +378,7 @@ class ReconciliationIndex:
         words = set(folded.split())
         if any(words == set(n.split()) for n in names):
             return 96.0
-        written = query.strip()
+        written = re.sub(r"^the\s+", "", query.strip(), flags=re.I)  # "the US": a leading "the" dropped
         if written[:1].isupper() and (
             written in entity.codes or re.sub(r"[.\s]", "", written) in entity.codes
         ):

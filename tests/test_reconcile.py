@@ -541,3 +541,10 @@ def test_odd_characters_get_an_answer_not_an_error(client: FlaskClient, name: st
     found = _reconcile(client, {"q": {"query": name}})["q"]["result"]
     if name == MIXED:
         assert not any(c["match"] for c in found)
+
+
+def test_a_code_after_the_is_the_code(client: FlaskClient) -> None:
+    """ "the US": the United States by its ISO alpha-2 code (countries.csv), "the" dropped as for names."""
+    (row,) = [r for r in _table("countries.csv") if r["iso_alpha2"] == "US"]
+    best = _best(client, {"query": "the US"})
+    assert best is not None and best["name"] in (row["name"], row["common_name"]) and best["match"], best

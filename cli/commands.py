@@ -116,24 +116,28 @@ def mappings_command(args: argparse.Namespace) -> int:
 
     from ..graph.mappings import declared_refs, write_mapping_sets
     from ..graph.reference import ReferenceTables
+    from ..ontology.namespaces import local
+    from ..release.pipeline import build_graph
 
     try:
         records = read_records(args.records, PROJECT_DIR)
+        built, _, _ = build_graph(args.records, args.shared, mappings_dir=None)
     except BuildFailed as failed:
         print(failed.report(), file=sys.stderr)
         return 1
+    held = {entity_id for entity in built.linkable if (entity_id := local(entity, "id"))}
     reference = ReferenceTables(args.shared / "reference")
     refs = declared_refs(records, LISTS_FILE)
     today = args.date or datetime.date.today().isoformat()
     if not args.check:
-        for path in write_mapping_sets(args.mappings, reference, refs, today):
+        for path in write_mapping_sets(args.mappings, reference, refs, held, today):
             print(f"Wrote {path}")
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch)
         for path in args.mappings.glob("*.sssom.tsv"):
             (copy / path.name).write_bytes(path.read_bytes())
-        stale = write_mapping_sets(copy, reference, refs, today)
+        stale = write_mapping_sets(copy, reference, refs, held, today)
     for path in stale:
         print(f"{args.mappings / path.name} is not what the reference tables give: run 'mineral-diplomacy "
               "mappings' and review the change.", file=sys.stderr)

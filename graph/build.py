@@ -61,6 +61,7 @@ class BuiltGraph:
     graphs: dict[URIRef, Graph]
     locations: dict[URIRef, list[Location]]
     record_graphs: list[URIRef]
+    linkable: set[URIRef]  # the entities a mapping may link: described by a record or the reference graph
 
 
 @dataclass
@@ -197,8 +198,8 @@ class Builder:
         reference = self._reference_triples()
         provenance.extend(self._replaced(replaced_file) if replaced_file else [])
         links: list[Triple] = []
+        entities = {s for triples in (*record_graphs.values(), reference) for s, _, _ in triples}
         if mappings_dir is not None:
-            entities = {s for triples in (*record_graphs.values(), reference) for s, _, _ in triples}
             links, links_provenance, link_problems = link_triples(mappings_dir, entities)
             provenance.extend(links_provenance)
             self.problems.extend(link_problems)
@@ -212,7 +213,7 @@ class Builder:
         if links:
             graphs[GRAPH.links] = _graph(links)
         graphs[GRAPH.ontology] = self.vocabulary.ontology
-        return BuiltGraph(graphs, dict(self.locations), sorted(record_graphs))
+        return BuiltGraph(graphs, dict(self.locations), sorted(record_graphs), entities)
 
     def _record(self, record: Record) -> _RecordContext | None:
         entity_id = self._entity_id(record)

@@ -49,33 +49,56 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Target:
-    """A dataset this graph links to: its prefix and namespace, the identifier property that
-    holds the bare id, and the link predicate chosen for each kind of entity."""
+    """A dataset this graph links to: its CURIE prefix, the namespace of the IRIs the graph links
+    to, the identifier property that holds the bare id, and the namespace the standard prefix maps
+    give the prefix (in the sets' curie_map, so that our CURIEs join with other sets')."""
 
     name: str
     title: str
     prefix: str
     namespace: str
     identifier: URIRef
+    suffix: str = ""  # after the id in a linked IRI
+    curie_namespace: str = ""  # default: ``namespace``
 
     def iri(self, local_id: str) -> URIRef:
-        return URIRef(self.namespace + local_id)
+        """The IRI the graph links to for an identifier."""
+        return URIRef(self.namespace + local_id + self.suffix)
 
 
 TARGETS = {
     "wikidata": Target("wikidata", "Wikidata", "wikidata", str(WD), MD.wikidataId),
-    "geonames": Target("geonames", "GeoNames", "geonames", str(GEONAMES), MD.geonamesId),
+    # the graph links to a feature's Semantic Web IRI, https://sws.geonames.org/<id>/ (the form
+    # GeoNames' own RDF uses); geonames:<id> is, in the standard prefix map, its page
+    "geonames": Target("geonames", "GeoNames", "geonames", str(GEONAMES), MD.geonamesId, suffix="/",
+                       curie_namespace="https://www.geonames.org/"),
     "ror": Target("ror", "ROR (Research Organization Registry)", "ror", ROR, MD.rorId),
     "chebi": Target("chebi", "ChEBI (Chemical Entities of Biological Interest)", "CHEBI", CHEBI, MD.chebiId),
 }
-CURIE_MAP = {"id": str(ID), "semapv": SEMAPV, "skos": str(SKOS)}
+# The subjects' prefix: the project's own, unlike a bare "id:" that another set may bind elsewhere
+SUBJECT_PREFIX = "mdkg"
+CURIE_MAP = {SUBJECT_PREFIX: str(ID), "semapv": SEMAPV, "skos": str(SKOS)}
+# Each target's mappings in two sets: of the entities the graph holds (their IRIs resolve), and of
+# those the reference tables name but the graph does not hold (their IRIs answer 404)
+SCOPES = {
+    "": "the entities of the Mineral Diplomacy knowledge graph (every subject is an entity the graph "
+        "holds)",
+    ".not-in-graph": "entities the reference tables name but the Mineral Diplomacy knowledge graph "
+                     "does not hold, so that their IRIs answer 404 (once the graph holds one, it is "
+                     "linked, and 'mineral-diplomacy mappings' moves its mappings to the other set)",
+}
+
+
+def set_file(target: Target, scope: str) -> str:
+    """The file name of a target's mapping set of one scope."""
+    return f"{target.name}{scope}.sssom.tsv"
 
 
 @dataclass(frozen=True)
 class Mapping:
     """One row of a mapping set (and where it is written, for error messages)."""
 
-    subject_id: str  # id:country/india
+    subject_id: str  # mdkg:country/india
     subject_label: str
     predicate_id: str  # skos:exactMatch
     object_id: str  # wikidata:Q668
@@ -115,7 +138,8 @@ def _row_mappings(entity_id: str, label: str, row: Row) -> list[tuple[str, Mappi
     found = []
 
     def add(target: str, predicate: str, local_id: str, note: str) -> None:
-        mapping = Mapping(f"id:{entity_id}", label, predicate, f"{TARGETS[target].prefix}:{local_id}", note)
+        object_id = f"{TARGETS[target].prefix}:{local_id}"
+        mapping = Mapping(f"{SUBJECT_PREFIX}:{entity_id}", label, predicate, object_id, note)
         found.append((target, mapping))
 
     sources = {"countries": "wikidata_qid_sources", "elements": "qid_sources", "organizations": "qid_source"}
@@ -125,7 +149,7 @@ def _row_mappings(entity_id: str, label: str, row: Row) -> list[tuple[str, Mappi
         add(
             "geonames",
             "skos:closeMatch",
-            f"{geonames}/",
+            geonames,
             _source_note(row, "geonames_id", "") + "; a GeoNames feature is the country's place",
         )
     if chebi := row.get("chebi_id"):
@@ -160,9 +184,11 @@ def candidate_mappings(
     return {name: sorted(mappings.values(), key=lambda m: m.key) for name, mappings in found.items()}
 
 
-def mapping_set_text(target: Target, mappings: list[Mapping], previous: list[Mapping], today: str) -> str:
-    """A mapping set as SSSOM/TSV: its metadata (a YAML block of ``#`` lines), then one row per
-    mapping. An unchanged mapping keeps its date; the set's version is its newest mapping date."""
+def mapping_set_text(target: Target, scope: str, mappings: list[Mapping], previous: list[Mapping],
+                     today: str) -> str:
+    """A mapping set of one scope as SSSOM/TSV: its metadata (a YAML block of ``#`` lines), then
+    one row per mapping. An unchanged mapping keeps its date; the set's version is its newest
+    mapping date."""
     kept = {m.key: m for m in previous}
     dated = [
         replace(
@@ -174,15 +200,16 @@ def mapping_set_text(target: Target, mappings: list[Mapping], previous: list[Map
         for m in mappings
     ]
     metadata = {
-        "curie_map": dict(sorted({**CURIE_MAP, target.prefix: target.namespace}.items())),
-        "mapping_set_id": f"{BASE}mappings/{target.name}.sssom.tsv",
+        "curie_map": dict(sorted({**CURIE_MAP, target.prefix: target.curie_namespace or target.namespace}
+                                 .items())),
+        "mapping_set_id": f"{BASE}mappings/{set_file(target, scope)}",
         "mapping_set_version": max((m.mapping_date for m in dated), default=today),
-        "mapping_set_title": f"Mineral Diplomacy entities linked to {target.title}",
+        "mapping_set_title": f"Mineral Diplomacy {'entities' if not scope else 'reference entities'} "
+                             f"linked to {target.title}",
         "mapping_set_description": (
-            f"Links from the entities of the Mineral Diplomacy knowledge graph to {target.title}, made "
-            "from the identifier tables of shared/reference (each row's comment names the table, line, "
-            "column and the sources the table gives for it). Generated by 'mineral-diplomacy mappings'; "
-            "do not edit by hand."
+            f"Links to {target.title} from {SCOPES[scope]}, made from the identifier tables of "
+            "shared/reference (each row's comment names the table, line, column and the sources the "
+            "table gives for it). Generated by 'mineral-diplomacy mappings'; do not edit by hand."
         ),
         "license": LICENCE,
         "creator_label": [CURATORS],
@@ -208,19 +235,29 @@ def mapping_set_text(target: Target, mappings: list[Mapping], previous: list[Map
     return out.getvalue()
 
 
-def write_mapping_sets(
-    directory: Path, reference: ReferenceTables, refs: Iterable[tuple[str, str]], today: str
-) -> list[Path]:
-    """(Re)write every mapping set; return the files whose content changed."""
+def write_mapping_sets(directory: Path, reference: ReferenceTables, refs: Iterable[tuple[str, str]],
+                       held: set[str], today: str) -> list[Path]:
+    """(Re)write every mapping set, each target's in two scopes: the entities whose ids are in
+    ``held`` (the graph's), and the others (a scope without mappings has no file); return the
+    files whose content changed or that were removed."""
     directory.mkdir(parents=True, exist_ok=True)
     changed = []
     for name, mappings in candidate_mappings(reference, refs).items():
-        path = directory / f"{name}.sssom.tsv"
-        previous = read_mapping_set(path) if path.exists() else []
-        text = mapping_set_text(TARGETS[name], mappings, previous, today)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed.append(path)
+        target = TARGETS[name]
+        paths = {scope: directory / set_file(target, scope) for scope in SCOPES}
+        previous = [m for path in paths.values() if path.exists() for m in read_mapping_set(path)]
+        for scope, path in paths.items():
+            in_scope = [m for m in mappings
+                        if (m.subject_id.partition(":")[2] in held) == (scope == "")]
+            if not in_scope:  # no set of nothing
+                if path.exists():
+                    path.unlink()
+                    changed.append(path)
+                continue
+            text = mapping_set_text(target, scope, in_scope, previous, today)
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+                changed.append(path)
     return changed
 
 
@@ -288,8 +325,8 @@ def link_triples(
     links: list[Triple] = []
     provenance: list[Triple] = []
     problems: list[Problem] = []
-    for name, target in TARGETS.items():
-        path = mappings_dir / f"{name}.sssom.tsv"
+    sets = [(t, mappings_dir / set_file(t, scope)) for t in TARGETS.values() for scope in SCOPES]
+    for target, path in sets:
         if not path.exists():
             continue
         display = f"mappings/{path.name}"
@@ -298,28 +335,20 @@ def link_triples(
         except BuildFailed as failed:
             problems.extend(failed.problems)
             continue
-        set_iri = URIRef(f"{BASE}mappings/{path.name}")
-        provenance += [
-            (GRAPH.links, PROV.wasDerivedFrom, set_iri),
-            (set_iri, RDF.type, MD.MappingSet),
-            (set_iri, RDFS.label, Literal(f"Mapping set to {target.title}", lang="en")),
-            (set_iri, MD.fileName, Literal(display)),
-        ]
+        made = len(links)
         for m in mappings:
-            subject = URIRef(str(ID) + m.subject_id.removeprefix("id:"))
+            subject_prefix, _, entity_id = m.subject_id.partition(":")
             prefix, _, local_id = m.object_id.partition(":")
-            if (
-                m.predicate_id not in PREDICATES
-                or prefix != target.prefix
-                or not m.subject_id.startswith("id:")
-            ):
+            subject = ID[entity_id]
+            prefixes = (subject_prefix, prefix)
+            if m.predicate_id not in PREDICATES or prefixes != (SUBJECT_PREFIX, target.prefix):
                 problems.append(
                     Problem(
                         display,
                         m.line,
                         "mapping-row",
                         f"'{m.subject_id} {m.predicate_id} {m.object_id}' is not a link this "
-                        f"set can make (subject id:…, predicate {' or '.join(PREDICATES)}, "
+                        f"set can make (subject {SUBJECT_PREFIX}:…, predicate {' or '.join(PREDICATES)}, "
                         f"object {target.prefix}:…).",
                         "Regenerate the file with 'mineral-diplomacy mappings'.",
                     )
@@ -328,6 +357,14 @@ def link_triples(
             if subject in entities:
                 links += [
                     (subject, PREDICATES[m.predicate_id], target.iri(local_id)),
-                    (subject, target.identifier, Literal(local_id.rstrip("/"))),
+                    (subject, target.identifier, Literal(local_id)),
                 ]
+        if len(links) > made:  # the set gave links: the links graph is derived from it
+            set_iri = URIRef(f"{BASE}mappings/{path.name}")
+            provenance += [
+                (GRAPH.links, PROV.wasDerivedFrom, set_iri),
+                (set_iri, RDF.type, MD.MappingSet),
+                (set_iri, RDFS.label, Literal(f"Mapping set to {target.title}", lang="en")),
+                (set_iri, MD.fileName, Literal(display)),
+            ]
     return links, provenance, problems

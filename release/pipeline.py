@@ -101,6 +101,27 @@ def _reasoning_problems(built: BuiltGraph, data: Graph) -> list[Problem]:
     return problems
 
 
+def build_graph(records_dir: Path = RECORDS_DIR, shared_dir: Path = SHARED_DIR,
+                documents_dir: Path = DOCUMENTS_DIR,
+                mappings_dir: Path | None = MAPPINGS_DIR) -> tuple[BuiltGraph, int, list[Problem]]:
+    """The records, the reference tables, the lists and the links (given ``mappings_dir``) as named
+    graphs, how many records were read, and the quotes not found in their sources (a problem the
+    caller reports with its own checks'); raises BuildFailed with every problem found, those
+    quotes among them, when the graphs cannot be made."""
+    replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
+    sources = project_sources(shared_dir, documents_dir)
+    records = read_records(records_dir, PROJECT_DIR)
+    documents = read_documents(documents_dir)
+    quote_problems = check_quotes(records, sources) + check_texts(documents_dir, documents)
+    try:
+        reference = ReferenceTables(shared_dir / "reference")
+        built = Builder(vocabulary(), reference, sources, Geography(reference, GEOGRAPHY_FILE)).build(
+            records, LISTS_FILE, replaced, mappings_dir, documents)
+    except BuildFailed as failed:  # report the quotes too, so one run shows every problem
+        raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
+    return built, len(records), quote_problems
+
+
 def run_build(
     records_dir: Path = RECORDS_DIR,
     shared_dir: Path = SHARED_DIR,
@@ -118,17 +139,7 @@ def run_build(
     server's store and the review pages); ``salt`` stands for what it reads besides the dataset.
     The graphs loaded with 'load-external' (``external_dir``) are added as they are: the shapes
     and the reasoner check only their description in the provenance graph."""
-    replaced = REPLACED_FILE if records_dir.resolve() == RECORDS_DIR.resolve() else None
-    sources = project_sources(shared_dir, documents_dir)
-    records = read_records(records_dir, PROJECT_DIR)
-    documents = read_documents(documents_dir)
-    quote_problems = check_quotes(records, sources) + check_texts(documents_dir, documents)
-    try:
-        reference = ReferenceTables(shared_dir / "reference")
-        built = Builder(vocabulary(), reference, sources, Geography(reference, GEOGRAPHY_FILE)).build(
-            records, LISTS_FILE, replaced, MAPPINGS_DIR, documents)
-    except BuildFailed as failed:  # report the quotes too, so one run shows every problem
-        raise BuildFailed(failed.stage, failed.problems + quote_problems) from None
+    built, records_count, quote_problems = build_graph(records_dir, shared_dir, documents_dir)
     external, external_provenance = external_graphs(external_dir)
     for triple in external_provenance:
         built.graphs[GRAPH.provenance].add(triple)
@@ -142,6 +153,6 @@ def run_build(
         raise BuildFailed("OWL reasoning", _reasoning_problems(built, union(built))) from error
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred, **external}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
-    summary = summarise(graphs, len(records), shape_count)
+    summary = summarise(graphs, records_count, shape_count)
     release = publish(release_files(graphs, summary), out_dir, prepare=prepare, salt=salt)
     return BuildResult(release, summary, reasoning.seconds)

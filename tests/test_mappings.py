@@ -7,6 +7,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import bioregistry
 import pytest
 import sssom_pydantic
 from rdflib import Dataset, Literal, URIRef
@@ -14,7 +15,7 @@ from rdflib.namespace import OWL, SKOS
 
 from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.graph import MAPPINGS_DIR, SHARED_DIR
-from mineral_diplomacy.graph.mappings import TARGETS, link_triples
+from mineral_diplomacy.graph.mappings import SCOPES, SUBJECT_PREFIX, TARGETS, link_triples, set_file
 from mineral_diplomacy.ontology.namespaces import GRAPH, ID, MD, WD
 from mineral_diplomacy.queries.links import link_report
 from mineral_diplomacy.release.store import load_store
@@ -36,8 +37,53 @@ def _table(name: str) -> list[dict[str, str]]:
 
 
 def test_the_mapping_sets_are_what_the_reference_tables_give(capsys: pytest.CaptureFixture[str]) -> None:
-    assert [p.name for p in SETS] == sorted(f"{name}.sssom.tsv" for name in TARGETS)
+    names = {p.name for p in SETS}
+    assert {f"{name}.sssom.tsv" for name in TARGETS} <= names
+    assert names <= {set_file(t, scope) for t in TARGETS.values() for scope in SCOPES}
     assert main(["mappings", "--check"]) == 0, capsys.readouterr().err
+
+
+def _subjects(path: Path) -> set[URIRef]:
+    mappings, _converter, _metadata = sssom_pydantic.read(path)
+    assert {m.subject.prefix for m in mappings} == {SUBJECT_PREFIX}
+    return {URIRef(str(ID) + m.subject.identifier) for m in mappings}
+
+
+def test_each_set_says_whether_the_graph_holds_its_subjects(dataset: Dataset) -> None:
+    """A set per scope: every subject of ``<target>.sssom.tsv`` is an entity the graph describes
+    (its IRI resolves), and no subject of ``<target>.not-in-graph.sssom.tsv`` is."""
+    described = {s for s, _, _, g in dataset.quads((None, None, None, None)) if g != GRAPH.links}
+    outside = [p for p in SETS if ".not-in-graph." in p.name]
+    assert outside  # the reference tables name countries and elements the graph has no record of
+    for path in SETS:
+        subjects = _subjects(path)
+        if path in outside:
+            assert not subjects & described, path.name
+        else:
+            assert subjects <= described, (path.name, sorted(subjects - described)[:5])
+
+
+def test_the_curies_join_with_the_standard_prefix_map() -> None:
+    """Every set's prefixes expand as the Bioregistry's (the prefix map SSSOM tools merge with), so
+    that our CURIEs join with other sets': ``geonames:2077456`` with no trailing slash, ``CHEBI:``,
+    ``wikidata:``, ``ror:``; and the subjects' prefix is one no registry binds elsewhere."""
+    standard = bioregistry.get_converter(prefix_priority=["preferred", "default"])  # CHEBI, as OBO writes it
+    assert bioregistry.normalize_prefix(SUBJECT_PREFIX) is None
+    for path in SETS:
+        mappings, converter, _metadata = sssom_pydantic.read(path)
+        for mapping in mappings:
+            for reference in (mapping.object, mapping.predicate, mapping.justification):
+                curie = f"{reference.prefix}:{reference.identifier}"
+                assert converter.expand(curie) == standard.expand(curie), (path.name, curie)
+                assert standard.is_curie(curie) and standard.standardize_curie(curie) == curie, curie
+
+
+def test_a_geonames_curie_has_no_trailing_slash() -> None:
+    """``geonames:<id>`` in the set, as other sets write it; the graph's link is GeoNames' own RDF
+    IRI, ``https://sws.geonames.org/<id>/`` (see the test of India's links)."""
+    row = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "IN")
+    text = (MAPPINGS_DIR / "geonames.sssom.tsv").read_text(encoding="utf-8")
+    assert f"{SUBJECT_PREFIX}:country/india\tIndia\tskos:closeMatch\tgeonames:{row['geonames_id']}\t" in text
 
 
 def test_a_stale_mapping_set_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,7 +104,7 @@ def test_each_mapping_set_is_valid_sssom(path: Path) -> None:
     assert metadata.version and metadata.title
     assert mappings
     for mapping in mappings:
-        assert mapping.subject.prefix == "id" and mapping.predicate.prefix == "skos"
+        assert mapping.subject.prefix == SUBJECT_PREFIX and mapping.predicate.prefix == "skos"
         assert (mapping.justification.prefix, mapping.justification.identifier) == (
             "semapv",
             "ManualMappingCuration",
@@ -111,7 +157,7 @@ def test_a_removed_mapping_removes_its_link(tmp_path: Path) -> None:
         "".join(
             line
             for line in wikidata.read_text().splitlines(keepends=True)
-            if not line.startswith("id:country/india\t")
+            if not line.startswith("mdkg:country/india\t")
         ),
         encoding="utf-8",
     )
@@ -125,7 +171,7 @@ def test_a_bad_mapping_row_names_its_file_and_line(tmp_path: Path) -> None:
     shutil.copytree(MAPPINGS_DIR, copy)
     wikidata = copy / "wikidata.sssom.tsv"
     lines = wikidata.read_text().splitlines()
-    number = next(i for i, line in enumerate(lines, start=1) if line.startswith("id:country/india\t"))
+    number = next(i for i, line in enumerate(lines, start=1) if line.startswith("mdkg:country/india\t"))
     lines[number - 1] = lines[number - 1].replace("skos:exactMatch", "owl:sameAs")
     wikidata.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _, _, problems = link_triples(copy, {ID["country/india"]})

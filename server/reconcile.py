@@ -56,6 +56,9 @@ PLACE_TYPES = {"Place", "Country", "Region", "M49Region", "Continent", "Locality
 # the properties a query may constrain (those the index reads, and the extension's aliases)
 CONSTRAINABLE = {*CODES, *IDENTIFIERS, "country", "locatedIn", "region", "continent"}
 CONSTRAINT_ALIASES = {"region": "locatedIn", "continent": "locatedIn"}  # extension ids -> the property
+# Wikidata's reconciliation service, as OpenRefine 3.6.2 configures it (Debian's openrefine,
+# webapp/modules/core/scripts/reconciliation/recon-manager.js, line 175, with the language "en")
+WIKIDATA_SERVICE = "https://wikidata.reconci.link/en/api"
 DEFAULT_TYPES = ("Country", "Organization", "Person", "Mineral", "Agreement", "Grouping", "Region")
 
 
@@ -67,6 +70,7 @@ class ExtensionProperty:
     name: str
     path: str  # a SPARQL property path from the entity
     kind: str = ""  # for entity values: the class they must have
+    service: str = ""  # for identifiers given as entities of another reconciliation service: its URL
 
 
 EXTENSION = (
@@ -77,6 +81,7 @@ EXTENSION = (
     ExtensionProperty("isoNumeric", "ISO 3166-1 numeric code", f"<{MD.isoNumeric}>"),
     ExtensionProperty("elementSymbol", "chemical symbol", f"<{MD.elementSymbol}>"),
     ExtensionProperty("wikidataId", "Wikidata id", f"<{MD.wikidataId}>"),
+    ExtensionProperty("wikidataItem", "Wikidata item", f"<{MD.wikidataId}>", service=WIKIDATA_SERVICE),
     ExtensionProperty("geonamesId", "GeoNames id", f"<{MD.geonamesId}>"),
     ExtensionProperty("rorId", "ROR id", f"<{MD.rorId}>"),
     ExtensionProperty("chebiId", "ChEBI id", f"<{MD.chebiId}>"),
@@ -85,6 +90,9 @@ EXTENSION = (
     ExtensionProperty("country", "country (reference tables)", f"<{MD.country}>"),
 )
 EXTENSION_BY_ID = {p.id: p for p in EXTENSION}
+# What proposals and suggestions offer: not another service's entities, which OpenRefine 3.6 would
+# file under this service (it ignores a column's "service"); a client asks for them by id
+OFFERED = tuple(p for p in EXTENSION if not p.service)
 
 
 NOT_CANDIDATES = {
@@ -423,7 +431,7 @@ class ReconciliationIndex:
         if kind == "type":
             return [{"id": t, "name": n} for t, n in self.type_names.items()
                     if folded in n.casefold() or folded in t.casefold()]
-        return [{"id": p.id, "name": p.name} for p in EXTENSION
+        return [{"id": p.id, "name": p.name} for p in OFFERED
                 if folded in p.name.casefold() or folded in p.id.casefold()]
 
     def extension(self, ids: list[str], property_ids: list[str]) -> dict[str, object]:
@@ -435,6 +443,8 @@ class ReconciliationIndex:
             entry: dict[str, object] = {"id": prop.id, "name": prop.name}
             if prop.kind:
                 entry["type"] = {"id": prop.kind, "name": self.type_names.get(prop.kind, prop.kind)}
+            if prop.service:
+                entry["service"] = prop.service
             meta.append(entry)
         return {"meta": meta, "rows": rows, "unknown": sorted(set(property_ids) - {p.id for p in wanted})}
 
@@ -466,14 +476,15 @@ class ReconciliationIndex:
     def proposed_properties(self, type_id: str | None) -> list[ExtensionProperty]:
         """The extension properties with a value for at least one entity of the type (or any)."""
         ids = [e.id for e in self.entities.values() if not type_id or type_id in e.types]
-        _, rows = self.extend(ids, [p.id for p in EXTENSION])
-        return [p for p in EXTENSION if any(row[p.id] for row in rows.values())]
+        _, rows = self.extend(ids, [p.id for p in OFFERED])
+        return [p for p in OFFERED if any(row[p.id] for row in rows.values())]
 
     def extend(
         self, ids: list[str], property_ids: list[str]
     ) -> tuple[list[ExtensionProperty], dict[str, dict[str, list[dict[str, str]]]]]:
         """The properties asked for that the service knows, and per entity id the values it has
-        for each: strings, or entities (id and name)."""
+        for each: strings, or entities (id and name; another service's under the entity's own
+        label, as its identifiers are exact matches)."""
         wanted = [EXTENSION_BY_ID[p] for p in property_ids if p in EXTENSION_BY_ID]
         rows: dict[str, dict[str, list[dict[str, str]]]] = {i: {p.id: [] for p in wanted} for i in ids}
         known = [i for i in ids if i in self.entities]
@@ -489,10 +500,13 @@ class ReconciliationIndex:
             )
             for row in result:  # type: ignore[union-attr]
                 entity_id, value = local(text(row["e"]), "id") or "", row["v"]
+                cells = rows[entity_id][prop.id]
                 if isinstance(value, ox.NamedNode) and (value_id := local(value.value, "id")):
-                    rows[entity_id][prop.id].append({"id": value_id, "name": text(row["name"])})
+                    cells.append({"id": value_id, "name": text(row["name"])})
+                elif prop.service and isinstance(value, ox.Literal):  # the item is the same thing
+                    cells.append({"id": value.value, "name": self.entities[entity_id].label})
                 elif isinstance(value, ox.Literal):
-                    rows[entity_id][prop.id].append({"str": value.value})
+                    cells.append({"str": value.value})
         return wanted, rows
 
 

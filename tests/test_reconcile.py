@@ -275,6 +275,23 @@ def test_data_extension_returns_codes_ids_and_regions(client: FlaskClient) -> No
     assert answer["rows"]["organization/usgs"]["rorId"] == [{"str": usgs["ror_id"].rsplit("/", 1)[-1]}]
 
 
+def test_wikidata_items_come_back_as_entities_of_wikidatas_service(client: FlaskClient) -> None:
+    """'wikidataItem': the Wikidata id as an entity of Wikidata's reconciliation service (the
+    column's ``service``, as API 0.2 allows), named with the entity's label (the item is the same
+    thing); asked for by id only: proposals and suggestions leave it out, as OpenRefine 3.6.2
+    ignores ``service`` and would file Q-ids under this service."""
+    india = next(r for r in _table("countries.csv") if r["iso_alpha2"] == "IN")
+    extension = {"ids": ["country/india"], "properties": [{"id": "wikidataItem"}]}
+    answer = json.loads(client.post("/reconcile", data={"extend": json.dumps(extension)}).data)
+    assert answer["meta"] == [{"id": "wikidataItem", "name": "Wikidata item",
+                               "service": "https://wikidata.reconci.link/en/api"}]
+    assert answer["rows"]["country/india"]["wikidataItem"] == [{"id": india["wikidata_qid"], "name": "India"}]
+    proposed = json.loads(client.get("/reconcile/propose_properties?type=Country").data)["properties"]
+    suggested = json.loads(client.get("/reconcile/suggest/property?prefix=wikidata").data)["result"]
+    assert "wikidataId" in {p["id"] for p in proposed} and "wikidataId" in {p["id"] for p in suggested}
+    assert "wikidataItem" not in {p["id"] for p in proposed + suggested}
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

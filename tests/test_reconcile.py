@@ -191,6 +191,24 @@ def test_a_country_is_found_by_its_name_in_another_language(client: FlaskClient,
     assert best is not None and best["match"] and best["name"] in (row["name"], row["common_name"]), best
 
 
+@pytest.mark.parametrize("language, code", [("en", "GR"), ("fr", "FR"), ("es", "MX"), ("de", "DE")])
+def test_a_country_is_found_by_its_official_iso_name(client: FlaskClient, language: str, code: str) -> None:
+    """ISO 3166-1's official name of a country ("Hellenic Republic"), in English or as Debian's
+    iso-codes translates it (pycountry ships both), finds the entity with that ISO code."""
+    import gettext
+
+    import pycountry
+
+    official = pycountry.countries.get(alpha_2=code).official_name
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+    name = translation.gettext(official)
+    assert language == "en" or name != official  # a translation exists
+    (row,) = [r for r in _table("countries.csv") if r["iso_alpha2"] == code]
+    best = _best(client, {"query": name})
+    assert best is not None and best["match"], (name, best)
+    assert best["name"] in (row["name"], row["common_name"]), (name, best)
+
+
 def test_candidate_types_come_most_specific_first(client: FlaskClient) -> None:
     """OpenRefine takes a candidate's first type as the column's type: never a class before one
     of its subclasses (by the ontology's subClassOf)."""

@@ -462,11 +462,12 @@ class ReconciliationIndex:
             meta.append(entry)
         return {"meta": meta, "rows": rows, "unknown": sorted(set(property_ids) - {p.id for p in wanted})}
 
-    def preview(self, local: str) -> tuple[Entity, list[dict[str, str]], EntityView] | None:
-        """A preview card's content: the entity, its types, and what the graph says of it."""
+    def preview(self, local: str) -> tuple[Entity, str, EntityView] | None:
+        """A preview card's content: the entity, its description (as candidates carry it), and
+        what the graph says of it."""
         entity = self.entities.get(local)
         view = describe(self.store, entity_iri(local)) if entity else None
-        return None if entity is None or view is None else (entity, self.type_list(entity.types), view)
+        return None if entity is None or view is None else (entity, self.description(entity), view)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Entity]:
         """Entities one of whose names starts with ``prefix`` (folded), then those that contain it."""

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..ontology.namespaces import BASE, MD
-from .reconcile import CONSTRAINABLE, DEFAULT_TYPES, EXTENSION, fold, on_index
+from .reconcile import ALT_LABEL, CONSTRAINABLE, DEFAULT_TYPES, EXTENSION, RDFS_LABEL, fold, on_index
 from .sparql_routes import error_response
 from .state import ServerState, server_state
 
@@ -139,6 +139,11 @@ def _reconciler() -> Reconciler:
     return Reconciler(server_state(current_app))
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# what a preview card shows as codes: what tells two things of one name apart at a glance
+CODE_PROPERTIES = {str(MD[p]) for p in ("isoAlpha2", "isoAlpha3", "m49Code", "continentCode", "elementSymbol",
+                                         "wikidataId", "rorId", "chebiId")}
+
 reconciliation_routes = Blueprint("reconcile", __name__)
 
 
@@ -181,10 +186,13 @@ def preview() -> Response:
     card = _reconciler().ask("preview", local)
     if card is None:
         return error_response(404, f"No entity {local!r} in this graph.")  # plain text: never markup
-    entity, types, view = card
-    said = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label"}
-    facts = [s for s in view.outgoing if s.property not in said and any(c.quote for c in s.citations)][:2]
-    page = render_template("reconcile_preview.html", entity=entity, view=view, facts=facts, types=types)
+    entity, description, view = card
+    names = [s.value_label for s in view.outgoing if s.property == ALT_LABEL and s.value_label != view.label]
+    codes = [s for s in view.outgoing if s.property in CODE_PROPERTIES]
+    said = {RDF_TYPE, RDFS_LABEL, ALT_LABEL, *CODE_PROPERTIES}
+    facts = [s for s in view.outgoing if s.property not in said and any(c.quote for c in s.citations)]
+    page = render_template("reconcile_preview.html", entity=entity, description=description,
+                           names=names[:4], codes=codes[:4], facts=facts[:2])
     return Response(page, content_type="text/html; charset=utf-8")
 
 

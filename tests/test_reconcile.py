@@ -293,6 +293,21 @@ def test_data_extension_returns_codes_ids_and_regions(client: FlaskClient) -> No
     assert answer["rows"]["organization/usgs"]["rorId"] == [{"str": usgs["ror_id"].rsplit("/", 1)[-1]}]
 
 
+def test_previews_tell_two_things_of_one_name_apart(client: FlaskClient) -> None:
+    """Two "Africa"s, the continent and the UN M49 region (regions.csv: continent code AF, M49
+    region code 002): each card says its kind, its id and its code; a card shows the entity's
+    other names but not one equal to its label (organizations.csv: Tata Group, short name Tata)."""
+    africa = next(r for r in _table("regions.csv") if r["m49_region_name"] == "Africa")
+    continent = client.get("/reconcile/preview?id=continent/africa").data.decode()
+    region = client.get("/reconcile/preview?id=region/africa").data.decode()
+    assert "continent" in continent and "(continent/africa)" in continent
+    assert f"continent code {africa['continent_code']}" in continent
+    assert "UN M49 region" in region and "(region/africa)" in region
+    assert f"UN M49 code {africa['m49_region_code']}" in region and "UN M49 region" not in continent
+    tata = client.get("/reconcile/preview?id=organization/tata-group").data.decode()
+    assert "Also: Tata<" in tata
+
+
 def test_wikidata_items_come_back_as_entities_of_wikidatas_service(client: FlaskClient) -> None:
     """'wikidataItem': the Wikidata id as an entity of Wikidata's reconciliation service (the
     column's ``service``, as API 0.2 allows), named with the entity's label (the item is the same

@@ -47,6 +47,9 @@ def prepare_store(release: Path) -> None:
 
 # The graph IRI that ends an N-Quads line, before the final " ."
 GRAPH_TERM = re.compile(rb" <[^<>\"\s]*> \.$", re.M)
+# Parts the N-Quads file is loaded in, each on a thread of its own (the loader uses one core): more
+# parts than cores keep every core busy while the graph IRIs are cut (measured on 2 cores: 4)
+LOAD_PARTS = 4
 
 
 def fill(store: ox.Store, release: Path) -> None:
@@ -55,52 +58,60 @@ def fill(store: ox.Store, release: Path) -> None:
     triples, and a query's FROM and FROM NAMED (or the protocol's graph parameters) can still
     pick graphs.
 
-    pyoxigraph's bulk loader uses one core, so the N-Quads file is cut at line ends into one part
-    per core (at most four), loaded side by side as quads; then the same parts, their graph IRIs
-    cut off, side by side as triples of the default graph (the loader keeps each triple once).
-    That reading of a line holds when every line names its graph, as the build writes them: when
-    the default graph holds triples after the first load, or the file has blank nodes (their
-    labels are scoped to one document, so the file is loaded whole), the merge is made from the
-    parsed quads instead."""
+    The N-Quads file is cut at line ends into parts loaded side by side as quads; meanwhile each
+    part, its graph IRIs cut off, starts loading as triples of the default graph (the loader keeps
+    each triple once). That reading of a line holds when every line names its graph, as the build
+    writes them. A file with blank nodes (their labels are scoped to one document) is loaded
+    whole; one with a line that names no graph (cut short, it is not a triple, or it is not cut)
+    gets its default graph remade from the parsed quads."""
     data = (release / "dataset.nq").read_bytes()
     whole = b"_:" in data
-    parts = line_parts(data, 1 if whole else min(os.cpu_count() or 1, 4))
-    loading = _side_by_side(store, [(bytes(part), ox.RdfFormat.N_QUADS) for part in parts])
-    triples = [] if whole else [GRAPH_TERM.sub(b" .", bytes(part)) for part in parts]  # meanwhile
-    _join(loading)
-    if whole or next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
-        quads = ox.parse(input=data, format=ox.RdfFormat.N_QUADS)
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    else:
-        _join(_side_by_side(store, [(part, ox.RdfFormat.N_TRIPLES) for part in triples]))
+    parts = [bytes(part) for part in line_parts(data, 1 if whole else LOAD_PARTS)]
+    loading = _side_by_side(store, [(part, ox.RdfFormat.N_QUADS) for part in parts])
+    for part in [] if whole else parts:
+        cut, lines = GRAPH_TERM.subn(b" .", part)
+        if lines != part.count(b"\n"):  # a line that names no graph
+            whole = True
+            break
+        loading = _side_by_side(store, [(cut, ox.RdfFormat.N_TRIPLES)], loading)
+    failures = _join(loading)
+    if any(not isinstance(f, SyntaxError) for f in failures):
+        raise failures[0]
+    # a line that names no graph, or a default-graph triple with an IRI object cut short (a file
+    # that is not N-Quads fails here, as parsed again)
+    if whole or failures:
+        store.clear_graph(ox.DefaultGraph())
+        parsed = ox.parse(input=data, format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in parsed)
 
 
 Loading = tuple[list[threading.Thread], list[BaseException]]
 
 
-def _side_by_side(store: ox.Store, jobs: list[tuple[bytes, ox.RdfFormat]]) -> Loading:
-    """Start bulk-loading each (data, format) on a thread of its own (the loader releases the GIL)."""
-    failures: list[BaseException] = []
+def _side_by_side(store: ox.Store, jobs: list[tuple[bytes, ox.RdfFormat]],
+                  loading: Loading | None = None) -> Loading:
+    """Start bulk-loading each (data, format) on a thread of its own (the loader releases the GIL),
+    with the loaders of ``loading`` if given."""
+    loaders, failures = loading or ([], [])
 
     def load(data: bytes, format: ox.RdfFormat) -> None:
         try:
             store.bulk_load(input=data, format=format)
-        except BaseException as error:  # re-raised by _join, in the publishing thread
+        except BaseException as error:  # returned by _join, to the publishing thread
             failures.append(error)
 
-    loaders = [threading.Thread(target=load, args=job) for job in jobs]
-    for loader in loaders:
-        loader.start()
+    for job in jobs:
+        loaders.append(threading.Thread(target=load, args=job))
+        loaders[-1].start()
     return loaders, failures
 
 
-def _join(loading: Loading) -> None:
-    """Wait for the loaders; raise the first failure."""
+def _join(loading: Loading) -> list[BaseException]:
+    """Wait for every loader; their failures."""
     loaders, failures = loading
     for loader in loaders:
         loader.join()
-    if failures:
-        raise failures[0]
+    return failures
 
 
 def line_parts(data: bytes, count: int) -> list[memoryview]:

@@ -476,6 +476,16 @@ def test_the_default_graph_is_the_merge_of_every_graph_whatever_the_file(tmp_pat
     assert literal in {t.object for t in merged}
 
 
+def test_a_file_that_is_not_n_quads_fails_to_load(tmp_path: Path) -> None:
+    """The fast reading of the default graph never hides a syntax error: the load fails."""
+    from mineral_diplomacy.release.store import fill
+
+    five_terms = b"<urn:s> <urn:p> <urn:g> <urn:o> <urn:g> .\n"
+    (tmp_path / "dataset.nq").write_bytes(b"<urn:s> <urn:p> <urn:o> <urn:g> .\n" + five_terms)
+    with pytest.raises(SyntaxError):
+        fill(ox.Store(), tmp_path)
+
+
 def test_large_releases_are_served_from_an_on_disk_store(
     tmp_path: Path, published: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -37,6 +37,13 @@ class RecordInfo:
     note: str
     linked_by: str
 
+    @property
+    def identification(self) -> str:
+        """Whether the record rests on the curators' identification, in words ('' if not)."""
+        if self.vague:
+            return f"A vague mention, identified by {self.linked_by or 'the curators'}"
+        return f"A link the curators made ({self.linked_by})" if self.linked_by else ""
+
 
 class ReviewData:
     """One release, as the review tooling reads it (rdflib; the graph is small)."""

@@ -37,7 +37,7 @@ from .diff import Changes, compare
 from .report import LEVELS, Check, run_checks
 from .shapes_in_words import describe_shapes
 from .verbalise import Sentence, Verbaliser
-from .verdicts import load_verdicts
+from .verdicts import fact_key, load_verdicts
 
 CHANGES_FILE = "changes.json"
 DATA_GRAPHS = ("record", "reference", "lists")
@@ -118,8 +118,21 @@ class Site:
             GRAPH.lists: "the official lists",
             GRAPH.inferred: "inferred by the OWL reasoner",
             GRAPH.provenance: "the provenance",
+            GRAPH.links: "the links to other datasets (the mapping sets)",
         }
         return names.get(graph, str(graph))
+
+    def _citation_view(self, graph: URIRef, fact: tuple[Node, URIRef, Node]) -> dict[str, object]:
+        """A fact's citation with what it rests on: the curators' identification and note, if
+        any, and the reviewers' verdicts on the fact as this record states it."""
+        record = self.data.records.get(graph)
+        key = fact_key(str(graph), str(fact[1]), str(fact[2]))
+        return {
+            "text": self.citation(graph),
+            "identification": record.identification if record else "",
+            "note": record.note if record else "",
+            "verdicts": [v for v in self.verdicts if v.item == key],
+        }
 
     # -- the ontology's terms -------------------------------------------------------------------
 
@@ -152,7 +165,7 @@ class Site:
 
     def pages(self) -> list[Page]:
         pages = [self._index(), self._ontology_index(), self._shapes(), self._report(), self._changelog(),
-                 self._candidates()]
+                 self._candidates(), self._identifications()]
         pages += self._sources()
         pages += [self._entity(e) for e in self.data.entities()]
         pages += [self._term(iri, kind, slug) for iri, (kind, slug) in self.terms.items()]
@@ -219,6 +232,7 @@ class Site:
                     "controlled_values": kinds.count("controlled value"),
                 },
                 "report_summary": summary,
+                "identified": len(self.identified_records),
                 "waiting": self._queues,
             },
         )
@@ -256,6 +270,24 @@ class Site:
             )
         return pages
 
+    @cached_property
+    def identified_records(self) -> list[RecordInfo]:
+        """The records that rest on the curators' identification, by entity."""
+        found = [r for r in self.data.records.values() if r.identification]
+        return sorted(found, key=lambda r: (self.data.label(r.describes) or "", r.source, r.line))
+
+    def _identifications(self) -> Page:
+        """Every record resting on the curators' identification: what it says, the sentence, who
+        linked it and why, and the reviewers' verdicts."""
+        records = []
+        for record in self.identified_records:
+            view = self._record_view(record, "")
+            page = f"sources/{Path(record.source).stem}.html#record-{record.line}"
+            view |= {"identification": record.identification, "quote": record.quote,
+                     "source": record.source, "page": page}
+            records.append(view)
+        return Page("identifications.html", "identifications.html", {"records": records})
+
     def _record_view(self, record: RecordInfo, root: str) -> dict[str, object]:
         statements = [(s, p, o) for s, p, o, _ in self.data.by_graph[record.graph]]
         facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements, it=record.describes)]
@@ -275,22 +307,25 @@ class Site:
     def _entity(self, entity: URIRef) -> Page:
         path = f"{local_path(str(entity))}.html"
         root = "../" * path.count("/")
-        facts: dict[tuple[Node, URIRef, Node], list[str]] = {}
+        facts: dict[tuple[Node, URIRef, Node], set[URIRef]] = {}
         quads = [
             q
             for q in self.data.by_subject.get(entity, []) + self.data.by_object.get(entity, [])
             if q[3] != GRAPH.ontology and not (q[1] == RDF.type and q[3] == GRAPH.inferred)
         ]
         for s, p, o, g in quads:
-            facts.setdefault((s, p, o), []).append(self.citation(g))
+            facts.setdefault((s, p, o), set()).add(g)
         rows = []
-        for (subject, prop, value), citations in facts.items():
+        for fact, graphs in facts.items():
+            subject, prop, value = fact
             if is_nested(subject) or (prop in (MD.describes, MD.vagueMentionOf)):
                 continue
+            citations = sorted((self._citation_view(g, fact) for g in graphs), key=lambda c: str(c["text"]))
             rows.append(
                 {
                     "sentence": self.sentence_html(self.verbaliser.sentence(subject, prop, value), root),
-                    "citations": sorted(set(citations)),
+                    "citations": citations,
+                    "identified": all(c["identification"] for c in citations),
                 }
             )
         kinds = sorted(
@@ -309,6 +344,7 @@ class Site:
                     "label": self.data.label(entity) or local_path(str(entity)),
                     "kinds": kinds,
                     "facts": rows,
+                    "identified": sum(1 for row in rows if row["identified"]),
                 }
             },
         )

@@ -63,16 +63,21 @@ FACT_COLUMNS = (
     "value",
     "source",
     "quote",
+    "rests on",
+    "curators' note",
     "record file",
     "line",
     "field",
     "as written",
+    "verdicts so far",
     "row check",
     "verdict",
     "comment",
 )
 TERM_EDITS = {"label": RDFS.label, "definition": SKOS.definition, "sentence form": MD.sentence}
 REVIEW_COLUMNS = ("verdict", "comment")
+# shown, not checked: other reviewers' verdicts arrive while a workbook is out
+SHOWN_ONLY = ("verdicts so far",)
 SHEETS = {"Terms": TERM_COLUMNS, "Facts": FACT_COLUMNS, "Candidates": CANDIDATE_COLUMNS}
 OPTIONAL_SHEETS = ("Candidates",)  # a workbook exported before the intake has none
 NOT_EDITABLE = "(not editable here)"
@@ -134,7 +139,8 @@ Row = dict[str, str]
 
 def _check(row: Row) -> str:
     """The row check: a digest of everything but the reviewer's columns."""
-    kept = [row.get(c, "") for c in (*TERM_COLUMNS, *FACT_COLUMNS) if c not in (*REVIEW_COLUMNS, "row check")]
+    kept = [row.get(c, "") for c in (*TERM_COLUMNS, *FACT_COLUMNS)
+            if c not in (*REVIEW_COLUMNS, *SHOWN_ONLY, "row check")]
     return hashlib.sha256(json.dumps(kept, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
@@ -158,9 +164,16 @@ def term_rows(data: ReviewData, ontology: Graph) -> list[Row]:
     return rows
 
 
-def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: dict[URIRef, str]) -> list[Row]:
-    """One row per statement of every record graph, with the record's field as written."""
+def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: dict[URIRef, str],
+              verdicts: list[Verdict]) -> list[Row]:
+    """One row per statement of every record graph, with what the record rests on (the curators'
+    identification and note), the record's field as written, and the verdicts given so far."""
     words = Verbaliser(data)
+    given: dict[str, list[str]] = {}
+    for verdict in verdicts:
+        given.setdefault(verdict.item, []).append(
+            f"{verdict.reviewer} ({verdict.date}): {verdict.verdict or 'comment'}"
+            + (f", {verdict.comment}" if verdict.comment else ""))
     rows = []
     for graph, record in data.records.items():
         written = records.get((Path(record.file).name, record.line))
@@ -168,20 +181,24 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
             if is_nested(s):
                 continue
             field_name, as_written = _as_written(written, keys.get(p), o)
+            key = fact_key(str(graph), str(p), str(o))
             rows.append(
                 _with_check(
                     {
-                        "key": fact_key(str(graph), str(p), str(o)),
+                        "key": key,
                         "sentence": words.sentence(s, p, o).text,
                         "subject": data.label(s) or str(s),
                         "property": data.label(p) or str(p),
                         "value": "".join(part.text for part in words.phrase(o)),
                         "source": record.source,
                         "quote": record.quote,
+                        "rests on": record.identification or "the sentence",
+                        "curators' note": record.note,
                         "record file": record.file,
                         "line": str(record.line),
                         "field": field_name,
                         "as written": as_written,
+                        "verdicts so far": "; ".join(given.get(key, [])),
                     }
                 )
             )
@@ -222,7 +239,8 @@ class Sheets:
         words = CandidateWords(self.data, vocabulary_from(self.ontology))
         self.rows = {
             "Terms": term_rows(self.data, self.ontology),
-            "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology)),
+            "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology),
+                               load_verdicts(places.reviews_dir)),
             "Candidates": candidate_rows(places.candidates_dir, words),
         }
 
@@ -237,6 +255,9 @@ WIDTHS = {
     "quote": 50,
     "comment": 40,
     "as written": 30,
+    "rests on": 30,
+    "curators' note": 40,
+    "verdicts so far": 30,
     "label": 30,
     "sentence form": 36,
     "key": 18,
@@ -245,8 +266,10 @@ WIDTHS = {
 ABOUT = [
     "How to review with this workbook",
     "Terms: every class, property and controlled value of the ontology. Facts: every statement the "
-    "graph takes from a record, with the sentence it reads as, its source and quote, and the record "
-    "file and line.",
+    "graph takes from a record, with the sentence it reads as, its source and quote, what it rests "
+    "on (the sentence, or the curators' identification: a vague mention or a link they made, with "
+    "their note; filter the 'rests on' column to check those first), the record file and line, and "
+    "the verdicts reviewers have given so far.",
     "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
     "You may also correct the yellow cells: a term's label, definition or sentence form, and a fact's "
     "value as written in its record. Do not change other cells, or the row check.",
@@ -482,7 +505,7 @@ def _plan_row(
     differing = [
         cell
         for column, cell in row.items()
-        if column not in (*REVIEW_COLUMNS, "row check") and cell.text != current[column]
+        if column not in (*REVIEW_COLUMNS, *SHOWN_ONLY, "row check") and cell.text != current[column]
     ]
     if not differing:  # as exported, or an edit that is already in
         return

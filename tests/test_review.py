@@ -3,6 +3,7 @@ quality report, on the real ontology and graph (and on broken copies of it)."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -165,6 +166,49 @@ def test_a_vague_mention_says_so_on_its_sentence(release: Path) -> None:
     page = (release / "site/sources/002_04a4fe58c0d72f10.html").read_text()
     australia = next(i for i in _sentence_items(page) if "most notably with Australia and Japan" in i)
     assert "A vague mention" in australia and "Editorial note:" in australia
+
+
+def _identified_records() -> list:  # type: ignore[type-arg]
+    """The records that rest on the curators' identification, read from the records themselves."""
+    from mineral_diplomacy.graph import PROJECT_DIR, RECORDS_DIR
+    from mineral_diplomacy.graph.records import read_records
+
+    return [r for r in read_records(RECORDS_DIR, PROJECT_DIR)
+            if r.node.text("mention") == "vague" or r.node.text("linked_by")]
+
+
+def test_entity_pages_show_what_a_fact_rests_on(release: Path) -> None:
+    """Each fact a record states only through the curators' identification is marked, with who
+    linked it and their note (the issue's example: the rare earths block in Malawi, which 000 only
+    calls "rare earth deposits in Africa")."""
+    record = next(r for r in _identified_records()  # the co-investment's targets, as the curators link them
+                  if r.node.text("id") == "investment/india-msp-co-investment-lithium-rare-earths")
+    page = (release / "site/id/project/msp-malawi-rare-earths-exploration.html").read_text()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    cited = [row for row in rows if html.escape(str(record.node.text("quote")), quote=False)[:60] in row]
+    assert cited
+    for row in cited:
+        text = html.unescape(re.sub(r"\s+", " ", row))
+        assert f"A link the curators made ({record.node.text('linked_by')})" in text
+        assert "Curators' note: " + " ".join(str(record.node.text("note")).split())[:60] in text
+    assert any('class="identified"' in r for r in re.findall(r"<tr[^>]*>", page))
+    assert 'href="../../identifications.html"' in page
+
+
+def test_a_link_to_another_dataset_is_cited_in_words(release: Path) -> None:
+    page = (release / "site/id/country/india.html").read_text()
+    assert "the links to other datasets (the mapping sets)" in page
+    assert str(GRAPH.links) not in page
+
+
+def test_one_page_lists_every_fact_resting_on_an_identification(release: Path) -> None:
+    records = _identified_records()
+    page = (release / "site/identifications.html").read_text()
+    assert page.count('<div class="record">') == len(records) > 10
+    vague = sum(r.node.text("mention") == "vague" for r in records)
+    assert page.count("A vague mention, identified by") == vague
+    index = (release / "site/index.html").read_text()
+    assert f"</a>: {len(records)} records whose" in index
 
 
 def test_ontology_pages_say_the_term_in_plain_words(release: Path) -> None:

@@ -94,6 +94,15 @@ def _edit(path: Path, out: Path, sheet: str, match, **cells: object) -> str:  # 
     return str(row[0].row)
 
 
+def _column(name: str) -> str:
+    """The letter of a column of the Facts sheet."""
+    from openpyxl.utils import get_column_letter
+
+    from mineral_diplomacy.review.workbook import FACT_COLUMNS
+
+    return get_column_letter(FACT_COLUMNS.index(name) + 1)
+
+
 def _changed_lines(before: bytes, after: bytes) -> list[str]:
     diff = difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(), lineterm="", n=0)
     return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -167,6 +176,35 @@ def test_edits_and_verdicts_go_in(places: dict[str, Path], capsys: pytest.Captur
     assert _files(places) == after
 
 
+def _facts(csv_dir: Path) -> list[dict[str, str]]:
+    import csv
+
+    with (csv_dir / "facts.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_fact_rows_show_what_they_rest_on_and_the_verdicts_so_far(places: dict[str, Path]) -> None:
+    """The co-investment's targets rest on a link the curators made (its record says who and
+    why); once a verdict is in, a new export shows it; a workbook exported before still imports."""
+    record = next(r for r in yaml.safe_load((places["records"] / "000_20ec0fe7883e9450.yaml").read_text())
+                  if r.get("key") == "targets")
+    rows = [r for r in _facts(places["csv"]) if r["record file"].endswith("000_20ec0fe7883e9450.yaml")
+            and r["quote"] == record["quote"]]
+    assert rows and all(r["rests on"] == f"A link the curators made ({record['linked_by']})" for r in rows)
+    assert all(r["curators' note"] == record["note"] for r in rows)
+    plain = next(r for r in _facts(places["csv"]) if r["key"].startswith(PARTNERSHIP_RECORD))
+    assert plain["rests on"] == "the sentence" and plain["verdicts so far"] == ""
+    edited = places["xlsx"].with_name("verdict.xlsx")
+    _edit(places["xlsx"], edited, "Facts", lambda key: key == rows[0]["key"],
+          verdict="unsure", comment="Africa only")
+    assert _import(places, edited) == 0
+    again = places["csv"].with_name("again")
+    assert main(["workbook", "export", *_options(places), "--csv", str(again)]) == 0
+    (shown,) = [r for r in _facts(again) if r["key"] == rows[0]["key"]]
+    assert shown["verdicts so far"] == "Asha Rao (2026-12-02): unsure, Africa only"
+    assert _import(places, places["xlsx"]) == 0  # exported before that verdict: still imports
+
+
 def test_bad_cells_are_reported_by_sheet_and_cell_and_nothing_is_written(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,7 +225,7 @@ def test_bad_cells_are_reported_by_sheet_and_cell_and_nothing_is_written(
     assert _import(places, bad) == 1
     err = capsys.readouterr().err
     assert "nothing was written" in err
-    assert f"Facts!M{signed}: [verdict-value] 'maybe' is not a verdict" in err
+    assert f"Facts!{_column('verdict')}{signed}: [verdict-value] 'maybe' is not a verdict" in err
     assert f"Facts!C{signed}: [read-only] 'subject' cannot be edited here" in err
     assert f"Terms!H{party}: [sentence-form]" in err
     assert f"Terms!C{venture}: [cell-type]" in err
@@ -206,5 +244,6 @@ def test_a_value_the_build_rejects_is_reported_on_its_cell(
     (bad / "facts.csv").write_text("\n".join(facts) + "\n", encoding="utf-8")
     before = _files(places)
     assert _import(places, bad) == 1
-    assert f"Facts!K{number}: [record-date] 'March 2022' is not a date." in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"Facts!{_column('as written')}{number}: [record-date] 'March 2022' is not a date." in err
     assert _files(places) == before

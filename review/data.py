@@ -105,6 +105,30 @@ class ReviewData:
         """The quads of each named graph."""
         return self._grouped(3)
 
+    @cached_property
+    def usage(self) -> dict[tuple[str, Node], int]:
+        """How often the graph uses each term: a class, by its instances (asserted or inferred,
+        the ontology's controlled values among them); a property, by its statements; a controlled
+        value, by the statements that have it as their value. Every graph counts (records,
+        reference tables, lists, links, provenance) but the ontology's description of its terms,
+        except what it says of its controlled values (a document type's evidence weight)."""
+        individuals = set(self.ontology.subjects(RDF.type, OWL.NamedIndividual))
+        instances: set[tuple[Node, Node]] = set()
+        statements: set[tuple[Node, Node, Node]] = set()
+        for s, p, o, g in self.quads:
+            described = g != GRAPH.ontology or s in individuals
+            if p == RDF.type and described:
+                instances.add((s, o))
+            elif described and g != GRAPH.inferred:
+                statements.add((s, p, o))
+        counts: dict[tuple[str, Node], int] = defaultdict(int)
+        for _, cls in instances:
+            counts["class", cls] += 1
+        for _, p, o in statements:
+            counts["property", p] += 1
+            counts["controlled value", o] += 1
+        return counts
+
     def label(self, node: Node) -> str | None:
         """The English label of a node (an entity or a term), if it has one."""
         for graph in (self.ontology, self.union):

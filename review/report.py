@@ -162,20 +162,18 @@ class _Checker:
         ]
 
     def classes_without_instances(self) -> list[Item]:
-        instances = {o for s, p, o, g in self.data.quads if p == RDF.type and g != GRAPH.ontology}
         return [
             Item(self.name(c), "", self.term_where(c))
             for c in self.own_terms
-            if (c, RDF.type, OWL.Class) in self.o and c not in instances
+            if (c, RDF.type, OWL.Class) in self.o and not self.data.usage.get(("class", c))
         ]
 
     def properties_not_used(self) -> list[Item]:
-        used = {p for s, p, o, g in self.data.quads if g != GRAPH.ontology}
         return [
             Item(self.name(p), "", self.term_where(p))
             for p in self.own_terms
             if ((p, RDF.type, OWL.ObjectProperty) in self.o or (p, RDF.type, OWL.DatatypeProperty) in self.o)
-            and p not in used
+            and not self.data.usage.get(("property", p))
         ]
 
     def _properties_without(self, axis: URIRef) -> list[Item]:

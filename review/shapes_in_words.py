@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 _DATATYPES = {
@@ -38,9 +38,7 @@ def describe_shapes(shapes: Graph, ontology: Graph) -> list[dict[str, object]]:
         return " of its ".join(f"“{label(p)}”" for p in reversed(steps))
 
     described: list[dict[str, object]] = []
-    for shape in sorted(
-        s for s in shapes.subjects(None, None) if isinstance(s, URIRef) and (s, None, SH.NodeShape) in shapes
-    ):
+    for shape in sorted(s for s in set(shapes.subjects(RDF.type, SH.NodeShape)) if isinstance(s, URIRef)):
         targets = [f"every {label(c)}" for c in sorted(shapes.objects(shape, SH.targetClass), key=str)]
         targets += [
             f"everything that has a {label(p)}"

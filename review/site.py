@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +24,7 @@ from rdflib.term import Node
 from ..graph.coverage import document_coverage
 from ..graph.records import read_records
 from ..graph.sources import SourceCollection
-from ..ontology.namespaces import BASE, CURIES, GRAPH, MD, RECORD
+from ..ontology.namespaces import BASE, CURIES, GRAPH, MD
 from ..ontology.vocabulary import vocabulary_from
 from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
@@ -40,7 +39,6 @@ from .verbalise import Sentence, Verbaliser
 from .verdicts import fact_key, load_verdicts
 
 CHANGES_FILE = "changes.json"
-DATA_GRAPHS = ("record", "reference", "lists")
 
 
 @dataclass(frozen=True)
@@ -142,24 +140,8 @@ class Site:
             str(t): (kind, term_slug(str(t), kind)) for t, kind in ontology_terms(self.data.ontology).items()
         }
 
-    @cached_property
-    def _usage_counts(self) -> dict[tuple[str, Node], int]:
-        """How often the data uses each term: instances of a class (asserted or inferred), and
-        statements of the records, reference tables and lists with a property or a value."""
-        counts: dict[tuple[str, Node], int] = defaultdict(int)
-        instances: set[tuple[Node, Node]] = set()
-        for s, p, o, g in self.data.quads:
-            if p == RDF.type and g != GRAPH.ontology:  # inferred kinds too: an Actor is any party
-                instances.add((s, o))
-            if _graph_kind(g) in DATA_GRAPHS:
-                counts["property", p] += 1
-                counts["controlled value", o] += 1
-        for _, cls in instances:
-            counts["class", cls] += 1
-        return counts
-
     def usage(self, iri: str, kind: str) -> int:
-        return self._usage_counts.get((kind, URIRef(iri)), 0)
+        return self.data.usage.get((kind, URIRef(iri)), 0)
 
     # -- pages ----------------------------------------------------------------------------------
 
@@ -571,10 +553,6 @@ def report_variables(checks: list[Check]) -> dict[str, object]:
         "checks": checks,
         "counts": [(level, sum(len(c.items) for c in checks if c.level == level)) for level in LEVELS],
     }
-
-
-def _graph_kind(graph: URIRef) -> str:
-    return "record" if str(graph).startswith(str(RECORD)) else str(graph).rsplit("/", 1)[-1]
 
 
 def changes_since(previous: Path | None, data: ReviewData) -> Changes:

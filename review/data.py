@@ -124,9 +124,9 @@ class ReviewData:
         counts: dict[tuple[str, Node], int] = defaultdict(int)
         for _, cls in instances:
             counts["class", cls] += 1
-        for _, p, o in statements:
-            counts["property", p] += 1
-            counts["controlled value", o] += 1
+        for _, prop, value in statements:
+            counts["property", prop] += 1
+            counts["controlled value", value] += 1
         return counts
 
     def label(self, node: Node) -> str | None:

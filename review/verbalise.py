@@ -7,7 +7,7 @@ before the label, ``{when object}`` writes a date as "on 17 December 2024", "in 
 one phrase: "USD 24 million", "“signed or agreed” as of March 2022", "an estimated 5.9 million
 tonnes"; a status says when its date is only the document's. A node without a label reads as
 what it is: a record by its file and line, a membership by its two ends, a Wikidata item or
-GeoNames place by its id.
+GeoNames place, ChEBI entry or ROR record by its id.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from ..graph.mappings import CHEBI, ROR
 from ..ontology.namespaces import GEONAMES, MD, WD
 from .data import ReviewData, is_nested
 
 PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
-_REGISTERS = {str(WD): "Wikidata item", str(GEONAMES): "GeoNames place"}
+_REGISTERS = {str(WD): "Wikidata item", str(GEONAMES): "GeoNames place", CHEBI: "ChEBI entry CHEBI:",
+              ROR: "ROR record"}
 _FIRST = {RDF.type: 0, RDFS.label: 1, SKOS.altLabel: 2}  # what a thing is, then its names
 _MONTHS = (
     "January",
@@ -139,7 +141,8 @@ class Verbaliser:
             return f"the membership of {self.phrase(member)[0].text} in {self.phrase(organisation)[0].text}"
         for namespace, register in _REGISTERS.items():
             if str(node).startswith(namespace):
-                return f"{register} {str(node)[len(namespace) :].strip('/')}"
+                separator = "" if register.endswith(":") else " "
+                return f"{register}{separator}{str(node)[len(namespace) :].strip('/')}"
         return _local_name(str(node))
 
     def _literal(self, literal: Literal, *, when: bool = False) -> str:

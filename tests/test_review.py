@@ -20,6 +20,15 @@ from mineral_diplomacy.review.verbalise import MissingSentenceForm, Verbaliser
 from mineral_diplomacy.review.verdicts import Verdict
 
 ONTOLOGY_GRAPH = f"<{GRAPH.ontology}>"
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    import csv
+
+    from mineral_diplomacy.graph import SHARED_DIR
+
+    with (SHARED_DIR / "reference" / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 PARTNERSHIP = ID["agreement/india-australia-critical-mineral-investment-partnership"]
 PARTNERSHIP_LABEL = "India–Australia Critical Mineral Investment Partnership (KABIL MoU, March 2022)"
 
@@ -241,6 +250,28 @@ def test_usage_counts_controlled_values_and_links(release: Path) -> None:
     report = (release / "site/report.html").read_text()
     unused = report.split("Classes the data does not use", 1)[1].split("<h2", 1)[0]
     assert "maturity level" not in unused and "external graph" in unused  # none loaded here
+
+
+def test_a_purpose_in_the_curators_words_is_not_called_the_sources(release: Path, data: ReviewData) -> None:
+    """Purposes are written close to the source, not always in its words (some are the curators'
+    paraphrase of their quote): no page calls them the source's words."""
+    purposes = [(str(o), data.records[g].quote) for s, p, o, g in data.quads if p == MD.purpose]
+    assert any(text.rstrip(".") not in quote for text, quote in purposes)  # a paraphrase exists
+    for page in (release / "site").rglob("*.html"):
+        assert "in the source's words" not in html.unescape(page.read_text()), page
+
+
+def test_sentences_read_as_english(release: Path) -> None:
+    """A membership is held in its organisation (not "is with" it); an outside identifier without
+    a label reads with its register ("ChEBI entry CHEBI:30145", from elements.csv), not as the
+    end of an IRI."""
+    source = (release / "site/sources/msp-expands-norway-italy-india.html").read_text()
+    msp = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", source))
+    assert "It is held in Minerals Security Partnership." in msp and " is with " not in msp
+    lithium = next(r for r in _table("elements.csv") if r["symbol"] == "Li")
+    page = re.sub(r"<[^>]+>", "", (release / "site/id/mineral/lithium.html").read_text())
+    assert f"Lithium roughly corresponds to ChEBI entry {lithium['chebi_id']}." in page
+    assert "CHEBI_" not in page
 
 
 def test_the_shapes_in_words(release: Path) -> None:

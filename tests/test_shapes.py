@@ -197,6 +197,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'dcterms:issued "2023"^^xsd:gYear ; skos:member ex:li ; '
         'md:statedItemCount "2"^^xsd:nonNegativeInteger .',
     ),
+    "AlternativeNameShape": (
+        'ex:kabil skos:altLabel "Khanij Bidesh India Ltd"@en .',
+        'ex:kabil skos:altLabel "KABIL"@en .',
+    ),
     "IdentifierShape": (
         'ex:in md:wikidataId "Q668" ; skos:exactMatch wd:Q668 .',
         'ex:in md:isoAlpha3 "India" ; skos:exactMatch <http://example.org/india> .',

@@ -274,6 +274,15 @@ def test_sentences_read_as_english(release: Path) -> None:
     assert "CHEBI_" not in page
 
 
+def test_no_repository_path_or_bare_document_code_reads_as_a_sentence(release: Path) -> None:
+    """Notes shown to reviewers name the register of the source documents in words, not by its
+    path; a description does not start with a document's code and a colon ("About it: 003: ...")."""
+    for page in (release / "site").rglob("*.html"):
+        text = page.read_text()
+        assert "../shared/" not in text, page
+        assert not re.search(r"About [^:<]*(<[^>]+>[^<]*</a>)?: 00\d:", text), page
+
+
 def test_the_shapes_in_words(release: Path) -> None:
     """One section per shape of shapes.ttl, each once; the record shape's says what it requires."""
     from rdflib import Graph

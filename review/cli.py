@@ -12,7 +12,7 @@ from ..release.layout import current_release
 from . import REVIEWS_DIR
 from .data import ReviewData
 from .diff import compare
-from .report import LEVELS, as_table, as_tsv, run_checks, worst_level
+from .report import LEVELS, as_json, as_table, as_tsv, run_checks, worst_level
 from .site import report_variables, standalone_page
 from .verbalise import Verbaliser
 from .verdicts import load_verdicts
@@ -49,6 +49,8 @@ def report_command(args: argparse.Namespace) -> int:
     checks = run_checks(data, load_verdicts(args.reviews), Verbaliser(data))
     if args.format == "tsv":
         _write(as_tsv(checks), args.output)
+    elif args.format == "json":
+        _write(as_json(checks), args.output)
     elif args.format == "html":
         _write(standalone_page("report.html", **report_variables(checks)), args.output)
     else:
@@ -140,7 +142,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     report = commands.add_parser("report", help="the quality report of the ontology and the data")
     release_options(report)
-    report.add_argument("--format", choices=("table", "tsv", "html"), default="table")
+    report.add_argument("--format", choices=("table", "tsv", "json", "html"), default="table")
     report.add_argument(
         "--fail-on",
         choices=(*LEVELS, "never"),

@@ -4,9 +4,10 @@ items with their record file and line (or the ontology's line)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
@@ -19,6 +20,8 @@ from .verbalise import Verbaliser
 from .verdicts import Verdict
 
 LEVELS = ("ERROR", "WARN", "INFO")
+# what each level means, for people (the codes stay in the TSV and JSON for CI)
+LEVEL_WORDS = {"ERROR": "Must be fixed", "WARN": "Worth checking", "INFO": "For information"}
 FACT_CLASSES = (
     MD.Engagement,
     MD.Project,
@@ -41,6 +44,7 @@ class Item:
     label: str
     detail: str = ""
     where: str = ""
+    iri: str = ""  # what the item is about (the review pages link it to its page)
 
 
 @dataclass
@@ -61,7 +65,8 @@ class _Checker:
         self.verdicts = verdicts
         self.verbaliser = verbaliser
         self.lines = _ontology_lines()
-        self.terms = list(ontology_terms(self.o, labelled=False))
+        self.term_kinds = ontology_terms(self.o, labelled=False)
+        self.terms = list(self.term_kinds)
         self.own_terms = [t for t in self.terms if str(t).startswith(str(MD))]
         self.first_record: dict[Node, str] = {}
         for record in data.records.values():
@@ -89,14 +94,25 @@ class _Checker:
     def name(self, node: Node) -> str:
         return self.data.label(node) or str(node)
 
+    def called(self, node: Node) -> str:
+        """A thing by its kind and name, in words: the class “currency”, the continent Africa."""
+        if isinstance(node, URIRef) and node in self.term_kinds:
+            return f"the {self.term_kinds[node]} “{self.name(node)}”"
+        kinds = []
+        for _, prop, kind, graph in self.data.by_subject.get(node, []):
+            if prop == RDF.type and kind in self.term_kinds and graph not in (GRAPH.inferred, GRAPH.ontology):
+                kinds.append(self.data.label(kind) or "")
+        kinds.sort()
+        return f"the {kinds[0]} {self.name(node)}" if kinds and kinds[0] else self.name(node)
+
     def entity_item(self, entity: Node, detail: str = "") -> Item:
-        return Item(self.name(entity), detail, self.where(entity))
+        return Item(self.name(entity), detail, self.where(entity), str(entity))
 
     # -- the checks -----------------------------------------------------------------------------
 
     def missing_label(self) -> list[Item]:
         items = [
-            Item(str(t), "a term without a label", self.term_where(t))
+            Item(str(t), "a term without a label", self.term_where(t), str(t))
             for t in self.own_terms
             if self.o.value(t, RDFS.label) is None
         ]
@@ -109,7 +125,7 @@ class _Checker:
 
     def missing_definition(self) -> list[Item]:
         return [
-            Item(self.name(t), "no skos:definition", self.term_where(t))
+            Item(self.name(t), "no definition", self.term_where(t), str(t))
             for t in self.own_terms
             if self.o.value(t, SKOS.definition) is None
         ]
@@ -122,8 +138,9 @@ class _Checker:
         return [
             Item(
                 self.name(nodes[0]),
-                "the name of " + " and of ".join(_curie(n) for n in nodes),
+                "the name of " + " and of ".join(self.called(n) for n in nodes),
                 self.where(nodes[0]),
+                str(nodes[0]),
             )
             for _, nodes in sorted(by_label.items())
             if len(set(nodes)) > 1
@@ -139,6 +156,7 @@ class _Checker:
                 self.name(terms[0]),
                 "same definition as " + ", ".join(self.name(t) for t in terms[1:]),
                 self.term_where(terms[0]),
+                str(terms[0]),
             )
             for terms in by_text.values()
             if len(terms) > 1
@@ -150,27 +168,27 @@ class _Checker:
             if p in (RDFS.label, SKOS.altLabel, SKOS.definition) and isinstance(o, Literal):
                 text = str(o)
                 if text != text.strip() or "  " in text or "\n" in text:
-                    items.append(Item(repr(text), f"on {self.name(s)}", self.where(s)))
+                    items.append(Item(repr(text), f"on {self.name(s)}", self.where(s), str(s)))
         return items
 
     def missing_sentence_form(self) -> list[Item]:
         used = {p for s, p, o, g in self.data.quads if g not in (GRAPH.ontology, GRAPH.inferred)}
         return [
-            Item(str(p), "a property the data uses without md:sentence", self.term_where(p))
+            Item(str(p), "a property the data uses without a sentence form", self.term_where(p), str(p))
             for p in sorted(used)
             if p not in self.verbaliser.templates
         ]
 
     def classes_without_instances(self) -> list[Item]:
         return [
-            Item(self.name(c), "", self.term_where(c))
+            Item(self.name(c), "", self.term_where(c), str(c))
             for c in self.own_terms
             if (c, RDF.type, OWL.Class) in self.o and not self.data.usage.get(("class", c))
         ]
 
     def properties_not_used(self) -> list[Item]:
         return [
-            Item(self.name(p), "", self.term_where(p))
+            Item(self.name(p), "", self.term_where(p), str(p))
             for p in self.own_terms
             if ((p, RDF.type, OWL.ObjectProperty) in self.o or (p, RDF.type, OWL.DatatypeProperty) in self.o)
             and not self.data.usage.get(("property", p))
@@ -178,7 +196,7 @@ class _Checker:
 
     def _properties_without(self, axis: URIRef) -> list[Item]:
         return [
-            Item(self.name(p), "", self.term_where(p))
+            Item(self.name(p), "", self.term_where(p), str(p))
             for p in self.own_terms
             if ((p, RDF.type, OWL.ObjectProperty) in self.o or (p, RDF.type, OWL.DatatypeProperty) in self.o)
             and self.o.value(p, axis) is None
@@ -194,7 +212,8 @@ class _Checker:
             }
             if cls in above:
                 items.append(
-                    Item(self.name(cls), "is, through its parents, a kind of itself", self.term_where(cls))
+                    Item(self.name(cls), "is, through its parents, a kind of itself", self.term_where(cls),
+                         str(cls))
                 )
         return items
 
@@ -209,7 +228,7 @@ class _Checker:
             else:
                 pattern, rule = _PROPERTY_NAME, "a property is named in lowerCamelCase"
             if not pattern.fullmatch(name):
-                items.append(Item(name, rule, self.term_where(term)))
+                items.append(Item(name, rule, self.term_where(term), str(term)))
         return items
 
     def ontology_metadata(self) -> list[Item]:
@@ -271,6 +290,7 @@ class _Checker:
                 self.name(r.describes),
                 f"{r.source}: {r.note} (linked by {r.linked_by})",
                 f"{r.file}:{r.line}",
+                str(r.graph),
             )
             for r in self.data.records.values()
             if r.vague
@@ -282,6 +302,7 @@ class _Checker:
                 v.about or v.item,
                 f"{v.reviewer}, {v.date}" + (f": {v.comment}" if v.comment else ""),
                 self.verdict_where(v.item.split(" ", 1)[0]),
+                v.item.split(" ", 1)[0],
             )
             for v in self.verdicts
             if v.verdict == verdict
@@ -485,6 +506,11 @@ def as_table(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
+def as_json(checks: list[Check]) -> str:
+    """Every check, with its level, title and items (what, detail, where, and the IRI)."""
+    return json.dumps([asdict(check) for check in checks], indent=1, ensure_ascii=False) + "\n"
+
+
 def as_tsv(checks: list[Check]) -> str:
     """One row per item: check, level, item, detail, where."""
     rows = ["check\tlevel\titem\tdetail\twhere"]
@@ -494,15 +520,6 @@ def as_tsv(checks: list[Check]) -> str:
         for i in c.items
     ]
     return "\n".join(rows) + "\n"
-
-
-def _curie(node: Node) -> str:
-    """A node's IRI, shortened with the project's prefixes (``id:region/africa``)."""
-    text = str(node)
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace) :]}"
-    return text
 
 
 def _ontology_lines() -> dict[str, int]:

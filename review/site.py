@@ -33,7 +33,7 @@ from .candidates import CandidateWords, documents_with_queues
 from .data import RecordInfo, ReviewData, is_nested, local_path, ontology_terms
 from .diagrams import Diagram, Edge, render_svg
 from .diff import Changes, compare
-from .report import LEVELS, Check, run_checks
+from .report import LEVEL_WORDS, LEVELS, Check, run_checks
 from .shapes_in_words import describe_shapes
 from .verbalise import Sentence, Verbaliser
 from .verdicts import fact_key, load_verdicts
@@ -199,8 +199,8 @@ class Site:
     def _index(self) -> Page:
         kinds = [kind for kind, _ in self.terms.values()]
         checks = self.checks
-        summary = ", ".join(
-            f"{sum(len(c.items) for c in checks if c.level == level)} {level.lower()} item(s)"
+        summary = "; ".join(
+            f"{LEVEL_WORDS[level].lower()}: {sum(len(c.items) for c in checks if c.level == level)}"
             for level in LEVELS
         )
         return Page(
@@ -537,7 +537,7 @@ class Site:
         )
 
     def _report(self) -> Page:
-        return Page("report.html", "report.html", report_variables(self.checks))
+        return Page("report.html", "report.html", report_variables(self.checks, self.target))
 
     def _changelog(self) -> Page:
         return Page(
@@ -547,11 +547,21 @@ class Site:
         )
 
 
-def report_variables(checks: list[Check]) -> dict[str, object]:
-    """What the report page shows: the checks, and the number of items at each level."""
+def report_variables(checks: list[Check], link: Callable[[str], str | None] | None = None
+                     ) -> dict[str, object]:
+    """What the report page shows: the checks that found something, at each level in words, each
+    item with the page it links to (given ``link``, the page of an IRI); the checks that found
+    nothing."""
+    def linked(check: Check) -> list[tuple[object, str | None]]:
+        return [(item, link(item.iri) if link and item.iri else None) for item in check.items]
+
+    def found(level: str) -> list[tuple[Check, list[tuple[object, str | None]]]]:
+        return [(check, linked(check)) for check in checks if check.items and check.level == level]
+
     return {
-        "checks": checks,
-        "counts": [(level, sum(len(c.items) for c in checks if c.level == level)) for level in LEVELS],
+        "levels": [(level, LEVEL_WORDS[level], found(level))
+                   for level in LEVELS],
+        "passed": [c for c in checks if not c.items],
     }
 
 

@@ -303,6 +303,26 @@ def test_the_shapes_in_words(release: Path) -> None:
 # --- The quality report -------------------------------------------------------------------------
 
 
+def test_the_report_page_is_for_people(release: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Levels in words, no heading for a check that found nothing (named once, at the end), every
+    item linked to its page, things called by kind and name (regions.csv: Africa is a continent
+    and a UN M49 region); the same checks, with their codes, in JSON for CI."""
+    import json
+
+    page = (release / "site/report.html").read_text()
+    assert "(0)</h2>" not in page and ">Nothing found</h2>" in page
+    rows = re.findall(r"<tr><td>(.*?)</td>", page)
+    assert rows and all(row.startswith("<a href=") for row in rows)
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "ERROR" not in text and "Must be fixed" in text
+    assert "the name of the continent Africa and of the UN M49 region Africa" in text
+    assert main(["report", "--release", str(release), "--format", "json"]) == 0
+    checks = json.loads(capsys.readouterr().out)
+    assert {c["level"] for c in checks} <= {"ERROR", "WARN", "INFO"} and len(checks) > 20
+    shown = set(re.findall(r'<h2 id="([a-z_]+)">', page))
+    assert shown - {"passed"} == {c["id"] for c in checks if c["items"]}
+
+
 def test_the_real_data_has_no_error(release: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--release", str(release)]) == 0
     table = capsys.readouterr().out

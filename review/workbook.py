@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ import openpyxl
 import yaml
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -356,14 +358,46 @@ class Cell:
     text: str
 
 
+class UnreadableWorkbook(ValueError):
+    """What was given is not a workbook this command can read (nothing was written)."""
+
+
+def _tables(path: Path) -> tuple[dict[str, list[list[object]] | None], tuple[str, ...]]:
+    """Each sheet's table (None where it has none), and the sheets it must have: an XLSX file
+    has every sheet but the optional ones; a folder of CSV files, or one CSV file named after its
+    sheet, has those it holds (a reviewer may return one sheet)."""
+    csv_sheets = {f"{name.lower()}.csv": name for name in SHEETS}
+    if path.is_dir():
+        tables = {name: _csv_table(path / file) for file, name in csv_sheets.items()}
+        if not any(tables.values()):
+            raise UnreadableWorkbook(f"{path} holds none of {', '.join(csv_sheets)}: give the folder "
+                                     "'workbook export --csv' wrote, or the .xlsx file.")
+        return tables, ()
+    if path.suffix.lower() == ".csv" and path.is_file():
+        if path.name.lower() not in csv_sheets:
+            raise UnreadableWorkbook(f"{path.name} is not one of the sheets ({', '.join(csv_sheets)}): "
+                                     "name the CSV file after the sheet it holds.")
+        return {csv_sheets[path.name.lower()]: _csv_table(path)}, ()
+    if not path.is_file():
+        raise UnreadableWorkbook(f"{path} does not exist: give the .xlsx file or the folder of CSV files "
+                                 "'workbook export' wrote.")
+    try:
+        tables = {name: _xlsx_table(path, name) for name in SHEETS}
+    except (InvalidFileException, zipfile.BadZipFile) as error:
+        raise UnreadableWorkbook(f"{path.name} is not an XLSX workbook ({error}).") from None
+    return tables, tuple(name for name in SHEETS if name not in OPTIONAL_SHEETS)
+
+
 def read_workbook(path: Path) -> tuple[dict[str, list[dict[str, Cell]]], list[CellProblem]]:
-    """The rows of each sheet (by column name), from an XLSX file or a folder of CSV files."""
+    """The rows of each sheet (by column name), from an XLSX file, a folder of CSV files or one
+    CSV file; raises UnreadableWorkbook for a missing file or one that is not a workbook."""
     problems: list[CellProblem] = []
     sheets: dict[str, list[dict[str, Cell]]] = {}
+    tables, required = _tables(path)
     for name, columns in SHEETS.items():
-        table = _xlsx_table(path, name) if path.is_file() else _csv_table(path / f"{name.lower()}.csv")
+        table = tables.get(name)
         if table is None:
-            if name not in OPTIONAL_SHEETS:
+            if name in required:
                 problems.append(
                     CellProblem(name, "A1", "missing-sheet", f"The workbook has no sheet '{name}'.")
                 )

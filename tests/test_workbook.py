@@ -205,6 +205,44 @@ def test_fact_rows_show_what_they_rest_on_and_the_verdicts_so_far(places: dict[s
     assert _import(places, places["xlsx"]) == 0  # exported before that verdict: still imports
 
 
+def test_one_sheet_alone_can_be_returned(places: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """A reviewer sends back facts.csv only: its verdicts go in, the other sheets are not asked for."""
+    import csv
+
+    facts = places["csv"] / "facts.csv"
+    rows = list(csv.DictReader(facts.open(encoding="utf-8", newline="")))
+    rows[0]["verdict"] = "correct"
+    lone = places["csv"].with_name("returned") / "facts.csv"
+    lone.parent.mkdir()
+    with lone.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert _import(places, lone) == 0, capsys.readouterr().err
+    assert "1 new verdict(s)" in capsys.readouterr().out
+    reviews = yaml.safe_load((places["reviews"] / "asha-rao.yaml").read_text())
+    assert [r["item"] for r in reviews] == [rows[0]["key"]]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("returned.xlsx", None, "returned.xlsx does not exist"),
+    ("returned.xlsx", b"not a workbook", "returned.xlsx is not an XLSX workbook"),
+    ("notes.csv", b"a,b\n", "notes.csv is not one of the sheets"),
+])
+def test_a_file_that_is_not_a_workbook_is_named_as_such(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str], name: str, content: bytes | None,
+    message: str,
+) -> None:
+    path = places["xlsx"].with_name(name)
+    if content is not None:
+        path.write_bytes(content)
+    before = _files(places)
+    assert _import(places, path) == 2
+    err = capsys.readouterr().err
+    assert message in err and "missing-sheet" not in err and "Traceback" not in err
+    assert _files(places) == before
+
+
 def test_bad_cells_are_reported_by_sheet_and_cell_and_nothing_is_written(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -802,6 +802,12 @@ def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
         for (start, end), scalar in sorted(spans, reverse=True):
             text = text[:start] + scalar + text[end:]
         texts[path] = text
+    # a shape's finding names the first record of the entity it is about: any record of an
+    # edited entity points at the edited cell
+    edited = {record.node.text("id"): cell for cell, record, _, _ in plan.fact_edits}
+    for other in read_records(places.records_dir, places.project_dir):
+        if (edited_cell := edited.get(other.node.text("id"))) is not None:
+            cells_at.setdefault((Path(other.file).name, other.line), edited_cell)
     if not plan.problems:
         _check_by_building(plan, places, texts, cells_at)
     return texts

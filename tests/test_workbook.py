@@ -270,6 +270,22 @@ def test_bad_cells_are_reported_by_sheet_and_cell_and_nothing_is_written(
     assert _files(places) == before
 
 
+def test_a_shape_the_edit_breaks_is_reported_on_the_edited_cell(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A two-party agreement made 'trilateral' breaks the party-count shape, whose finding names
+    the record: reported at the edited cell, not at A1."""
+    edited = places["xlsx"].with_name("trilateral.xlsx")
+    row = _edit(places["xlsx"], edited, "Facts",
+                lambda key: key == f"{PARTNERSHIP_RECORD} {MD}engagementModel {MD}bilateral",
+                as_written="trilateral")
+    before = _files(places)
+    assert _import(places, edited) == 1
+    err = capsys.readouterr().err
+    assert f"Facts!{_column('as written')}{row}: [PartyCountShape]" in err and "Facts!A1" not in err
+    assert _files(places) == before
+
+
 def test_a_value_the_build_rejects_is_reported_on_its_cell(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

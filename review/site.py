@@ -9,6 +9,7 @@ site of the release it serves under ``/review/``.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,27 +231,43 @@ class Site:
         return Page("candidates.html", "candidates.html", {"queues": self._queues})
 
     def _sources(self) -> list[Page]:
+        """Each source sentence by sentence: a record in full under the sentence its quote starts
+        in, named (with a link) under the others it spans; the page's front matter as one block;
+        Markdown markers kept out of the text."""
         pages = []
         for document in self._documents:
-            sentences = []
-            for sentence in document["coverage"].sentences:  # type: ignore[attr-defined]
-                records = [
-                    self._record_view(self.records_by_place[place], "../")
-                    for place in dict.fromkeys(sentence.citations)
-                    if place in self.records_by_place
-                ]
-                css = "fact" if records else ("nofact" if sentence.reason else "uncovered")
-                sentences.append(
-                    {"text": sentence.text, "records": records, "reason": sentence.reason, "css": css}
-                )
+            sentences = self._source_sentences(document)
+            front = [s for s in sentences if s["front"]]
+            placed = {r["line"] for s in sentences for r in s["records"]}  # type: ignore[attr-defined]
+            unplaced = [self._record_view(r, "../") for r in self.data.records.values()
+                        if r.source == document["file"] and r.line not in placed]
             pages.append(
                 Page(
                     f"sources/{document['stem']}.html",
                     "source.html",
-                    {"doc": document, "sentences": sentences},
+                    {"doc": document, "front": front, "sentences": sentences[len(front):],
+                     "first": len(front) + 1, "unplaced": unplaced},
                 )
             )
         return pages
+
+    def _source_sentences(self, document: dict[str, object]) -> list[dict[str, object]]:
+        front = _front_matter(self.inputs.sources.raw(str(document["file"])))
+        shown: dict[tuple[str, int], int] = {}  # a record's place -> the sentence it is shown under
+        sentences: list[dict[str, object]] = []
+        in_front = bool(front)
+        for number, sentence in enumerate(document["coverage"].sentences, start=1):  # type: ignore[attr-defined]
+            places = [p for p in dict.fromkeys(sentence.citations) if p in self.records_by_place]
+            views = {p: self._record_view(self.records_by_place[p], "../") for p in places}
+            also = [{"entity": views[p]["entity"], "line": p[1], "sentence": shown[p]}
+                    for p in places if p in shown]
+            records = [views[p] for p in places if p not in shown]
+            shown.update({p: number for p in places if p not in shown})
+            in_front = in_front and sentence.text in front
+            sentences.append({"text": _without_markdown(sentence.text), "records": records, "also": also,
+                              "reason": sentence.reason, "front": in_front,
+                              "css": "fact" if places else ("nofact" if sentence.reason else "uncovered")})
+        return sentences
 
     @cached_property
     def identified_records(self) -> list[RecordInfo]:
@@ -636,3 +653,17 @@ def standalone_page(template: str, **variables: object) -> str:
     environment.globals["url"] = _url("")
     css = (TEMPLATES_DIR / "review.css").read_text(encoding="utf-8")
     return environment.get_template(template).render(standalone_css=css, **variables)
+
+
+def _front_matter(raw: str) -> str:
+    """A document's front matter (the YAML block between its first two '---' lines), or ''."""
+    lines = raw.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return ""
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
+    return "\n".join(lines[1:end])
+
+
+def _without_markdown(text: str) -> str:
+    """A sentence as read: without a heading's '#' marks or emphasis markers."""
+    return re.sub(r"\*\*|__", "", re.sub(r"^#{1,6}\s+", "", text))

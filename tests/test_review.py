@@ -165,9 +165,35 @@ def test_a_source_page_shows_each_sentence_with_what_the_graph_takes_from_it(rel
     )
     assert "It has the status “signed or agreed” as of March 2022." in text
     assert 'href="../id/agreement/india-australia-critical-mineral-investment-partnership.html"' in kabil
-    heading = next(i for i in items if "### Context:" in i)
-    assert "States no fact: heading." in heading
+    heading = next(i for i in items if '<div class="sentence">Context:</div>' in i)  # "### Context:"
+    assert "States no fact: heading." in heading and "###" not in page
     assert 'class="uncovered"' not in page  # every fact-stating sentence is recorded
+
+
+def test_a_source_page_shows_each_record_once(release: Path) -> None:
+    """A record whose quote spans several sentences is shown under the first and named under the
+    others: as many records on the page as records cite the document (from the records files)."""
+    from mineral_diplomacy.graph import PROJECT_DIR, RECORDS_DIR
+    from mineral_diplomacy.graph.records import read_records
+
+    for stem in ("003_b26980c2506844ff", "002_04a4fe58c0d72f10"):
+        citing = [r for r in read_records(RECORDS_DIR, PROJECT_DIR) if r.node.text("source") == f"{stem}.txt"]
+        page = (release / f"site/sources/{stem}.html").read_text()
+        assert page.count('<div class="record"') == len(citing), stem
+        for also in re.findall(r'<div class="also">.*?href="#record-(\d+)"', page):
+            assert f'id="record-{also}"' in page
+
+
+def test_front_matter_is_one_block_not_sentences(release: Path) -> None:
+    """000 begins with a YAML block between '---' lines: shown folded as the page's metadata."""
+    from mineral_diplomacy.graph import SHARED_DIR
+
+    raw = (SHARED_DIR / "sources" / "000_20ec0fe7883e9450.txt").read_text(encoding="utf-8").splitlines()
+    assert raw[0] == "---"
+    page = (release / "site/sources/000_20ec0fe7883e9450.html").read_text()
+    front, _, rest = page.partition("</details>")
+    assert "The page&#39;s metadata (front matter" in front or "The page's metadata (front matter" in front
+    assert f"<div class=\"sentence\">{raw[1]}</div>" in front and raw[1] not in rest
 
 
 def test_a_vague_mention_says_so_on_its_sentence(release: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -148,7 +149,7 @@ class Site:
 
     def pages(self) -> list[Page]:
         pages = [self._index(), self._ontology_index(), self._shapes(), self._report(), self._changelog(),
-                 self._candidates(), self._identifications()]
+                 self._candidates(), self._identifications(), self._entity_index()]
         pages += self._sources()
         pages += [self._entity(e) for e in self.data.entities()]
         pages += [self._term(iri, kind, slug) for iri, (kind, slug) in self.terms.items()]
@@ -377,6 +378,7 @@ class Site:
                     "plain": self._plain_words(node, kind),
                     "usage": self.usage(iri, kind),
                     "samples": samples,
+                    "instances": self._instances(node) if kind == "class" else [],
                     "verdicts": [v for v in self.verdicts if v.item == iri],
                     "has_diagram": diagram is not None,
                     "diagram_text": diagram.text() if diagram else "",
@@ -384,6 +386,51 @@ class Site:
             },
             diagram,
         )
+
+    def _instances(self, cls: URIRef) -> list[tuple[str, str | None]]:
+        """Every instance of a class (asserted or inferred; the ontology's controlled values too):
+        its name and the page it links to (below the site root)."""
+        found = {s for s, p, _, _ in self.data.by_object.get(cls, []) if p == RDF.type and not is_nested(s)}
+        named = [(self.data.label(s) or local_path(str(s)) or str(s), self.target(str(s))) for s in found]
+        return sorted(named, key=lambda item: item[0].casefold())
+
+    @cached_property
+    def _index_entries(self) -> list[dict[str, object]]:
+        """Every entity with a page: its name, other names, identifiers, kind and page."""
+        entries: list[dict[str, object]] = []
+        identifiers = (MD.wikidataId, MD.isoAlpha2, MD.isoAlpha3, MD.rorId, MD.geonamesId, MD.chebiId,
+                       MD.elementSymbol, MD.m49Code)
+        for entity in sorted(self.entities, key=lambda e: (self.data.label(e) or str(e)).casefold()):
+            kinds = self._kinds(entity)
+            entries.append({
+                "label": self.data.label(entity) or local_path(str(entity)),
+                "also": sorted({str(o) for o in self.data.union.objects(entity, SKOS.altLabel)}),
+                "ids": sorted({str(o) for p in identifiers for o in self.data.union.objects(entity, p)}),
+                "kind": kinds[0] if kinds else "",
+                "page": f"{local_path(str(entity))}.html",
+            })
+        return entries
+
+    def _kinds(self, entity: URIRef) -> list[str]:
+        """An entity's stated kinds, most specific first (none that is a parent of another)."""
+        stated = {o for _, p, o, g in self.data.by_subject.get(entity, [])
+                  if p == RDF.type and str(o) in self.terms and g != GRAPH.inferred}
+        above = {a for kind in stated for a in self.data.ontology.transitive_objects(kind, RDFS.subClassOf)
+                 if a != kind}
+        def names(kinds: set[Node]) -> list[str]:
+            return sorted(self.data.label(k) or "" for k in kinds)
+
+        return names(stated - above) + names(stated & above)
+
+    def _entity_index(self) -> Page:
+        """Every entity, by kind, and a search over names, other names and identifiers (a small
+        index written beside the page, searched in the browser; nothing leaves it)."""
+        by_kind: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for entry in self._index_entries:
+            by_kind[str(entry["kind"]) or "other"].append(entry)
+        return Page("entities.html", "entities.html", {"kinds": sorted(by_kind.items()),
+                                                       "count": len(self._index_entries),
+                                                       "index": self._index_entries})
 
     def _sample_quads(self, node: URIRef, kind: str) -> list[tuple[URIRef, URIRef, Node, URIRef]]:
         if kind == "property":
@@ -634,7 +681,8 @@ def write_site(release: Path, inputs: Inputs, previous: Path | None, out: Path |
         (target / name).write_text(svg, encoding="utf-8")
     (target / "changelog.md").write_text(changes.markdown(), encoding="utf-8")
     (target / CHANGES_FILE).write_text(changes.to_json(), encoding="utf-8")
-    shutil.copy(TEMPLATES_DIR / "review.css", target / "review.css")
+    for static in ("review.css", "find.js"):
+        shutil.copy(TEMPLATES_DIR / static, target / static)
     return target
 
 

@@ -44,3 +44,30 @@ def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> 
         assert rows.count() == len(expected)  # type: ignore[arg-type]
         assert "14 countries" in table.inner_text()
         assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_review_pages_find_an_entity_by_name_or_identifier(server_url: str) -> None:
+    """The entity index's search, in the page: India by its Wikidata id (countries.csv), KABIL by
+    its short name; the page's own script runs under the site's Content-Security-Policy."""
+    import csv
+
+    from mineral_diplomacy.graph import SHARED_DIR
+
+    with (SHARED_DIR / "reference" / "countries.csv").open(encoding="utf-8", newline="") as handle:
+        india = next(r for r in csv.DictReader(handle) if r["iso_alpha2"] == "IN")
+    with chromium() as browser:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        missing: list[str] = []
+        page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+        page.goto(f"{server_url}/review/entities.html")
+        for typed, expected in ((india["wikidata_qid"], "India"), ("KABIL", "Khanij Bidesh India Ltd")):
+            page.fill("#find", typed)
+            found = page.locator("#found li a")
+            found.first.wait_for(timeout=10_000)
+            assert expected in found.all_inner_texts(), (typed, found.all_inner_texts())
+        page.fill("#find", "no such thing anywhere")
+        assert page.locator("#found li").inner_text() == "Nothing found."
+        assert not [url for url in missing if not url.endswith("/favicon.ico")], missing
+        assert not [e for e in errors if "Content Security Policy" in e], errors

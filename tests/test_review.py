@@ -196,6 +196,23 @@ def test_front_matter_is_one_block_not_sentences(release: Path) -> None:
     assert f"<div class=\"sentence\">{raw[1]}</div>" in front and raw[1] not in rest
 
 
+def test_every_entity_can_be_found(release: Path, data: ReviewData) -> None:
+    """The entity index links every entity page once, by kind; a class page lists all its
+    instances (Country: every entity the dataset types md:Country)."""
+    from rdflib import Dataset
+
+    dataset = Dataset()
+    dataset.parse(release / "dataset.nq", format="nquads")
+    pages = {str(p.relative_to(release / "site")) for p in (release / "site/id").rglob("*.html")}
+    index = (release / "site/entities.html").read_text()
+    linked = re.findall(r'<li><a href="(id/[^"]+)">', index)
+    assert sorted(linked) == sorted(pages) and len(linked) == len(set(linked))
+    countries = {s for s, _, _, _ in dataset.quads((None, RDF.type, MD.Country, None))}
+    page = (release / "site/ontology/class-Country.html").read_text()
+    assert f"Its instances ({len(countries)})" in page
+    assert page.count('<li><a href="../id/country/') == len(countries)
+
+
 def test_a_vague_mention_says_so_on_its_sentence(release: Path) -> None:
     # 002 mentions partnerships "with Australia" without naming one; the curators linked it.
     page = (release / "site/sources/002_04a4fe58c0d72f10.html").read_text()

@@ -41,6 +41,8 @@ from .verbalise import Sentence, Verbaliser
 from .verdicts import fact_key, load_verdicts
 
 CHANGES_FILE = "changes.json"
+ONTOLOGY_DOWNLOADS = {"mineral-diplomacy.ttl": "turtle", "mineral-diplomacy.rdf": "xml",
+                      "mineral-diplomacy.jsonld": "json-ld"}
 
 
 @dataclass(frozen=True)
@@ -585,10 +587,22 @@ class Site:
                 }
             )
         header = URIRef(BASE + "ontology")
+        o = self.data.ontology
+
+        def values(prop: URIRef) -> list[str]:
+            return sorted(str(v) for v in o.objects(header, prop))
+
+        metadata = {
+            "title": values(DCTERMS.title), "version": values(OWL.versionInfo),
+            "version_iri": values(OWL.versionIRI), "licence": values(DCTERMS.license),
+            "creators": values(DCTERMS.creator), "prior": values(OWL.priorVersion),
+            "citation": values(DCTERMS.bibliographicCitation), "iri": str(header),
+        }
         return Page(
             "ontology/index.html",
             "ontology.html",
             {
+                "metadata": metadata,
                 "description": str(self.data.ontology.value(header, DCTERMS.description) or ""),
                 "groups": groups,
                 "overview_text": self.overview().text(),
@@ -683,6 +697,8 @@ def write_site(release: Path, inputs: Inputs, previous: Path | None, out: Path |
     (target / CHANGES_FILE).write_text(changes.to_json(), encoding="utf-8")
     for static in ("review.css", "find.js"):
         shutil.copy(TEMPLATES_DIR / static, target / static)
+    for name, fmt in ONTOLOGY_DOWNLOADS.items():  # the ontology page's downloads
+        data.ontology.serialize(target / "ontology" / name, format=fmt)
     return target
 
 

@@ -213,6 +213,27 @@ def test_every_entity_can_be_found(release: Path, data: ReviewData) -> None:
     assert page.count('<li><a href="../id/country/') == len(countries)
 
 
+def test_the_ontology_page_has_a_metadata_header_and_downloads(release: Path, data: ReviewData) -> None:
+    """As pyLODE and Widoco give: version, licence, creators, prior version, citation, and the
+    ontology to download (each parses back to the release's ontology graph)."""
+    from rdflib import Graph
+    from rdflib.namespace import DCTERMS, OWL
+
+    from mineral_diplomacy.ontology import ONTOLOGY_FILE
+
+    source = Graph().parse(ONTOLOGY_FILE)
+    header = URIRef("https://w3id.org/mineral-diplomacy/ontology")
+    page = html.unescape((release / "site/ontology/index.html").read_text())
+    told = (OWL.versionInfo, OWL.versionIRI, DCTERMS.license, DCTERMS.creator, DCTERMS.bibliographicCitation)
+    for prop in told:
+        assert str(source.value(header, prop)) in page, prop
+    assert source.value(header, OWL.priorVersion) is None and "none: this is the first" in page
+    for name, fmt in (("mineral-diplomacy.ttl", "turtle"), ("mineral-diplomacy.rdf", "xml"),
+                      ("mineral-diplomacy.jsonld", "json-ld")):
+        assert f'href="{name}"' in page
+        assert len(Graph().parse(release / "site/ontology" / name, format=fmt)) == len(data.ontology)
+
+
 def test_a_vague_mention_says_so_on_its_sentence(release: Path) -> None:
     # 002 mentions partnerships "with Australia" without naming one; the curators linked it.
     page = (release / "site/sources/002_04a4fe58c0d72f10.html").read_text()

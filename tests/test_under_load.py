@@ -365,7 +365,7 @@ def test_generated_requests_get_no_5xx_but_503(published: Path, tmp_path: Path) 
     process, port = _serve(published, tmp_path / "server.log", MINERAL_DIPLOMACY_TIMEOUT="2",
                            MINERAL_DIPLOMACY_MAX_TIMEOUT="2")
     try:
-        # CI sends 2,000; the figure in the README comes from a run with 10,000
+        # CI sends 2,000; the figure in docs/serving.md comes from a run with 10,000
         statuses = _fuzz(port, int(os.environ.get("MINERAL_DIPLOMACY_TEST_FUZZ_REQUESTS", "2000")), seed=14)
         assert _exchange(port, _query("ASK { ?s ?p ?o }"))[0] == 200  # and it still answers
     finally:

@@ -51,5 +51,6 @@ def test_the_readme_counts_are_the_projects() -> None:
     assert f"{questions - 1} others" in README
     assert f"({records} cited records" in README and f"{records} of {records} quotes" in README
     assert f"{shapes} SHACL shapes conform" in README
-    assert f"`shapes/shapes.ttl`, {shapes} shapes" in (PROJECT_DIR / "docs" / "records.md").read_text(encoding="utf-8")
+    records_page = (PROJECT_DIR / "docs" / "records.md").read_text(encoding="utf-8")
+    assert f"`shapes/shapes.ttl`, {shapes} shapes" in records_page
     assert f"sentence of the {words.get(documents, documents)} source documents" in README

@@ -36,7 +36,9 @@ def test_editor_runs_an_example_question_and_shows_its_rows(server_url: str) -> 
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(f"{server_url}/")
         page.wait_for_selector(".yasqe .CodeMirror")
-        page.get_by_role("button", name="Where do the source documents disagree").click()
+        question = page.locator("button.example", has_text="Where do the source documents disagree")
+        page.locator("#examples details", has=question).locator("summary").click()  # its theme, folded
+        question.click()
         table = page.locator(".yasr table")
         table.get_by_text("Minerals Security Partnership").first.wait_for(timeout=20_000)
         rows = table.locator("tbody tr")
@@ -71,3 +73,34 @@ def test_the_review_pages_find_an_entity_by_name_or_identifier(server_url: str) 
         assert page.locator("#found li").inner_text() == "Nothing found."
         assert not [url for url in missing if not url.endswith("/favicon.ico")], missing
         assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_editor_fits_a_laptop_screen_and_shows_labels(server_url: str) -> None:
+    """At 1366x768 the editor is on the screen (the questions are folded below it); a result of
+    bare IRIs shows each entity's label (countries.csv's name for India), linked, and no
+    datatypes."""
+    import csv
+
+    from mineral_diplomacy.graph import SHARED_DIR
+
+    with (SHARED_DIR / "reference" / "countries.csv").open(encoding="utf-8", newline="") as handle:
+        india = next(r for r in csv.DictReader(handle) if r["iso_alpha2"] == "IN")
+    name = india["common_name"] or india["name"]
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{server_url}/")
+        editor = page.locator(".yasqe .CodeMirror")
+        editor.wait_for()
+        box = editor.bounding_box()
+        assert box is not None and box["y"] + 150 < 768, box
+        page.evaluate("""() => { const tab = window.mineralDiplomacyEditor.getTab();
+            tab.setQuery('SELECT ?country ?code WHERE { ?country '
+                         + '<https://w3id.org/mineral-diplomacy/ontology#isoAlpha2> ?code '
+                         + 'FILTER(?code = "IN") }');
+            tab.query(); }""")
+        cell = page.locator(".yasr table tbody a.iri").first
+        cell.wait_for(timeout=20_000)
+        shown = f"() => document.querySelector('.yasr table tbody a.iri').textContent === {name!r}"
+        page.wait_for_function(shown, timeout=10_000)
+        assert cell.get_attribute("href") == "https://w3id.org/mineral-diplomacy/id/country/india"
+        assert "^^" not in page.locator(".yasr table").inner_text()

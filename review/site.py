@@ -235,12 +235,12 @@ class Site:
 
     def _sources(self) -> list[Page]:
         """Each source sentence by sentence: a record in full under the sentence its quote starts
-        in, named (with a link) under the others it spans; the page's front matter as one block;
-        Markdown markers kept out of the text."""
+        in, named (with a link) under the others it spans; runs of front-matter lines that state
+        no fact folded (what a front matter holds that a record cites stays in view); Markdown
+        markers kept out of the text."""
         pages = []
         for document in self._documents:
             sentences = self._source_sentences(document)
-            front = [s for s in sentences if s["front"]]
             placed = {r["line"] for s in sentences for r in s["records"]}  # type: ignore[attr-defined]
             unplaced = [self._record_view(r, "../") for r in self.data.records.values()
                         if r.source == document["file"] and r.line not in placed]
@@ -248,8 +248,7 @@ class Site:
                 Page(
                     f"sources/{document['stem']}.html",
                     "source.html",
-                    {"doc": document, "front": front, "sentences": sentences[len(front):],
-                     "first": len(front) + 1, "unplaced": unplaced},
+                    {"doc": document, "blocks": _folded(sentences), "unplaced": unplaced},
                 )
             )
         return pages
@@ -268,7 +267,8 @@ class Site:
             shown.update({p: number for p in places if p not in shown})
             in_front = in_front and sentence.text in front
             sentences.append({"text": _without_markdown(sentence.text), "records": records, "also": also,
-                              "reason": sentence.reason, "front": in_front,
+                              "reason": sentence.reason, "number": number,
+                              "fold": in_front and not places and bool(sentence.reason),
                               "css": "fact" if places else ("nofact" if sentence.reason else "uncovered")})
         return sentences
 
@@ -731,3 +731,14 @@ def _front_matter(raw: str) -> str:
 def _without_markdown(text: str) -> str:
     """A sentence as read: without a heading's '#' marks or emphasis markers."""
     return re.sub(r"\*\*|__", "", re.sub(r"^#{1,6}\s+", "", text))
+
+
+def _folded(sentences: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """The sentences in blocks: a run of lines to fold is one block, every other sentence its own."""
+    blocks: list[list[dict[str, object]]] = []
+    for sentence in sentences:
+        if sentence["fold"] and blocks and blocks[-1][0]["fold"]:
+            blocks[-1].append(sentence)
+        else:
+            blocks.append([sentence])
+    return blocks

@@ -149,9 +149,8 @@ def test_the_build_writes_every_kind_of_page(release: Path, data: ReviewData) ->
 
 
 def _sentence_items(page: str) -> list[str]:
-    return re.findall(
-        r'<li id="sentence-\d+" class="[a-z]+">(.*?)</li>\s*(?=<li id="sentence|</ol>)', page, re.S
-    )
+    item = r'<li id="sentence-\d+" value="\d+" class="[a-z]+">(.*?)</li>\s*(?=<li id="sentence|</ol>)'
+    return re.findall(item, page, re.S)
 
 
 def test_a_source_page_shows_each_sentence_with_what_the_graph_takes_from_it(release: Path) -> None:
@@ -184,16 +183,21 @@ def test_a_source_page_shows_each_record_once(release: Path) -> None:
             assert f'id="record-{also}"' in page
 
 
-def test_front_matter_is_one_block_not_sentences(release: Path) -> None:
-    """000 begins with a YAML block between '---' lines: shown folded as the page's metadata."""
+def test_front_matter_lines_that_state_nothing_are_folded(release: Path) -> None:
+    """000 begins with a YAML block between '---' lines holding the page's metadata and the answer
+    itself: runs of its lines that state no fact are folded; its cited lines and the answer stay
+    in view."""
     from mineral_diplomacy.graph import SHARED_DIR
 
     raw = (SHARED_DIR / "sources" / "000_20ec0fe7883e9450.txt").read_text(encoding="utf-8").splitlines()
-    assert raw[0] == "---"
-    page = (release / "site/sources/000_20ec0fe7883e9450.html").read_text()
-    front, _, rest = page.partition("</details>")
-    assert "The page&#39;s metadata (front matter" in front or "The page's metadata (front matter" in front
-    assert f"<div class=\"sentence\">{raw[1]}</div>" in front and raw[1] not in rest
+    assert raw[0] == "---" and raw[1] == "_schema: default"
+    answer = raw[raw.index("answer: >-") + 1].strip()[:60]
+    page = html.unescape((release / "site/sources/000_20ec0fe7883e9450.html").read_text())
+    folded = "".join(re.findall(r"<details>(.*?)</details>", page, re.S))
+    shown = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
+    assert f'<div class="sentence">{raw[1]}</div>' in folded
+    assert answer in shown and answer not in folded
+    assert "of the page's metadata (front matter), stating no fact" in page
 
 
 def test_every_entity_can_be_found(release: Path, data: ReviewData) -> None:

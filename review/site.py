@@ -106,7 +106,9 @@ class Site:
     def sentence_html(self, sentence: Sentence, root: str) -> Markup:
         def href(iri: str) -> str | None:
             target = self.target(iri)
-            return root + target if target else None
+            if target:
+                return root + target
+            return iri if iri.startswith(("http://", "https://")) and local_path(iri) is None else None
 
         return sentence.html(href)
 
@@ -123,6 +125,11 @@ class Site:
             GRAPH.links: "the links to other datasets (the mapping sets)",
         }
         return names.get(graph, str(graph))
+
+    def name(self, node: URIRef) -> str:
+        """What a thing is called on the pages: its label, or the phrase that says what it is
+        ("the membership of Sweden in Minerals Security Partnership")."""
+        return self.data.label(node) or self.verbaliser.phrase(node)[0].text
 
     def _citation_view(self, graph: URIRef, fact: tuple[Node, URIRef, Node]) -> dict[str, object]:
         """A fact's citation with what it rests on: the curators' identification and note, if
@@ -343,7 +350,7 @@ class Site:
             {
                 "entity": {
                     "iri": str(entity),
-                    "label": self.data.label(entity) or local_path(str(entity)),
+                    "label": self.name(entity),
                     "kinds": kinds,
                     "facts": rows,
                     "identified": sum(1 for row in rows if row["identified"]),
@@ -402,10 +409,11 @@ class Site:
         entries: list[dict[str, object]] = []
         identifiers = (MD.wikidataId, MD.isoAlpha2, MD.isoAlpha3, MD.rorId, MD.geonamesId, MD.chebiId,
                        MD.elementSymbol, MD.m49Code)
-        for entity in sorted(self.entities, key=lambda e: (self.data.label(e) or str(e)).casefold()):
+        current = [e for e in self.entities if (e, DCTERMS.isReplacedBy, None) not in self.data.union]
+        for entity in sorted(current, key=lambda e: self.name(e).casefold()):  # not the retired ids
             kinds = self._kinds(entity)
             entries.append({
-                "label": self.data.label(entity) or local_path(str(entity)),
+                "label": self.name(entity),
                 "also": sorted({str(o) for o in self.data.union.objects(entity, SKOS.altLabel)}),
                 "ids": sorted({str(o) for p in identifiers for o in self.data.union.objects(entity, p)}),
                 "kind": kinds[0] if kinds else "",

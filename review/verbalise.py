@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from ..graph.mappings import CHEBI, ROR
 from ..ontology.namespaces import GEONAMES, MD, WD
-from .data import ReviewData, is_nested
+from .data import ReviewData, is_nested, local_path
 
 PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
 _REGISTERS = {str(WD): "Wikidata item", str(GEONAMES): "GeoNames place", CHEBI: "ChEBI entry CHEBI:",
@@ -143,6 +143,8 @@ class Verbaliser:
             if str(node).startswith(namespace):
                 separator = "" if register.endswith(":") else " "
                 return f"{register}{separator}{str(node)[len(namespace) :].strip('/')}"
+        if str(node).startswith(("http://", "https://")) and local_path(str(node)) is None:
+            return str(node)  # another site's address (a homepage): the address itself
         return _local_name(str(node))
 
     def _literal(self, literal: Literal, *, when: bool = False) -> str:
@@ -158,7 +160,7 @@ class Verbaliser:
         return self.data.union.value(node, prop)
 
     def _nested(self, node: Node) -> str:
-        """A status claim, an amount of money or a figure, as one phrase."""
+        """A status claim, a term of access, an amount of money or a figure, as one phrase."""
         if (maturity := self._value(node, MD.maturity)) is not None:
             label = f"“{self.data.label(maturity) or _local_name(str(maturity))}”"
             as_of = self._value(node, MD.asOf)
@@ -169,6 +171,12 @@ class Verbaliser:
                 return f"{label} as of some time after {date_in_words(as_of)} (the document is undated)"
             suffix = " (the document's date)" if basis == MD.documentDate else ""
             return f"{label} as of {date_in_words(as_of)}{suffix}"
+        if (access := self._value(node, MD.accessKind)) is not None:  # a term of access
+            phrase = self.data.label(access) or _local_name(str(access))
+            if (party := self._value(node, MD.securedFor)) is not None:
+                phrase += f" for {self.phrase(party)[0].text}"
+            minerals = sorted(self.phrase(m)[0].text for m in self.data.union.objects(node, MD.mineral))
+            return phrase + (f" ({', '.join(minerals)})" if minerals else "")
         value = self._value(node, MD.value)
         if value is None:
             return self.data.label(node) or _local_name(str(node))

@@ -35,7 +35,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..graph.intake.candidates import DECISIONS, set_decisions
 from ..graph.problems import BuildFailed
-from ..graph.records import Record, read_records
+from ..graph.records import Node, Record, read_records
 from ..graph.sources import SourceCollection, project_sources
 from ..ontology.namespaces import MD, PREFIXES
 from ..ontology.vocabulary import vocabulary_from
@@ -179,10 +179,18 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
     rows = []
     for graph, record in data.records.items():
         written = records.get((Path(record.file).name, record.line))
-        for s, p, o, _ in data.by_graph[graph]:
-            if is_nested(s):
-                continue
-            field_name, as_written = _as_written(written, keys.get(p), o)
+        statements = data.by_graph[graph]
+        parents = {o: keys.get(p) for s, p, o, _ in statements if is_nested(o) and not is_nested(s)}
+        for s, p, o, _ in statements:
+            if is_nested(s):  # a nested value's own field (a status's maturity or date), where written
+                if (parent := parents.get(s)) is None or written is None or parent not in written.node.fields:
+                    continue
+                nested = written.node.fields[parent].value
+                if not isinstance(nested, Node) or (sub := keys.get(p)) not in nested.fields:
+                    continue
+                field_name, as_written = f"{parent}.{sub}", _scalar_text(nested.fields[sub].value)
+            else:
+                field_name, as_written = _as_written(written, keys.get(p), o)
             key = fact_key(str(graph), str(p), str(o))
             rows.append(
                 _with_check(
@@ -205,6 +213,10 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
                 )
             )
     return rows
+
+
+def _scalar_text(value: object) -> str:
+    return value if isinstance(value, str) else NOT_EDITABLE
 
 
 def _as_written(record: Record | None, key: str | None, value: object) -> tuple[str, str]:
@@ -273,8 +285,9 @@ ABOUT = [
     "their note; filter the 'rests on' column to check those first), the record file and line, and "
     "the verdicts reviewers have given so far.",
     "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
-    "You may also correct the yellow cells: a term's label, definition or sentence form, and a fact's "
-    "value as written in its record. Do not change other cells, or the row check.",
+    "You may also correct the yellow cells: a term's label, definition or sentence form, a fact's "
+    "value as written in its record, and a status's maturity and 'as of' date. Do not change other "
+    "cells, or the row check.",
     "Candidates: records proposed for new documents, not yet in the graph. Write accept or reject in "
     "the decision column, and correct the record (YAML) first if it needs it; 'mineral-diplomacy "
     "accept DOCUMENT --by NAME' then moves the accepted ones into the records.",
@@ -798,7 +811,7 @@ def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
                 )
                 continue
             spans.append((span, _yaml_scalar(new)))
-            cells_at[path.name, record.node.fields[key].line] = cell
+            cells_at[path.name, record.node.fields[key.split(".")[0]].line] = cell
         for (start, end), scalar in sorted(spans, reverse=True):
             text = text[:start] + scalar + text[end:]
         texts[path] = text
@@ -814,13 +827,20 @@ def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
 
 
 def _scalar_span(text: str, record_line: int, key: str) -> tuple[int, int] | None:
-    """The character span of the scalar value of ``key`` in the record starting at ``record_line``."""
+    """The character span of the scalar value of ``key`` in the record starting at ``record_line``
+    (``status.as_of``: of ``as_of`` in the mapping under ``status``)."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     for item in root.value if isinstance(root, yaml.SequenceNode) else []:
         if item.start_mark.line + 1 == record_line and isinstance(item, yaml.MappingNode):
-            for key_node, value_node in item.value:
-                if key_node.value == key and isinstance(value_node, yaml.ScalarNode):
-                    return value_node.start_mark.index, value_node.end_mark.index
+            node: yaml.Node = item
+            for part in key.split("."):
+                pairs = node.value if isinstance(node, yaml.MappingNode) else []
+                found = [value for name, value in pairs if name.value == part]
+                if not found:
+                    return None
+                node = found[0]
+            if isinstance(node, yaml.ScalarNode):
+                return node.start_mark.index, node.end_mark.index
     return None
 
 

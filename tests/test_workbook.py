@@ -286,6 +286,31 @@ def test_a_shape_the_edit_breaks_is_reported_on_the_edited_cell(
     assert _files(places) == before
 
 
+def test_a_status_is_corrected_in_value_and_date(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A status's maturity and its 'as of' date are cells of their own, edited in place in the
+    record's status mapping (and checked by the build)."""
+    edited = places["xlsx"].with_name("status.xlsx")
+    _edit(places["xlsx"], edited, "Facts",
+          lambda key: key.startswith(f"{PARTNERSHIP_RECORD} {MD}maturity "), as_written="announced")
+    _edit(edited, edited, "Facts", lambda key: key.startswith(f"{PARTNERSHIP_RECORD} {MD}asOf "),
+          as_written="2022-04")
+    before = _files(places)
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    assert "2 fact edit(s)" in capsys.readouterr().out
+    record_file = "003_b26980c2506844ff.yaml"
+    assert _changed_lines(before[record_file], _files(places)[record_file]) == [
+        "-  status: {maturity: signed, as_of: 2022-03}",
+        "+  status: {maturity: announced, as_of: 2022-04}",
+    ]
+    bad = places["xlsx"].with_name("bad-status.xlsx")
+    row = _edit(places["xlsx"], bad, "Facts",
+                lambda key: key.startswith(f"{PARTNERSHIP_RECORD} {MD}asOf "), as_written="sometime")
+    assert _import(places, bad) == 1
+    assert f"Facts!{_column('as written')}{row}: " in capsys.readouterr().err
+
+
 def test_a_value_the_build_rejects_is_reported_on_its_cell(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

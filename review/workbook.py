@@ -286,8 +286,8 @@ ABOUT = [
     "the verdicts reviewers have given so far.",
     "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
     "You may also correct the yellow cells: a term's label, definition or sentence form, a fact's "
-    "value as written in its record, and a status's maturity and 'as of' date. Do not change other "
-    "cells, or the row check.",
+    "value as written in its record, and the fields of a status, an amount or a figure (its maturity "
+    "and date, its value, currency, scale or unit). Do not change other cells, or the row check.",
     "Candidates: records proposed for new documents, not yet in the graph. Write accept or reject in "
     "the decision column, and correct the record (YAML) first if it needs it; 'mineral-diplomacy "
     "accept DOCUMENT --by NAME' then moves the accepted ones into the records.",

@@ -311,6 +311,18 @@ def test_a_status_is_corrected_in_value_and_date(
     assert f"Facts!{_column('as written')}{row}: " in capsys.readouterr().err
 
 
+def test_an_amount_is_corrected_in_place(places: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """An amount's figure is a cell of its own (amount.value), edited in place in the record."""
+    pact = "https://w3id.org/mineral-diplomacy/record/003/agreement/india-argentina-lithium-exploration-pact"
+    edited = places["xlsx"].with_name("amount.xlsx")
+    _edit(places["xlsx"], edited, "Facts", lambda key: key.startswith(f"{pact} {MD}value "), as_written="25")
+    record_file = "003_b26980c2506844ff.yaml"
+    before = _files(places)[record_file]
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    changed = _changed_lines(before, _files(places)[record_file])
+    assert len(changed) == 2 and changed[0].replace("24", "25", 1)[1:] == changed[1][1:], changed
+
+
 def test_a_value_the_build_rejects_is_reported_on_its_cell(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,6 +19,7 @@ from .description import GraphStatistics, LinksetStatistics, statistics_and_link
 from .evaluate import Answer, QueryFailed
 from .evaluators import EvaluatorPool, StoreTask, parser_stack
 from .protocol import Limits
+from .reconcile import DEFAULT_TYPES, on_index
 from .store import Release, load_current
 
 EXTENSION = "mineral_diplomacy"  # the application's key in ``app.extensions``
@@ -123,7 +124,12 @@ class ServerState:
                 self.answers[key] = answer
 
     def start_evaluators(self) -> None:
-        """Start the evaluators now (gunicorn's post_worker_init hook: before the worker starts threads)."""
+        """Start the evaluators now (gunicorn's post_worker_init hook: before the worker starts
+        threads). An in-memory release's reconciliation index is built first, here, so that every
+        evaluator forked from this worker (a replacement too) has it, shared, instead of building
+        its own on its first reconciliation request."""
+        if not self.release.on_disk:
+            on_index(self.release.store, "type_list", (DEFAULT_TYPES,))
         assert self.evaluators
 
     def run(self, task: StoreTask, timeout: float | None = None,

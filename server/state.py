@@ -41,7 +41,7 @@ class ServerConfig:
     evaluators: int = 2
     queue_wait: float = 2.0  # how long a query may wait for a free evaluator before a 503
     # while a query waits, one that has run this long is stopped (503) to free its evaluator (0: never)
-    preempt_after: float = 0.5
+    preempt_after: float = 0.3
     query_memory_bytes: int = 2 << 30  # what an evaluator's memory may grow by (0: no limit)
     threads: int = 16  # the server threads of a process (gunicorn's, from the same variable)
     service_allowlist: frozenset[str] = field(default_factory=frozenset)
@@ -62,7 +62,7 @@ class ServerConfig:
             max_age=int(env("MINERAL_DIPLOMACY_MAX_AGE", "60")),
             evaluators=int(env("MINERAL_DIPLOMACY_EVALUATORS", "2")),
             queue_wait=float(env("MINERAL_DIPLOMACY_QUEUE_WAIT", "2")),
-            preempt_after=float(env("MINERAL_DIPLOMACY_PREEMPT_AFTER", "0.5")),
+            preempt_after=float(env("MINERAL_DIPLOMACY_PREEMPT_AFTER", "0.3")),
             query_memory_bytes=int(env("MINERAL_DIPLOMACY_QUERY_MEMORY_MB", "2048")) << 20,
             threads=int(env("MINERAL_DIPLOMACY_THREADS", "16")),
             service_allowlist=frozenset(a.strip() for a in allow.split(",") if a.strip()),

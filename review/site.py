@@ -248,9 +248,9 @@ class Site:
         pages = []
         for document in self._documents:
             sentences = self._source_sentences(document)
-            placed = {r["line"] for s in sentences for r in s["records"]}  # type: ignore[attr-defined]
+            placed = {(r["file"], r["line"]) for s in sentences for r in s["records"]}  # type: ignore[attr-defined]
             unplaced = [self._record_view(r, "../") for r in self.data.records.values()
-                        if r.source == document["file"] and r.line not in placed]
+                        if r.source == document["file"] and (r.file, r.line) not in placed]
             pages.append(
                 Page(
                     f"sources/{document['stem']}.html",
@@ -267,10 +267,9 @@ class Site:
         in_front = bool(front)
         for number, sentence in enumerate(document["coverage"].sentences, start=1):  # type: ignore[attr-defined]
             places = [p for p in dict.fromkeys(sentence.citations) if p in self.records_by_place]
-            views = {p: self._record_view(self.records_by_place[p], "../") for p in places}
-            also = [{"entity": views[p]["entity"], "line": p[1], "sentence": shown[p]}
-                    for p in places if p in shown]
-            records = [views[p] for p in places if p not in shown]
+            also = [{"entity": self._record_entity(self.records_by_place[p], "../"), "line": p[1],
+                     "sentence": shown[p]} for p in places if p in shown]
+            records = [self._record_view(self.records_by_place[p], "../") for p in places if p not in shown]
             shown.update({p: number for p in places if p not in shown})
             in_front = in_front and sentence.text in front
             sentences.append({"text": _without_markdown(sentence.text), "records": records, "also": also,
@@ -301,9 +300,8 @@ class Site:
         statements = [(s, p, o) for s, p, o, _ in self.data.by_graph[record.graph]]
         facts = [self.sentence_html(s, root) for s in self.verbaliser.facts(statements, it=record.describes)]
         verdicts = [v for v in self.verdicts if v.item.split(" ", 1)[0] == str(record.graph)]
-        entity = self.verbaliser.phrase(record.describes)[0]
         return {
-            "entity": self.sentence_html(Sentence((entity,)), root),
+            "entity": self._record_entity(record, root),
             "line": record.line,
             "file": record.file,
             "vague": record.vague,
@@ -312,6 +310,10 @@ class Site:
             "facts": facts,
             "verdicts": verdicts,
         }
+
+    def _record_entity(self, record: RecordInfo, root: str) -> Markup:
+        """The entity a record describes, as a linked phrase."""
+        return self.sentence_html(Sentence((self.verbaliser.phrase(record.describes)[0],)), root)
 
     def _entity(self, entity: URIRef) -> Page:
         path = f"{local_path(str(entity))}.html"
@@ -400,7 +402,7 @@ class Site:
         """Every instance of a class (asserted or inferred; the ontology's controlled values too):
         its name and the page it links to (below the site root)."""
         found = {s for s, p, _, _ in self.data.by_object.get(cls, []) if p == RDF.type and not is_nested(s)}
-        named = [(self.data.label(s) or local_path(str(s)) or str(s), self.target(str(s))) for s in found]
+        named = [(self.name(s), self.target(str(s))) for s in found if isinstance(s, URIRef)]
         return sorted(named, key=lambda item: item[0].casefold())
 
     @cached_property

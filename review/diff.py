@@ -325,8 +325,8 @@ def _term_changes(was: _Version, now: _Version) -> list[Change]:
         out.append(Change("Terms", (Part(f"Removed the {was.terms[term]} ‘{was.data.label(term)}’"),)))
     for term in sorted(now.terms.keys() & was.terms.keys()):
         for prop, aspect in TERM_ASPECTS:
-            before = sorted(str(v) for v in was.data.ontology.objects(term, prop))
-            after = sorted(str(v) for v in now.data.ontology.objects(term, prop))
+            before = sorted(was.data.label(v) or str(v) for v in was.data.ontology.objects(term, prop))
+            after = sorted(now.data.label(v) or str(v) for v in now.data.ontology.objects(term, prop))
             if before == after:
                 continue
             if not before:

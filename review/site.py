@@ -471,10 +471,11 @@ class Site:
             ]
             kinds = sorted(name(c) for c in o.subjects(RDFS.subClassOf, node))
             lines += [f"Kinds of {name(node)}: {', '.join(kinds)}."] if kinds else []
-            for prop in sorted(o.subjects(RDFS.domain, node), key=str):
+            for holder, prop in self._domain_properties(node):
                 rng = o.value(prop, RDFS.range)
                 lines.append(
                     f"{a(name(node)).capitalize()} can have {a(name(prop))}"
+                    + (f" (as any {name(holder)} can)" if holder != node else "")
                     + (f", which is {a(name(rng))}." if rng is not None else ".")
                 )
             for prop in sorted(o.subjects(RDFS.range, node), key=str):
@@ -508,6 +509,23 @@ class Site:
             ]
         return lines
 
+    def _domain_properties(self, cls: URIRef, through_kinds: bool = True) -> list[tuple[URIRef, URIRef]]:
+        """(class, property) for the properties whose domain is ``cls`` or a class above it, the
+        nearest first. Without ``through_kinds``, only the classes above it that records never name
+        (an arrangement, an undertaking): a record kind's own diagram stays its own."""
+        o = self.data.ontology
+        holders, seen, todo = [], {cls}, [cls]
+        while todo:
+            current = todo.pop(0)
+            holders.append(current)
+            for parent in sorted(o.objects(current, RDFS.subClassOf), key=str):
+                if isinstance(parent, URIRef) and parent not in seen:
+                    seen.add(parent)
+                    if through_kinds or o.value(parent, MD.recordKey) is None:
+                        todo.append(parent)
+        return [(holder, prop) for holder in holders
+                for prop in sorted(o.subjects(RDFS.domain, holder), key=str) if isinstance(prop, URIRef)]
+
     def _neighbourhood(self, node: URIRef, kind: str) -> Diagram | None:
         o = self.data.ontology
         boxes: dict[str, tuple[str, str | None]] = {}
@@ -526,7 +544,7 @@ class Site:
             box(node)
             edges += [Edge(box(node), box(p), "is a", True) for p in o.objects(node, RDFS.subClassOf)]
             edges += [Edge(box(c), box(node), "is a", True) for c in o.subjects(RDFS.subClassOf, node)]
-            for prop in o.subjects(RDFS.domain, node):
+            for holder, prop in self._domain_properties(node, through_kinds=False):
                 if (rng := o.value(prop, RDFS.range)) is not None:
                     edges.append(Edge(box(node), box(rng), str(o.value(prop, RDFS.label))))
             for prop in o.subjects(RDFS.range, node):

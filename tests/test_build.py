@@ -493,3 +493,29 @@ def test_reference_geography_and_memberships(dataset: Dataset) -> None:
     assert len(members) == len(msp) == 15
     assert (ID["membership/india/g7"], None, None) not in dataset
     assert reference.value(ID["organization/jervois-global"], MD.country) == ID["country/australia"]
+
+
+def test_every_fact_lies_within_its_property_s_domain_and_range(dataset: Dataset) -> None:
+    """What the records assert stays inside the domains and ranges the ontology gives (a party is
+    had by an arrangement and is an actor; a status by an undertaking): a record that put a
+    property on another kind of thing would make HermiT infer a class nobody wrote, so it is
+    caught here from the asserted types alone (the reasoner's graph left out)."""
+    from mineral_diplomacy.ontology.vocabulary import load_ontology
+
+    ontology = load_ontology()
+    asserted = [(s, p, o) for s, p, o, g in dataset.quads((None, None, None, None)) if g != GRAPH.inferred]
+    types: dict[object, set[object]] = {}
+    for s, p, o in asserted:
+        if p == RDF.type:
+            types.setdefault(s, set()).update(ontology.transitive_objects(o, RDFS.subClassOf))
+    outside = []
+    for s, p, o in asserted:
+        for axis, node in ((RDFS.domain, s), (RDFS.range, o)):
+            end = ontology.value(p, axis)
+            if isinstance(end, URIRef) and (end, RDF.type, OWL.Class) in ontology and isinstance(node, URIRef) \
+                    and end not in types.get(node, set()):
+                outside.append((str(s), str(p), str(o), str(axis)))
+    assert not outside, outside[:10]
+    domains = {p: ontology.value(p, RDFS.domain) for p in (MD.party, MD.status, MD.stage, MD.secures)}
+    assert domains == {MD.party: MD.Arrangement, MD.status: MD.Undertaking, MD.stage: MD.Undertaking,
+                       MD.secures: MD.Undertaking}

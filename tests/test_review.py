@@ -303,7 +303,24 @@ def test_ontology_pages_say_the_term_in_plain_words(release: Path) -> None:
     assert re.search(r"Used \d+ times in the graph", party)
     assert party.count("— 00") >= 3  # three sample facts, each with its quote and source
     svg = (release / "site/ontology/property-party.svg").read_text()
-    assert ">party<" in svg and ">actor<" in svg and ">anything<" in svg  # its range: actors
+    assert ">party<" in svg and ">actor<" in svg and ">arrangement<" in svg  # had by arrangements, is an actor
+    assert "An arrangement can have a party, which is an actor." in party
+
+
+def test_class_pages_show_the_core_relations_their_kinds_inherit(release: Path) -> None:
+    """The issue's own examples: engagement → party → actor and engagement → status → status claim,
+    the first from the arrangements, the second from the undertakings an engagement is one of."""
+    engagement = re.sub(r"<[^>]+>", "", (release / "site/ontology/class-Engagement.html").read_text())
+    assert "An engagement can have a party (as any arrangement can), which is an actor." in engagement
+    assert "An engagement can have a status (as any undertaking can), which is a status claim." in engagement
+    assert "An engagement can have a via." in engagement  # its own, no range
+    svg = (release / "site/ontology/class-Engagement.svg").read_text()
+    assert ">party<" in svg and ">status<" in svg and ">status claim<" in svg and ">actor<" in svg
+    undertaking = re.sub(r"<[^>]+>", "", (release / "site/ontology/class-Undertaking.html").read_text())
+    kinds = re.search(r"Kinds of undertaking: ([^.]+)\.", undertaking)
+    assert kinds is not None
+    assert set(kinds.group(1).split(", ")) == {
+        "engagement", "investment", "project", "policy", "trade measure", "facility", "agreement cited as context"}
 
 
 def test_usage_counts_controlled_values_and_links(release: Path) -> None:

@@ -135,7 +135,7 @@ class Site:
         """A fact's citation with what it rests on: the curators' identification and note, if
         any, and the reviewers' verdicts on the fact as this record states it."""
         record = self.data.records.get(graph)
-        key = fact_key(str(graph), str(fact[1]), str(fact[2]))
+        key = fact_key(str(graph), str(fact[1]), str(fact[2]), str(fact[0]) if is_nested(fact[0]) else "")
         return {
             "text": self.citation(graph),
             "identification": record.identification if record else "",

@@ -24,9 +24,11 @@ class Verdict:
     about: str = ""  # the fact or term in words, as the reviewer saw it
 
 
-def fact_key(graph: str, prop: str, value: str) -> str:
-    """The key of a fact: its record graph, property and value, space-separated."""
-    return f"{graph} {prop} {value}"
+def fact_key(graph: str, prop: str, value: str, nested: str = "") -> str:
+    """The key of a fact: its record graph, property and value, space-separated; for a field of a
+    nested value (a status, a term of access), that value's IRI after them, since a record can
+    say the same of the thing and of its term ("concerns lithium")."""
+    return f"{graph} {prop} {value}" + (f" {nested}" if nested else "")
 
 
 def load_verdicts(directory: Path) -> list[Verdict]:

@@ -37,7 +37,7 @@ from ..graph.intake.candidates import DECISIONS, set_decisions
 from ..graph.problems import BuildFailed
 from ..graph.records import Node, Record, read_records
 from ..graph.sources import SourceCollection, project_sources
-from ..ontology.namespaces import MD, PREFIXES
+from ..ontology.namespaces import ID, MD, PREFIXES, local
 from ..ontology.vocabulary import vocabulary_from
 from .candidates import CANDIDATE_COLUMNS, CANDIDATE_EDITS, CandidateWords, candidate_rows
 from .data import TERM_KINDS, ReviewData, is_nested, ontology_terms
@@ -182,22 +182,25 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
         statements = data.by_graph[graph]
         parents = {o: keys.get(p) for s, p, o, _ in statements if is_nested(o) and not is_nested(s)}
         for s, p, o, _ in statements:
-            if is_nested(s):  # a nested value's own field (a status's maturity or date), where written
-                if (parent := parents.get(s)) is None or written is None or parent not in written.node.fields:
+            if is_nested(s):  # a nested value's own field (a status's maturity, a term's kind)
+                if (parent := parents.get(s)) is None or written is None:
                     continue
-                nested = written.node.fields[parent].value
-                if not isinstance(nested, Node) or (sub := keys.get(p)) not in nested.fields:
+                if (place := _nested_node(written.node, parent, s)) is None:
                     continue
-                field_name, as_written = f"{parent}.{sub}", _scalar_text(nested.fields[sub].value)
+                path, nested = place
+                sub_path, as_written = _as_written(nested, keys.get(p), o)
+                if not sub_path:
+                    continue
+                field_name = f"{path}.{sub_path}"
             else:
-                field_name, as_written = _as_written(written, keys.get(p), o)
-            key = fact_key(str(graph), str(p), str(o))
+                field_name, as_written = _as_written(written.node if written else None, keys.get(p), o)
+            key = fact_key(str(graph), str(p), str(o), str(s) if is_nested(s) else "")
             rows.append(
                 _with_check(
                     {
                         "key": key,
                         "sentence": words.sentence(s, p, o).text,
-                        "subject": data.label(s) or str(s),
+                        "subject": data.label(s) or "".join(part.text for part in words.phrase(s)),
                         "property": data.label(p) or str(p),
                         "value": "".join(part.text for part in words.phrase(o)),
                         "source": record.source,
@@ -215,18 +218,55 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
     return rows
 
 
-def _scalar_text(value: object) -> str:
-    return value if isinstance(value, str) else NOT_EDITABLE
-
-
-def _as_written(record: Record | None, key: str | None, value: object) -> tuple[str, str]:
-    """The record field a statement comes from, and its text when it is one editable scalar."""
-    if record is None or key is None or key not in record.node.fields:
-        return "", NOT_EDITABLE
-    written = record.node.fields[key].value
-    if isinstance(written, str) and not is_nested(value):  # type: ignore[arg-type]
+def _nested_node(record: Node, key: str, nested: URIRef) -> tuple[str, Node] | None:
+    """Where a nested value is written in its record: the field (``status``, or ``secures[1]`` for
+    the second of a list of them, which the build numbers from 1 in the value's IRI) and its
+    mapping."""
+    if key not in record.fields:
+        return None
+    written = record.fields[key].value
+    if isinstance(written, Node):
         return key, written
+    if not isinstance(written, list):
+        return None
+    positions = [i for i, item in enumerate(written) if isinstance(item, Node)]
+    number = str(nested).rpartition("-")[2]
+    index = positions[0] if len(positions) == 1 else int(number) - 1 if number.isdigit() else -1
+    item = written[index] if 0 <= index < len(written) else None
+    return (f"{key}[{index}]", item) if isinstance(item, Node) else None
+
+
+def _as_written(node: Node | None, key: str | None, value: object) -> tuple[str, str]:
+    """The field of a record (or of a value nested in it) a statement comes from, and its text
+    when it is one editable scalar: the field's value, or the one item of its list that gave the
+    statement (``parties[1]``)."""
+    if node is None or key is None or key not in node.fields:
+        return "", NOT_EDITABLE
+    written = node.fields[key].value
+    if is_nested(value):  # type: ignore[arg-type]
+        return key, NOT_EDITABLE
+    if isinstance(written, str):
+        return key, written
+    if isinstance(written, list):
+        items = [i for i, item in enumerate(written) if isinstance(item, str) and _gives(item, value)]
+        if len(items) == 1:
+            return f"{key}[{items[0]}]", str(written[items[0]])
     return key, NOT_EDITABLE
+
+
+def _gives(item: str, value: object) -> bool:
+    """Whether a list item as written gave this value: an entity id, a controlled value, a text."""
+    return str(value) in (item, f"{ID}{item}") or local(value, "md") == item
+
+
+def _path(key: str) -> list[str | int]:
+    """A field as the Facts sheet names it, as the steps into the record: ``status.as_of`` is
+    ``["status", "as_of"]``, ``parties[1]`` is ``["parties", 1]``."""
+    steps: list[str | int] = []
+    for part in key.split("."):
+        name, _, index = part.partition("[")
+        steps += [name, int(index.rstrip("]"))] if index else [name]
+    return steps
 
 
 def _only(graph: Graph, subject: URIRef, prop: URIRef) -> str:
@@ -286,8 +326,10 @@ ABOUT = [
     "the verdicts reviewers have given so far.",
     "Write 'correct', 'wrong' or 'unsure' in the verdict column of any row, and a comment if you wish.",
     "You may also correct the yellow cells: a term's label, definition or sentence form, a fact's "
-    "value as written in its record, and the fields of a status, an amount or a figure (its maturity "
-    "and date, its value, currency, scale or unit). Do not change other cells, or the row check.",
+    "value as written in its record, one item of a list (a party, a place, a mineral: the id as "
+    "written, such as country/india), and the fields of a status, an amount or a figure (its "
+    "maturity and date, its value, currency, scale or unit). Do not change other cells, or the row "
+    "check.",
     "Candidates: records proposed for new documents, not yet in the graph. Write accept or reject in "
     "the decision column, and correct the record (YAML) first if it needs it; 'mineral-diplomacy "
     "accept DOCUMENT --by NAME' then moves the accepted ones into the records.",
@@ -353,7 +395,8 @@ def _write_xlsx(sheets: Sheets, path: Path) -> None:
         sheet.add_data_validation(choices)
         letter = get_column_letter(columns.index(column) + 1)
         choices.add(f"{letter}2:{letter}{max(sheet.max_row, 2)}")
-        sheet.freeze_panes = "B2"
+        # the header and the columns that say what a row is (a term's label, a fact's sentence)
+        sheet.freeze_panes = {"Terms": "D2", "Facts": "C2"}.get(name, "B2")
         sheet.auto_filter.ref = sheet.dimensions
     book.save(path)
 
@@ -811,7 +854,7 @@ def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
                 )
                 continue
             spans.append((span, _yaml_scalar(new)))
-            cells_at[path.name, record.node.fields[key.split(".")[0]].line] = cell
+            cells_at[path.name, record.node.fields[str(_path(key)[0])].line] = cell
         for (start, end), scalar in sorted(spans, reverse=True):
             text = text[:start] + scalar + text[end:]
         texts[path] = text
@@ -828,14 +871,19 @@ def _edited_records(plan: _Plan, places: Places) -> dict[Path, str]:
 
 def _scalar_span(text: str, record_line: int, key: str) -> tuple[int, int] | None:
     """The character span of the scalar value of ``key`` in the record starting at ``record_line``
-    (``status.as_of``: of ``as_of`` in the mapping under ``status``)."""
+    (``status.as_of``: of ``as_of`` in the mapping under ``status``; ``parties[1]``: of the second
+    item of the list ``parties``)."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     for item in root.value if isinstance(root, yaml.SequenceNode) else []:
         if item.start_mark.line + 1 == record_line and isinstance(item, yaml.MappingNode):
             node: yaml.Node = item
-            for part in key.split("."):
-                pairs = node.value if isinstance(node, yaml.MappingNode) else []
-                found = [value for name, value in pairs if name.value == part]
+            for step in _path(key):
+                if isinstance(step, int):
+                    items = node.value if isinstance(node, yaml.SequenceNode) else []
+                    found = items[step : step + 1]
+                else:
+                    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+                    found = [value for name, value in pairs if name.value == step]
                 if not found:
                     return None
                 node = found[0]

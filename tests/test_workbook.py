@@ -338,3 +338,56 @@ def test_a_value_the_build_rejects_is_reported_on_its_cell(
     err = capsys.readouterr().err
     assert f"Facts!{_column('as written')}{number}: [record-date] 'March 2022' is not a date." in err
     assert _files(places) == before
+
+
+IEA_MOU = "https://w3id.org/mineral-diplomacy/record/000/agreement/india-iea-critical-minerals-mou"
+ID = "https://w3id.org/mineral-diplomacy/id/"
+
+
+def test_a_party_in_a_list_is_corrected_in_place(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each party of `parties: [country/india, organization/iea]` is a row of its own; editing the
+    second changes that item and nothing else, and an id the build does not know is refused at the
+    edited cell."""
+    facts = {row["key"]: row for row in _facts(places["csv"])}
+    row = facts[f"{IEA_MOU} {MD}party {ID}organization/iea"]
+    assert (row["field"], row["as written"]) == ("parties[1]", "organization/iea")
+    unknown = places["xlsx"].with_name("unknown-party.xlsx")
+    number = _edit(places["xlsx"], unknown, "Facts", lambda key: key == row["key"], as_written="country/atlantis")
+    before = _files(places)
+    assert _import(places, unknown) == 1
+    err = capsys.readouterr().err
+    assert f"Facts!{_column('as written')}{number}: [unknown-reference]" in err and "country/atlantis" in err
+    assert _files(places) == before
+    edited = places["xlsx"].with_name("party.xlsx")
+    _edit(places["xlsx"], edited, "Facts", lambda key: key == row["key"], as_written="country/australia")
+    record_file = "000_20ec0fe7883e9450.yaml"
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    assert _changed_lines(before[record_file], _files(places)[record_file]) == [
+        "-  parties: [country/india, organization/iea]",
+        "+  parties: [country/india, country/australia]",
+    ]
+
+
+def test_a_term_of_access_is_corrected_field_by_field(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A term of access, written as a mapping in a list (`secures: - {access: ..., secured_for:
+    ...}`), has a row per field, named by its words rather than its internal id."""
+    facts = {row["key"]: row for row in _facts(places["csv"])}
+    term = f"{ID}agreement/india-iea-critical-minerals-mou#secures-000"
+    kind = facts[f"{IEA_MOU} {MD}accessKind {MD}informationAccess {term}"]
+    assert (kind["field"], kind["as written"]) == ("secures[0].access", "informationAccess")
+    assert "#" not in kind["subject"] and "India" in kind["subject"], kind["subject"]
+    holder = facts[f"{IEA_MOU} {MD}securedFor {ID}country/india {term}"]
+    assert (holder["field"], holder["as written"]) == ("secures[0].secured_for", "country/india")
+    edited = places["xlsx"].with_name("access.xlsx")
+    _edit(places["xlsx"], edited, "Facts", lambda key: key == kind["key"], as_written="technologyAccess")
+    record_file = "000_20ec0fe7883e9450.yaml"
+    before = _files(places)
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    assert _changed_lines(before[record_file], _files(places)[record_file]) == [
+        "-    - {access: informationAccess, secured_for: country/india}",
+        "+    - {access: technologyAccess, secured_for: country/india}",
+    ]

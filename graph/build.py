@@ -492,8 +492,8 @@ class Builder:
         lists = build_lists(self.reference, lists_file, self.vocabulary, self._known)
         self.problems.extend(lists.problems)
         self.reference_rows.update(lists.refs)
-        for iri, (file, line) in lists.locations.items():
-            self.locations[iri].append(Location(file, line, GRAPH.lists))
+        for iri, rows in lists.locations.items():
+            self.locations[iri] += [Location(file, line, GRAPH.lists) for file, line in rows]
             self.known_ids.add(local(iri, "id") or str(iri))  # records may refer to what the lists define
         return lists.triples
 
@@ -531,6 +531,8 @@ class Builder:
         if row.table == "countries":
             areas = self.geography.areas_of(row.get("iso_alpha2"))
             self.reference_areas.update(areas)
+            if areas:
+                self._locate(entity, REGIONS_FILE, self.geography.country_lines[row.get("iso_alpha2")])
             return [(entity, MD.locatedIn, ID[area]) for area in areas]
         country = self.reference.country_id(row.get("country_iso2"))
         if row.table == "organizations" and country is not None:

@@ -67,12 +67,14 @@ class Geography:
         self.close_matches: dict[str, str] = curation.get("close_matches", {})
         self.areas: dict[str, Area] = {}
         self._country_areas: dict[str, list[str]] = {}
+        self.country_lines: dict[str, int] = {}  # ISO alpha-2 -> the country's line in regions.csv
         organisations: dict[str, str] = curation.get("members_as_organizations", {})
         columns: dict[str, dict[str, str]] = curation.get("memberships", {})
         self.memberships: list[Membership] = []
         for row in reference.rows[TABLE]:
             alpha2 = row.get("iso_alpha2")
             self._country_areas[alpha2] = self._read_areas(row)
+            self.country_lines[alpha2] = row.line
             member = organisations.get(alpha2) or reference.country_id(alpha2)
             for column, spec in columns.items():
                 if member and row.get(column) == "yes":

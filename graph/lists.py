@@ -33,14 +33,17 @@ class ListsGraph:
     """The statements of the lists graph, where each subject comes from, and any problems."""
 
     triples: list[Triple] = field(default_factory=list)
-    locations: dict[URIRef, tuple[str, int]] = field(default_factory=dict)
+    locations: dict[URIRef, list[tuple[str, int]]] = field(default_factory=dict)  # every row naming it
     problems: list[Problem] = field(default_factory=list)
     refs: dict[URIRef, Row] = field(default_factory=dict)
 
     def entity(self, entity_id: str, where: tuple[str, int]) -> URIRef:
-        """The IRI of an entity the lists graph states, noting where it first comes from."""
+        """The IRI of an entity the lists graph states, noting each row it comes from (a list
+        and one of its items share exactly the row that says the list includes it)."""
         iri = ID[entity_id]
-        self.locations.setdefault(iri, where)
+        rows = self.locations.setdefault(iri, [])
+        if where not in rows:
+            rows.append(where)
         return iri
 
 

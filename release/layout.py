@@ -2,7 +2,8 @@
 ``current`` link, and publishing (all at once or not at all).
 
 A release is a folder ``releases/<digest>`` of the build folder holding the dataset as N-Quads,
-TriG (named graphs kept) and Turtle (all graphs merged), ``summary.json``, the review pages
+TriG (named graphs kept) and Turtle (all graphs merged), ``summary.json``, ``table-rows.json`` (the
+reference-table and list rows each entity of those graphs comes from), the review pages
 (``site/``) and, for a large release, the on-disk store (``store/``). ``current`` is a symbolic link
 to the newest release, switched atomically, so a reader (the server) sees either the old dataset
 or the new one, never a half-written one.
@@ -23,6 +24,7 @@ from ..graph.output import nquads, trig, turtle
 
 DATASET_FILES = ("dataset.nq", "dataset.trig", "dataset.ttl")
 SUMMARY_FILE = "summary.json"
+TABLE_ROWS_FILE = "table-rows.json"  # graph IRI -> entity IRI -> [[file, line], ...] it comes from
 SITE_DIR = "site"
 STORE_DIR = "store"
 CURRENT = "current"
@@ -34,13 +36,15 @@ class ReleaseDamaged(ValueError):
     """A release's files are not what its manifest says (cut short, emptied, altered, missing)."""
 
 
-def release_files(graphs: dict[URIRef, Graph], summary: dict[str, object]) -> dict[str, bytes]:
-    """The files of a release, by name: the dataset three ways, and the summary."""
+def release_files(graphs: dict[URIRef, Graph], summary: dict[str, object],
+                  table_rows: dict[str, dict[str, list[tuple[str, int]]]]) -> dict[str, bytes]:
+    """The files of a release, by name: the dataset three ways, the summary, and the table rows."""
     return {
         "dataset.nq": nquads(graphs),
         "dataset.trig": trig(graphs),
         "dataset.ttl": turtle(graphs),
         SUMMARY_FILE: (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode(),
+        TABLE_ROWS_FILE: (json.dumps(table_rows, indent=1, sort_keys=True) + "\n").encode(),
     }
 
 

@@ -154,5 +154,11 @@ def run_build(
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred, **external}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, records_count, shape_count)
-    release = publish(release_files(graphs, summary), out_dir, prepare=prepare, salt=salt)
+    table_rows: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    for entity, places in built.locations.items():
+        for where in places:
+            if where.graph in (GRAPH.reference, GRAPH.lists) and where.line > 0:
+                rows = table_rows.setdefault(str(where.graph), {}).setdefault(str(entity), [])
+                rows[:] = sorted({*rows, (where.file, where.line)})
+    release = publish(release_files(graphs, summary, table_rows), out_dir, prepare=prepare, salt=salt)
     return BuildResult(release, summary, reasoning.seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,6 +13,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..ontology.namespaces import BASE, GRAPH, ID, MD
+from ..release.layout import TABLE_ROWS_FILE
 
 Quad = tuple[URIRef, URIRef, Node, URIRef]
 TERM_KINDS = (
@@ -60,6 +62,10 @@ class ReviewData:
         for s, p, o, _ in self.quads:
             self.union.add((s, p, o))
         self.ontology = self.dataset.graph(GRAPH.ontology)
+        rows = release / TABLE_ROWS_FILE  # a release published before it has none
+        self.table_rows: dict[str, dict[str, list[tuple[str, int]]]] = (
+            json.loads(rows.read_text()) if rows.is_file() else {}
+        )
 
     @cached_property
     def records(self) -> dict[URIRef, RecordInfo]:

@@ -112,11 +112,19 @@ class Site:
 
         return sentence.html(href)
 
-    def citation(self, graph: URIRef) -> str:
-        """Where a statement comes from, in words."""
+    def citation(self, graph: URIRef, subject: Node | None = None, value: Node | None = None) -> str:
+        """Where a statement comes from, in words: a record's quote, the table rows a reference or
+        list statement comes from (those of its subject; those it shares with its value, when
+        there are any: the one row saying a list includes a mineral), or the graph that holds it."""
         if graph in self.data.records:
             record = self.data.records[graph]
             return f"“{record.quote}” — {record.source} ({record.file}:{record.line})"
+        rows_of = self.data.table_rows.get(str(graph), {})
+        subject_rows = {tuple(r) for r in rows_of.get(str(subject), [])}
+        rows = sorted(subject_rows & {tuple(r) for r in rows_of.get(str(value), [])} or subject_rows)
+        if rows:
+            table = "the reference tables" if graph == GRAPH.reference else "the official lists"
+            return f"{table}: {_lines(rows)} (their sources: shared/reference/SOURCES.md)"
         names = {
             GRAPH.reference: "the reference tables",
             GRAPH.lists: "the official lists",
@@ -137,7 +145,7 @@ class Site:
         record = self.data.records.get(graph)
         key = fact_key(str(graph), str(fact[1]), str(fact[2]), str(fact[0]) if is_nested(fact[0]) else "")
         return {
-            "text": self.citation(graph),
+            "text": self.citation(graph, fact[0], fact[2]),
             "identification": record.identification if record else "",
             "note": record.note if record else "",
             "verdicts": [v for v in self.verdicts if v.item == key],
@@ -770,3 +778,21 @@ def _folded(sentences: list[dict[str, object]]) -> list[list[dict[str, object]]]
         else:
             blocks.append([sentence])
     return blocks
+
+
+def _lines(rows: list[tuple[str, int]]) -> str:
+    """Table rows in words, runs of lines as ranges: ``a.csv, lines 2–31; b.csv, line 4``."""
+    by_file: dict[str, list[int]] = defaultdict(list)
+    for file, line in rows:
+        by_file[file].append(line)
+    parts = []
+    for file, lines in by_file.items():
+        runs: list[list[int]] = []
+        for line in sorted(lines):
+            if runs and line == runs[-1][-1] + 1:
+                runs[-1].append(line)
+            else:
+                runs.append([line])
+        spans = [f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+        parts.append(f"{file}, line{'s' if len(lines) > 1 else ''} {', '.join(spans)}")
+    return "; ".join(parts)

@@ -46,7 +46,7 @@ def _failure(records: Path, out: Path) -> BuildFailed:
 # --- The real data ------------------------------------------------------------------------------
 
 def test_release_has_all_files_and_graphs(release: Path, dataset: Dataset) -> None:
-    expected = [*DATASET_FILES, "summary.json", "manifest.json"]
+    expected = [*DATASET_FILES, "summary.json", "table-rows.json", "manifest.json"]
     assert sorted(p.name for p in release.iterdir()) == sorted(expected)
     names = {g.identifier for g in dataset.graphs()}
     assert {GRAPH.ontology, GRAPH.provenance, GRAPH.reference, GRAPH.inferred} <= names

@@ -380,7 +380,8 @@ def test_the_review_pages_show_the_queue_in_plain_words(
     )
     assert count > 13 and f"{count} of {count} candidates pending" in page  # 13 memberships and more
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert f"msp-expands-norway-italy-india.txt ({count} of {count} pending)" in index
+    assert f"msp-expands-norway-italy-india.txt ({count} of {count} candidates)" in index
+    assert "Waiting for a decision:" in index and "0 of 0" not in index
 
 
 def _export(msp_queue: dict[str, Path], published: Path, xlsx: Path) -> None:

@@ -561,3 +561,25 @@ def test_without_graphviz_the_diagrams_say_how_to_install_it(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(GraphvizUnavailable, match="apt-get install -y graphviz"):
         render_svg([Diagram({"a": ("A", None), "b": ("B", None)}, [Edge("a", "b", "to")])])
+
+
+def test_facts_from_the_tables_cite_their_rows(release: Path) -> None:
+    """A country's reference facts cite the rows they come from: Chile's name and codes from its
+    row of countries.csv, its region and continent from its row of regions.csv (read here from the
+    tables themselves); the start page says which facts come from tables, not sentences."""
+    import csv
+
+    from mineral_diplomacy.graph import SHARED_DIR
+
+    def line_of(table: str, column: str, value: str) -> int:
+        with (SHARED_DIR / "reference" / table).open(encoding="utf-8", newline="") as handle:
+            return next(i for i, row in enumerate(csv.DictReader(handle), start=2) if row[column] == value)
+
+    chile = re.sub(r"<[^>]+>", "", (release / "site/id/country/chile.html").read_text())
+    rows = (f"shared/reference/countries.csv, line {line_of('countries.csv', 'iso_alpha2', 'CL')}; "
+            f"shared/reference/regions.csv, line {line_of('regions.csv', 'iso_alpha2', 'CL')}")
+    assert f"Chile has the ISO 3166-1 alpha-3 code CHL.\n      the reference tables: {rows}" in chile
+    assert "the reference tables\n" not in chile  # every table fact has its rows
+    index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (release / "site/index.html").read_text()))
+    assert "Every fact the records state comes from a sentence" in index
+    assert "from the reference tables" in index and "Every fact of the graph comes from a sentence" not in index

@@ -552,7 +552,7 @@ class Site:
             box(node)
             edges += [Edge(box(node), box(p), "is a", True) for p in o.objects(node, RDFS.subClassOf)]
             edges += [Edge(box(c), box(node), "is a", True) for c in o.subjects(RDFS.subClassOf, node)]
-            for holder, prop in self._domain_properties(node, through_kinds=False):
+            for _, prop in self._domain_properties(node, through_kinds=False):
                 if (rng := o.value(prop, RDFS.range)) is not None:
                     edges.append(Edge(box(node), box(rng), str(o.value(prop, RDFS.label))))
             for prop in o.subjects(RDFS.range, node):

@@ -512,8 +512,8 @@ def test_every_fact_lies_within_its_property_s_domain_and_range(dataset: Dataset
     for s, p, o in asserted:
         for axis, node in ((RDFS.domain, s), (RDFS.range, o)):
             end = ontology.value(p, axis)
-            if isinstance(end, URIRef) and (end, RDF.type, OWL.Class) in ontology and isinstance(node, URIRef) \
-                    and end not in types.get(node, set()):
+            is_class = isinstance(end, URIRef) and (end, RDF.type, OWL.Class) in ontology
+            if is_class and isinstance(node, URIRef) and end not in types.get(node, set()):
                 outside.append((str(s), str(p), str(o), str(axis)))
     assert not outside, outside[:10]
     domains = {p: ontology.value(p, RDFS.domain) for p in (MD.party, MD.status, MD.stage, MD.secures)}

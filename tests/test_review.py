@@ -303,7 +303,7 @@ def test_ontology_pages_say_the_term_in_plain_words(release: Path) -> None:
     assert re.search(r"Used \d+ times in the graph", party)
     assert party.count("— 00") >= 3  # three sample facts, each with its quote and source
     svg = (release / "site/ontology/property-party.svg").read_text()
-    assert ">party<" in svg and ">actor<" in svg and ">arrangement<" in svg  # had by arrangements, is an actor
+    assert ">party<" in svg and ">actor<" in svg and ">arrangement<" in svg  # an arrangement's, an actor
     assert "An arrangement can have a party, which is an actor." in party
 
 
@@ -320,7 +320,8 @@ def test_class_pages_show_the_core_relations_their_kinds_inherit(release: Path) 
     kinds = re.search(r"Kinds of undertaking: ([^.]+)\.", undertaking)
     assert kinds is not None
     assert set(kinds.group(1).split(", ")) == {
-        "engagement", "investment", "project", "policy", "trade measure", "facility", "agreement cited as context"}
+        "engagement", "investment", "project", "policy", "trade measure", "facility",
+        "agreement cited as context"}
 
 
 def test_usage_counts_controlled_values_and_links(release: Path) -> None:
@@ -582,4 +583,5 @@ def test_facts_from_the_tables_cite_their_rows(release: Path) -> None:
     assert "the reference tables\n" not in chile  # every table fact has its rows
     index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (release / "site/index.html").read_text()))
     assert "Every fact the records state comes from a sentence" in index
-    assert "from the reference tables" in index and "Every fact of the graph comes from a sentence" not in index
+    assert "from the reference tables" in index
+    assert "Every fact of the graph comes from a sentence" not in index

@@ -354,7 +354,8 @@ def test_a_party_in_a_list_is_corrected_in_place(
     row = facts[f"{IEA_MOU} {MD}party {ID}organization/iea"]
     assert (row["field"], row["as written"]) == ("parties[1]", "organization/iea")
     unknown = places["xlsx"].with_name("unknown-party.xlsx")
-    number = _edit(places["xlsx"], unknown, "Facts", lambda key: key == row["key"], as_written="country/atlantis")
+    number = _edit(places["xlsx"], unknown, "Facts", lambda key: key == row["key"],
+                   as_written="country/atlantis")
     before = _files(places)
     assert _import(places, unknown) == 1
     err = capsys.readouterr().err

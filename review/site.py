@@ -120,8 +120,9 @@ class Site:
             record = self.data.records[graph]
             return f"“{record.quote}” — {record.source} ({record.file}:{record.line})"
         rows_of = self.data.table_rows.get(str(graph), {})
-        subject_rows = {tuple(r) for r in rows_of.get(str(subject), [])}
-        rows = sorted(subject_rows & {tuple(r) for r in rows_of.get(str(value), [])} or subject_rows)
+        subject_rows = {(str(file), int(line)) for file, line in rows_of.get(str(subject), [])}
+        value_rows = {(str(file), int(line)) for file, line in rows_of.get(str(value), [])}
+        rows = sorted(subject_rows & value_rows or subject_rows)
         if rows:
             table = "the reference tables" if graph == GRAPH.reference else "the official lists"
             return f"{table}: {_lines(rows)} (their sources: shared/reference/SOURCES.md)"
@@ -479,10 +480,10 @@ class Site:
             ]
             kinds = sorted(name(c) for c in o.subjects(RDFS.subClassOf, node))
             lines += [f"Kinds of {name(node)}: {', '.join(kinds)}."] if kinds else []
-            for holder, prop in self._domain_properties(node):
-                rng = o.value(prop, RDFS.range)
+            for holder, held in self._domain_properties(node):
+                rng = o.value(held, RDFS.range)
                 lines.append(
-                    f"{a(name(node)).capitalize()} can have {a(name(prop))}"
+                    f"{a(name(node)).capitalize()} can have {a(name(held))}"
                     + (f" (as any {name(holder)} can)" if holder != node else "")
                     + (f", which is {a(name(rng))}." if rng is not None else ".")
                 )
@@ -552,9 +553,9 @@ class Site:
             box(node)
             edges += [Edge(box(node), box(p), "is a", True) for p in o.objects(node, RDFS.subClassOf)]
             edges += [Edge(box(c), box(node), "is a", True) for c in o.subjects(RDFS.subClassOf, node)]
-            for _, prop in self._domain_properties(node, through_kinds=False):
-                if (rng := o.value(prop, RDFS.range)) is not None:
-                    edges.append(Edge(box(node), box(rng), str(o.value(prop, RDFS.label))))
+            for _, held in self._domain_properties(node, through_kinds=False):
+                if (rng := o.value(held, RDFS.range)) is not None:
+                    edges.append(Edge(box(node), box(rng), str(o.value(held, RDFS.label))))
             for prop in o.subjects(RDFS.range, node):
                 if (domain := o.value(prop, RDFS.domain)) is not None:
                     edges.append(Edge(box(domain), box(node), str(o.value(prop, RDFS.label))))

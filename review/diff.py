@@ -24,6 +24,7 @@ from ..ontology.namespaces import GRAPH, MD
 from .data import ReviewData, is_nested, ontology_terms
 from .verbalise import Part, Sentence, Verbaliser
 
+FIRST = "nothing"  # the base of the first release's changes
 SECTIONS = ("Entities", "Statuses", "Facts", "Citations", "Terms")
 TERM_ASPECTS = (
     (RDFS.label, "name"),
@@ -72,8 +73,16 @@ class Changes:
     def section(self, name: str) -> list[Change]:
         return [c for c in self.changes if c.section == name]
 
+    @property
+    def lead(self) -> str:
+        """The changes' span in words; a first release says there was nothing to compare with."""
+        if self.base == FIRST:
+            return (f"{self.target} is the first release built in this folder: there is no earlier "
+                    "release to compare it with, so everything it holds is counted as added.")
+        return f"From {self.base} to {self.target}."
+
     def markdown(self) -> str:
-        lines = [f"# What changed from {self.base} to {self.target}", ""]
+        lines = [f"# What changed from {self.base} to {self.target}", "", self.lead, ""]
         lines += [f"- {count} {what}" for what, count in self.counts.items()]
         for name in SECTIONS:
             if changes := self.section(name):
@@ -83,7 +92,7 @@ class Changes:
     def html(self, href: Callable[[str], str | None]) -> Markup:
         """The changes as an HTML fragment, each label a link where ``href`` gives one."""
         out = [
-            Markup('<p class="lead">From {} to {}.</p>').format(self.base, self.target),
+            Markup('<p class="lead">{}</p>').format(self.lead),
             Markup('<ul class="counts">'),
         ]
         out += [Markup("<li>{} {}</li>").format(count, what) for what, count in self.counts.items()]
@@ -185,7 +194,7 @@ class _Version:
 def compare(old: ReviewData | None, new: ReviewData, base: str = "", target: str = "") -> Changes:
     """The changes from ``old`` (None: nothing before) to ``new``."""
     now = _Version(new)
-    changes = Changes(base or (old.release.name if old else "nothing"), target or new.release.name)
+    changes = Changes(base or (old.release.name if old else FIRST), target or new.release.name)
     if old is None:
         changes.counts = {"entities": len(now.entities), "facts": len(now.facts), "terms": len(now.terms)}
         return changes

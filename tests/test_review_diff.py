@@ -3,6 +3,7 @@ against the release it replaces, and between git revisions built with their own 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -88,7 +89,8 @@ def test_compare_says_what_changed_in_sentences(changed: tuple[Path, Path]) -> N
 def test_the_build_writes_a_changelog_against_the_release_it_replaces(changed: tuple[Path, Path]) -> None:
     markdown = (changed[1] / "site" / "changelog.md").read_text()
     assert markdown.startswith(
-        f"# What changed from {changed[0].name} to {changed[1].name}\n\n- 1 entities added\n"
+        f"# What changed from {changed[0].name} to {changed[1].name}\n\n"
+        f"From {changed[0].name} to {changed[1].name}.\n\n- 1 entities added\n"
     )
     for expected in EXPECTED:
         assert f"- {expected}\n" in markdown
@@ -156,3 +158,12 @@ def test_git_revisions_are_built_with_their_own_code(changed: tuple[Path, Path],
     assert resolve_version("HEAD", repo, SHARED_DIR, tmp_path / "revisions") == built  # built once
     with pytest.raises(VersionNotFound, match="neither"):
         resolve_version("HEAD~5", repo, SHARED_DIR, tmp_path / "revisions")
+
+
+def test_a_first_release_says_it_has_nothing_to_compare_with(published: Path) -> None:
+    """The session's build went into an empty folder: with no earlier release, the changelog says
+    so in words rather than "from nothing"."""
+    (release,) = [r for r in (published / "releases").iterdir()
+                  if (r / "site" / "changelog.md").read_text().startswith("# What changed from nothing ")]
+    page = re.sub(r"<[^>]+>", "", (release / "site" / "changelog.html").read_text())
+    assert f"{release.name} is the first release built in this folder: there is no earlier release" in page

@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from ..ontology.namespaces import BASE, GRAPH, ID, MD
 from ..release.layout import TABLE_ROWS_FILE
+from .verdicts import fact_key
 
 Quad = tuple[URIRef, URIRef, Node, URIRef]
 TERM_KINDS = (
@@ -97,6 +98,21 @@ class ReviewData:
     @cached_property
     def by_subject(self) -> dict[Node, list[Quad]]:
         return self._grouped(0)
+
+    def rows_of(self, graph: Node, subject: Node, value: Node) -> list[tuple[str, int]]:
+        """The table rows (file, line) a reference or list statement comes from: those of its
+        subject, or those it shares with its value when there are any (the one row saying a list
+        includes a mineral)."""
+        rows_of = self.table_rows.get(str(graph), {})
+        subject_rows = {(str(file), int(line)) for file, line in rows_of.get(str(subject), [])}
+        value_rows = {(str(file), int(line)) for file, line in rows_of.get(str(value), [])}
+        return sorted(subject_rows & value_rows or subject_rows)
+
+    def key(self, graph: Node, subject: Node, prop: Node, value: Node) -> str:
+        """A statement's key for verdicts: its graph, property and value, and its subject where
+        the graph may say the same of two things (a nested value's field; the tables' graphs)."""
+        shared = is_nested(subject) or graph not in self.records
+        return fact_key(str(graph), str(prop), str(value), str(subject) if shared else "")
 
     @cached_property
     def by_property(self) -> dict[Node, list[Quad]]:

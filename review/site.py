@@ -38,7 +38,7 @@ from .diff import Changes, compare
 from .report import LEVEL_WORDS, LEVELS, Check, run_checks
 from .shapes_in_words import describe_shapes
 from .verbalise import Sentence, Verbaliser
-from .verdicts import fact_key, load_verdicts
+from .verdicts import load_verdicts
 
 CHANGES_FILE = "changes.json"
 ONTOLOGY_DOWNLOADS = {"mineral-diplomacy.ttl": "turtle", "mineral-diplomacy.rdf": "xml",
@@ -119,10 +119,7 @@ class Site:
         if graph in self.data.records:
             record = self.data.records[graph]
             return f"“{record.quote}” — {record.source} ({record.file}:{record.line})"
-        rows_of = self.data.table_rows.get(str(graph), {})
-        subject_rows = {(str(file), int(line)) for file, line in rows_of.get(str(subject), [])}
-        value_rows = {(str(file), int(line)) for file, line in rows_of.get(str(value), [])}
-        rows = sorted(subject_rows & value_rows or subject_rows)
+        rows = self.data.rows_of(graph, subject, value) if subject is not None and value is not None else []
         if rows:
             table = "the reference tables" if graph == GRAPH.reference else "the official lists"
             return f"{table}: {_lines(rows)} (their sources: shared/reference/SOURCES.md)"
@@ -144,7 +141,7 @@ class Site:
         """A fact's citation with what it rests on: the curators' identification and note, if
         any, and the reviewers' verdicts on the fact as this record states it."""
         record = self.data.records.get(graph)
-        key = fact_key(str(graph), str(fact[1]), str(fact[2]), str(fact[0]) if is_nested(fact[0]) else "")
+        key = self.data.key(graph, *fact)
         return {
             "text": self.citation(graph, fact[0], fact[2]),
             "identification": record.identification if record else "",

@@ -24,11 +24,11 @@ class Verdict:
     about: str = ""  # the fact or term in words, as the reviewer saw it
 
 
-def fact_key(graph: str, prop: str, value: str, nested: str = "") -> str:
-    """The key of a fact: its record graph, property and value, space-separated; for a field of a
-    nested value (a status, a term of access), that value's IRI after them, since a record can
-    say the same of the thing and of its term ("concerns lithium")."""
-    return f"{graph} {prop} {value}" + (f" {nested}" if nested else "")
+def fact_key(graph: str, prop: str, value: str, subject: str = "") -> str:
+    """The key of a fact: its graph, property and value, space-separated; then its subject where
+    the graph may say the same of two things: a field of a nested value (a record can say
+    "concerns lithium" of the thing and of its term of access), a statement of the tables."""
+    return f"{graph} {prop} {value}" + (f" {subject}" if subject else "")
 
 
 def load_verdicts(directory: Path) -> list[Verdict]:

@@ -37,12 +37,12 @@ from ..graph.intake.candidates import DECISIONS, set_decisions
 from ..graph.problems import BuildFailed
 from ..graph.records import Node, Record, read_records
 from ..graph.sources import SourceCollection, project_sources
-from ..ontology.namespaces import ID, MD, PREFIXES, local
+from ..ontology.namespaces import GRAPH, ID, MD, PREFIXES, local
 from ..ontology.vocabulary import vocabulary_from
 from .candidates import CANDIDATE_COLUMNS, CANDIDATE_EDITS, CandidateWords, candidate_rows
 from .data import TERM_KINDS, ReviewData, is_nested, ontology_terms
 from .verbalise import PLACEHOLDER, Verbaliser
-from .verdicts import VERDICTS, Verdict, append_verdicts, fact_key, load_verdicts
+from .verdicts import VERDICTS, Verdict, append_verdicts, load_verdicts
 
 TERM_COLUMNS = (
     "iri",
@@ -171,11 +171,7 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
     """One row per statement of every record graph, with what the record rests on (the curators'
     identification and note), the record's field as written, and the verdicts given so far."""
     words = Verbaliser(data)
-    given: dict[str, list[str]] = {}
-    for verdict in verdicts:
-        given.setdefault(verdict.item, []).append(
-            f"{verdict.reviewer} ({verdict.date}): {verdict.verdict or 'comment'}"
-            + (f", {verdict.comment}" if verdict.comment else ""))
+    given = _given(verdicts)
     rows = []
     for graph, record in data.records.items():
         written = records.get((Path(record.file).name, record.line))
@@ -194,7 +190,7 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
                 field_name = f"{path}.{sub_path}"
             else:
                 field_name, as_written = _as_written(written.node if written else None, keys.get(p), o)
-            key = fact_key(str(graph), str(p), str(o), str(s) if is_nested(s) else "")
+            key = data.key(graph, s, p, o)
             rows.append(
                 _with_check(
                     {
@@ -216,6 +212,61 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
                 )
             )
     return rows
+
+
+TABLE_GRAPHS = {
+    GRAPH.reference: "the reference tables",
+    GRAPH.lists: "the official lists",
+    GRAPH.links: "the mapping sets (links to other datasets)",
+}
+
+
+def table_fact_rows(data: ReviewData, shared_dir: Path, verdicts: list[Verdict]) -> list[Row]:
+    """One row per statement of the reference tables, the official lists and the mapping sets:
+    the table file and line it comes from, and that line as its quote. Open to verdicts and
+    comments; the values are the tables' curators' to correct, so none is editable here."""
+    words = Verbaliser(data)
+    given = _given(verdicts)
+    lines: dict[str, list[str]] = {}
+
+    def text(file: str, line: int) -> str:
+        if file not in lines:
+            path = shared_dir / file.removeprefix("shared/")
+            lines[file] = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        return lines[file][line - 1] if 0 < line <= len(lines[file]) else ""
+
+    rows = []
+    for graph, rests_on in TABLE_GRAPHS.items():
+        for s, p, o, _ in data.by_graph.get(graph, []):
+            where = data.rows_of(graph, s, o)
+            key = data.key(graph, s, p, o)
+            rows.append(_with_check({
+                "key": key,
+                "sentence": words.sentence(s, p, o).text,
+                "subject": data.label(s) or "".join(part.text for part in words.phrase(s)),
+                "property": data.label(p) or str(p),
+                "value": "".join(part.text for part in words.phrase(o)),
+                "source": "; ".join(sorted({file for file, _ in where})) or rests_on,
+                "quote": "\n".join(text(file, line) for file, line in where),
+                "rests on": rests_on,
+                "curators' note": "",
+                "record file": where[0][0] if where else "",
+                "line": str(where[0][1]) if where else "",
+                "field": "",
+                "as written": NOT_EDITABLE,
+                "verdicts so far": "; ".join(given.get(key, [])),
+            }))
+    return rows
+
+
+def _given(verdicts: list[Verdict]) -> dict[str, list[str]]:
+    """The verdicts given so far on each fact, in words."""
+    given: dict[str, list[str]] = {}
+    for verdict in verdicts:
+        given.setdefault(verdict.item, []).append(
+            f"{verdict.reviewer} ({verdict.date}): {verdict.verdict or 'comment'}"
+            + (f", {verdict.comment}" if verdict.comment else ""))
+    return given
 
 
 def _nested_node(record: Node, key: str, nested: URIRef) -> tuple[str, Node] | None:
@@ -291,10 +342,11 @@ class Sheets:
             (Path(r.file).name, r.line): r for r in read_records(places.records_dir, places.project_dir)
         }
         words = CandidateWords(self.data, vocabulary_from(self.ontology))
+        verdicts = load_verdicts(places.reviews_dir)
         self.rows = {
             "Terms": term_rows(self.data, self.ontology),
-            "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology),
-                               load_verdicts(places.reviews_dir)),
+            "Facts": fact_rows(self.data, self.records, _record_keys(self.ontology), verdicts)
+            + table_fact_rows(self.data, places.shared_dir, verdicts),
             "Candidates": candidate_rows(places.candidates_dir, words),
         }
 
@@ -320,7 +372,10 @@ WIDTHS = {
 ABOUT = [
     "How to review with this workbook",
     "Terms: every class, property and controlled value of the ontology. Facts: every statement the "
-    "graph takes from a record, with the sentence it reads as, its source and quote, what it rests "
+    "graph takes from a record, and every statement it takes from the reference tables, the official "
+    "lists and the mapping sets (its source is then the table file, its quote the table's line; "
+    "give a verdict or a comment: the tables are corrected by their curators, not here), with the "
+    "sentence it reads as, its source and quote, what it rests "
     "on (the sentence, or the curators' identification: a vague mention or a link they made, with "
     "their note; filter the 'rests on' column to check those first), the record file and line, and "
     "the verdicts reviewers have given so far.",

@@ -392,3 +392,29 @@ def test_a_term_of_access_is_corrected_field_by_field(
         "-    - {access: informationAccess, secured_for: country/india}",
         "+    - {access: technologyAccess, secured_for: country/india}",
     ]
+
+
+def test_facts_from_the_tables_are_rows_open_to_verdicts(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Chile's ISO alpha-3 code comes from its row of countries.csv (read here from the table): the
+    Facts sheet has it with that line as its quote; a verdict on it is recorded, an edit of it is
+    refused (the tables are their curators' to correct)."""
+    table = (SHARED_DIR / "reference" / "countries.csv").read_text(encoding="utf-8").splitlines()
+    number, line = next((n, text) for n, text in enumerate(table, start=1) if ",CL,CHL," in text)
+    facts = {row["key"]: row for row in _facts(places["csv"])}
+    key = (f"https://w3id.org/mineral-diplomacy/graph/reference {MD}isoAlpha3 CHL {ID}country/chile")
+    row = facts[key]
+    assert row["sentence"] == "Chile has the ISO 3166-1 alpha-3 code CHL."
+    assert row["rests on"] == "the reference tables"
+    assert (row["record file"], row["line"]) == ("shared/reference/countries.csv", str(number))
+    assert line in row["quote"].splitlines()
+    edited = places["xlsx"].with_name("table-edit.xlsx")
+    number_in_sheet = _edit(places["xlsx"], edited, "Facts", lambda k: k == key, as_written="CHI")
+    assert _import(places, edited) == 1
+    assert f"Facts!{_column('as written')}{number_in_sheet}: [read-only]" in capsys.readouterr().err
+    judged = places["xlsx"].with_name("table-verdict.xlsx")
+    _edit(places["xlsx"], judged, "Facts", lambda k: k == key, verdict="wrong", comment="check the code")
+    assert _import(places, judged) == 0, capsys.readouterr().err
+    (review,) = yaml.safe_load((places["reviews"] / "asha-rao.yaml").read_text(encoding="utf-8"))
+    assert (review["item"], review["verdict"], review["comment"]) == (key, "wrong", "check the code")

@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ..graph.coverage import document_coverage
@@ -464,7 +464,8 @@ class Site:
         o = self.data.ontology
 
         def name(term: Node) -> str:
-            return str(o.value(term, RDFS.label) or str(term).rsplit("#", 1)[-1])
+            words = DATATYPE_WORDS.get(term) if isinstance(term, URIRef) else None
+            return words or str(o.value(term, RDFS.label) or str(term).rsplit("#", 1)[-1])
 
         def a(word: str) -> str:
             return ("an " if word[:1].lower() in "aeiou" else "a ") + word
@@ -477,12 +478,15 @@ class Site:
             ]
             kinds = sorted(name(c) for c in o.subjects(RDFS.subClassOf, node))
             lines += [f"Kinds of {name(node)}: {', '.join(kinds)}."] if kinds else []
+            held_by: dict[URIRef, list[str]] = defaultdict(list)
             for holder, held in self._domain_properties(node):
                 rng = o.value(held, RDFS.range)
+                held_by[holder].append(name(held) + (f" ({a(name(rng))})" if rng is not None else ""))
+            for holder, items in held_by.items():
                 lines.append(
-                    f"{a(name(node)).capitalize()} can have {a(name(held))}"
-                    + (f" (as any {name(holder)} can)" if holder != node else "")
-                    + (f", which is {a(name(rng))}." if rng is not None else ".")
+                    (f"{a(name(node)).capitalize()}" if holder == node
+                     else f"As any {name(holder)}, {a(name(node))}")
+                    + f" can have: {'; '.join(sorted(items, key=str.lower))}."
                 )
             for prop in sorted(o.subjects(RDFS.range, node), key=str):
                 domain = o.value(prop, RDFS.domain)
@@ -717,6 +721,7 @@ def write_site(release: Path, inputs: Inputs, previous: Path | None, out: Path |
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     environment = _environment()
+    environment.globals["release"] = release.name  # as the workbook's About sheet names it
     diagrams: dict[str, Diagram] = {"ontology/overview.svg": site.overview()}
     for page in site.pages():
         environment.globals["url"] = _url("../" * page.path.count("/"))
@@ -776,6 +781,14 @@ def _folded(sentences: list[dict[str, object]]) -> list[list[dict[str, object]]]
         else:
             blocks.append([sentence])
     return blocks
+
+
+# a datatype as a reader says it (the ontology's own classes are read by their labels)
+DATATYPE_WORDS = {
+    XSD.boolean: "yes-or-no value", XSD.string: "text", RDF.langString: "text", XSD.decimal: "number",
+    XSD.positiveInteger: "whole number above zero", XSD.nonNegativeInteger: "whole number",
+    XSD.integer: "whole number", XSD.date: "date", XSD.dateTime: "date and time", XSD.anyURI: "web address",
+}
 
 
 def _lines(rows: list[tuple[str, int]]) -> str:

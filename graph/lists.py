@@ -25,6 +25,7 @@ from .reference import ReferenceTables, Row
 from .slugs import slugify
 
 LISTS_TABLE = "critical_mineral_lists.csv"
+_EMPHASIS = re.compile(r"\*([^*]+)\*")  # Markdown emphasis in SOURCES.md, kept out of the descriptions
 _SOURCES_ROW = re.compile(r"^\| `(?P<id>[^`]+)` \| (?P<list>[^|]+) \| (?P<sources>[^|]+) \|")
 
 
@@ -52,7 +53,7 @@ def _documented_sources(sources_md: Path) -> dict[str, tuple[str, str]]:
     rows = {}
     for line in sources_md.read_text(encoding="utf-8").splitlines():
         if match := _SOURCES_ROW.match(line):
-            rows[match["id"]] = (match["list"].strip(), match["sources"].strip())
+            rows[match["id"]] = (_EMPHASIS.sub(r"\1", match["list"]).strip(), match["sources"].strip())
     return rows
 
 

@@ -115,7 +115,9 @@ def _property_rule(shapes: Graph, prop: Node, path: str, name: Callable[[Node], 
 
 
 def _plain(message: str) -> str:
-    return message.replace(" To fix:", " To fix it:")
+    """A shape's message as the rule's words: its placeholders (filled in when a record breaks the
+    rule) as the kind of value they stand for, in brackets: "{?count}" reads "[count]"."""
+    return re.sub(r"\{\?(\w+)\}", r"[\1]", message).replace(" To fix:", " To fix it:")
 
 
 def _article(word: str) -> str:

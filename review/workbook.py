@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -334,6 +336,13 @@ def _record_keys(ontology: Graph) -> dict[URIRef, str]:
 class Sheets:
     """The two sheets as they are now: from the release, the ontology file and the records."""
 
+    def choices(self, field_name: str) -> list[str]:
+        """The controlled values a Facts row's field takes (a status's maturity, a stage, a kind of
+        access), for its drop-down; none for a text, a number, a date or an entity's id."""
+        steps = [step for step in _path(field_name) if isinstance(step, str)]
+        spec = self.vocabulary.fields.get(steps[-1]) if steps else None
+        return self.vocabulary.values_of(spec.range) if spec is not None and spec.range is not None else []
+
     def __init__(self, places: Places) -> None:
         self.places = places
         self.data = ReviewData(places.release)
@@ -341,7 +350,8 @@ class Sheets:
         self.records = {
             (Path(r.file).name, r.line): r for r in read_records(places.records_dir, places.project_dir)
         }
-        words = CandidateWords(self.data, vocabulary_from(self.ontology))
+        self.vocabulary = vocabulary_from(self.ontology)
+        words = CandidateWords(self.data, self.vocabulary)
         verdicts = load_verdicts(places.reviews_dir)
         self.rows = {
             "Terms": term_rows(self.data, self.ontology),
@@ -383,8 +393,9 @@ ABOUT = [
     "You may also correct the yellow cells: a term's label, definition or sentence form, a fact's "
     "value as written in its record, one item of a list (a party, a place, a mineral: the id as "
     "written, such as country/india), and the fields of a status, an amount or a figure (its "
-    "maturity and date, its value, currency, scale or unit). Do not change other cells, or the row "
-    "check.",
+    "maturity and date, its value, currency, scale or unit). Where a cell takes one of a fixed set "
+    "of values (a maturity, a stage, a kind of access, a currency) a drop-down offers them; their "
+    "meanings are on the Terms sheet. Do not change other cells, or the row check.",
     "Candidates: records proposed for new documents, not yet in the graph. Write accept or reject in "
     "the decision column, and correct the record (YAML) first if it needs it; 'mineral-diplomacy "
     "accept DOCUMENT --by NAME' then moves the accepted ones into the records.",
@@ -439,6 +450,8 @@ def _write_xlsx(sheets: Sheets, path: Path) -> None:
                 cell.alignment = Alignment(wrap_text=column in WIDTHS, vertical="top")
                 if fill is not None and cell.value != NOT_EDITABLE:
                     cell.fill = fill
+        if name == "Facts":
+            _value_choices(sheet, sheets, columns)
         column, allowed = ("decision", DECISIONS) if name == "Candidates" else ("verdict", VERDICTS)
         choices = DataValidation(
             type="list",
@@ -454,6 +467,24 @@ def _write_xlsx(sheets: Sheets, path: Path) -> None:
         sheet.freeze_panes = {"Terms": "D2", "Facts": "C2"}.get(name, "B2")
         sheet.auto_filter.ref = sheet.dimensions
     book.save(path)
+
+
+def _value_choices(sheet: Worksheet, sheets: Sheets, columns: tuple[str, ...]) -> None:
+    """A drop-down of the controlled values on each editable 'as written' cell that takes one."""
+    letter = get_column_letter(columns.index("as written") + 1)
+    cells: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for number, row in enumerate(sheets.rows["Facts"], start=2):
+        if row["as written"] != NOT_EDITABLE and (values := sheets.choices(row["field"])):
+            cells[tuple(values)].append(f"{letter}{number}")
+    for allowed, refs in cells.items():
+        formula = '"' + ",".join(allowed) + '"'
+        if len(formula) > 255:  # Excel's limit for a list written in place
+            continue
+        choices = DataValidation(type="list", formula1=formula, allow_blank=False, showErrorMessage=True,
+                                 error=f"Write one of: {', '.join(allowed)}.")
+        sheet.add_data_validation(choices)
+        for ref in refs:
+            choices.add(ref)
 
 
 # -- import --------------------------------------------------------------------------------------

@@ -418,3 +418,20 @@ def test_facts_from_the_tables_are_rows_open_to_verdicts(
     assert _import(places, judged) == 0, capsys.readouterr().err
     (review,) = yaml.safe_load((places["reviews"] / "asha-rao.yaml").read_text(encoding="utf-8"))
     assert (review["item"], review["verdict"], review["comment"]) == (key, "wrong", "check the code")
+
+
+def test_a_controlled_value_is_chosen_from_a_drop_down(places: dict[str, Path]) -> None:
+    """A status's maturity cell offers the ontology's maturity levels (read here from the
+    ontology), and nothing is offered on a cell that takes a date."""
+    from mineral_diplomacy.ontology.namespaces import MD as TERMS
+    from mineral_diplomacy.ontology.vocabulary import vocabulary
+
+    levels = vocabulary().values_of(TERMS.MaturityLevel)
+    sheet = openpyxl.load_workbook(places["xlsx"])["Facts"]
+    keys = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    maturity = 2 + next(i for i, k in enumerate(keys) if k.startswith(f"{PARTNERSHIP_RECORD} {MD}maturity "))
+    date = 2 + next(i for i, k in enumerate(keys) if k.startswith(f"{PARTNERSHIP_RECORD} {MD}signedOn "))
+    column = _column("as written")
+    offered = {dv.formula1: {str(r) for r in dv.sqref.ranges} for dv in sheet.data_validations.dataValidation}
+    assert f"{column}{maturity}" in offered['"' + ",".join(levels) + '"']
+    assert not any(f"{column}{date}" in cells for cells in offered.values())

@@ -344,6 +344,19 @@ IEA_MOU = "https://w3id.org/mineral-diplomacy/record/000/agreement/india-iea-cri
 ID = "https://w3id.org/mineral-diplomacy/id/"
 
 
+def _corrected(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str], key: str, value: str
+) -> list[str]:
+    """Write ``value`` as the fact ``key``'s 'as written', import it, and return the lines of 000's
+    records file that changed."""
+    edited = places["xlsx"].with_name("corrected.xlsx")
+    _edit(places["xlsx"], edited, "Facts", lambda k: k == key, as_written=value)
+    record_file = "000_20ec0fe7883e9450.yaml"
+    before = _files(places)[record_file]
+    assert _import(places, edited) == 0, capsys.readouterr().err
+    return _changed_lines(before, _files(places)[record_file])
+
+
 def test_a_party_in_a_list_is_corrected_in_place(
     places: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -361,11 +374,7 @@ def test_a_party_in_a_list_is_corrected_in_place(
     err = capsys.readouterr().err
     assert f"Facts!{_column('as written')}{number}: [unknown-reference]" in err and "country/atlantis" in err
     assert _files(places) == before
-    edited = places["xlsx"].with_name("party.xlsx")
-    _edit(places["xlsx"], edited, "Facts", lambda key: key == row["key"], as_written="country/australia")
-    record_file = "000_20ec0fe7883e9450.yaml"
-    assert _import(places, edited) == 0, capsys.readouterr().err
-    assert _changed_lines(before[record_file], _files(places)[record_file]) == [
+    assert _corrected(places, capsys, row["key"], "country/australia") == [
         "-  parties: [country/india, organization/iea]",
         "+  parties: [country/india, country/australia]",
     ]
@@ -383,12 +392,7 @@ def test_a_term_of_access_is_corrected_field_by_field(
     assert "#" not in kind["subject"] and "India" in kind["subject"], kind["subject"]
     holder = facts[f"{IEA_MOU} {MD}securedFor {ID}country/india {term}"]
     assert (holder["field"], holder["as written"]) == ("secures[0].secured_for", "country/india")
-    edited = places["xlsx"].with_name("access.xlsx")
-    _edit(places["xlsx"], edited, "Facts", lambda key: key == kind["key"], as_written="technologyAccess")
-    record_file = "000_20ec0fe7883e9450.yaml"
-    before = _files(places)
-    assert _import(places, edited) == 0, capsys.readouterr().err
-    assert _changed_lines(before[record_file], _files(places)[record_file]) == [
+    assert _corrected(places, capsys, kind["key"], "technologyAccess") == [
         "-    - {access: informationAccess, secured_for: country/india}",
         "+    - {access: technologyAccess, secured_for: country/india}",
     ]

@@ -59,5 +59,10 @@ def local(iri: object, prefix: str) -> str | None:
     return parsed.identifier if parsed is not None and parsed.prefix == prefix else None
 
 
+def local_name(iri: object) -> str:
+    """The last part of any IRI (after its last ``#`` or ``/``), to show a term that has no label."""
+    return str(iri).rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
 __all__ = ["BASE", "CURIES", "GEONAMES", "GRAPH", "ID", "MD", "ONTOLOGY_IRI", "PREFIXES", "RECORD", "WD",
-           "Triple", "local"]
+           "Triple", "local", "local_name"]

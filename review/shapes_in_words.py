@@ -11,6 +11,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
+from ..ontology.namespaces import local_name
+
 _DATATYPES = {
     "date": "a date",
     "gYearMonth": "a year and month",
@@ -27,7 +29,7 @@ def describe_shapes(shapes: Graph, ontology: Graph) -> list[dict[str, object]]:
     """Every named node shape: its name, comment, and its requirements in words."""
 
     def label(node: Node) -> str:
-        return str(ontology.value(node, RDFS.label) or str(node).rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+        return str(ontology.value(node, RDFS.label) or local_name(node))
 
     def path_words(path: Node) -> str:
         if isinstance(path, URIRef):

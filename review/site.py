@@ -26,7 +26,7 @@ from rdflib.term import Node
 from ..graph.coverage import document_coverage
 from ..graph.records import read_records
 from ..graph.sources import SourceCollection
-from ..ontology.namespaces import BASE, CURIES, GRAPH, MD
+from ..ontology.namespaces import BASE, CURIES, GRAPH, MD, local_name
 from ..ontology.vocabulary import vocabulary_from
 from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
@@ -465,7 +465,7 @@ class Site:
 
         def name(term: Node) -> str:
             words = DATATYPE_WORDS.get(term) if isinstance(term, URIRef) else None
-            return words or str(o.value(term, RDFS.label) or str(term).rsplit("#", 1)[-1])
+            return words or str(o.value(term, RDFS.label) or local_name(term))
 
         def a(word: str) -> str:
             return ("an " if word[:1].lower() in "aeiou" else "a ") + word
@@ -545,7 +545,7 @@ class Site:
             key = str(term)
             target = self.target(key)
             boxes[key] = (
-                str(o.value(term, RDFS.label) or key.rsplit("#", 1)[-1]),
+                str(o.value(term, RDFS.label) or local_name(key)),
                 f"../{target}" if target else None,
             )
             return key

@@ -24,7 +24,7 @@ from rdflib.namespace import ORG, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ..graph.mappings import CHEBI, ROR
-from ..ontology.namespaces import GEONAMES, MD, WD
+from ..ontology.namespaces import GEONAMES, MD, WD, local_name
 from .data import ReviewData, is_nested, local_path
 
 PLACEHOLDER = re.compile(r"\{(an |when )?(subject|object)\}")
@@ -145,7 +145,7 @@ class Verbaliser:
                 return f"{register}{separator}{str(node)[len(namespace) :].strip('/')}"
         if str(node).startswith(("http://", "https://")) and local_path(str(node)) is None:
             return str(node)  # another site's address (a homepage): the address itself
-        return _local_name(str(node))
+        return local_name(node)
 
     def _literal(self, literal: Literal, *, when: bool = False) -> str:
         if literal.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear, *_SPANS):
@@ -162,7 +162,7 @@ class Verbaliser:
     def _nested(self, node: Node) -> str:
         """A status claim, a term of access, an amount of money or a figure, as one phrase."""
         if (maturity := self._value(node, MD.maturity)) is not None:
-            label = f"“{self.data.label(maturity) or _local_name(str(maturity))}”"
+            label = f"“{self.data.label(maturity) or local_name(maturity)}”"
             as_of = self._value(node, MD.asOf)
             if not isinstance(as_of, Literal):
                 return label
@@ -172,22 +172,22 @@ class Verbaliser:
             suffix = " (the document's date)" if basis == MD.documentDate else ""
             return f"{label} as of {date_in_words(as_of)}{suffix}"
         if (access := self._value(node, MD.accessKind)) is not None:  # a term of access
-            phrase = self.data.label(access) or _local_name(str(access))
+            phrase = self.data.label(access) or local_name(access)
             if (party := self._value(node, MD.securedFor)) is not None:
                 phrase += f" for {self.phrase(party)[0].text}"
             minerals = sorted(self.phrase(m)[0].text for m in self.data.union.objects(node, MD.mineral))
             return phrase + (f" ({', '.join(minerals)})" if minerals else "")
         value = self._value(node, MD.value)
         if value is None:
-            return self.data.label(node) or _local_name(str(node))
+            return self.data.label(node) or local_name(node)
         number = number_in_words(Decimal(str(value)))
         scale = self._value(node, MD.scale)
         if scale is not None:
-            number += f" {self.data.label(scale) or _local_name(str(scale))}"
+            number += f" {self.data.label(scale) or local_name(scale)}"
         qualifier = self._value(node, MD.qualifier)
         prefix = f"{qualifier} " if qualifier is not None else ""
         if (currency := self._value(node, MD.currency)) is not None:
-            return f"{prefix}{_local_name(str(currency))} {number}"
+            return f"{prefix}{local_name(currency)} {number}"
         unit = self._value(node, MD.unit)
         if unit == MD.rank:
             return f"{prefix}rank {number}"
@@ -232,6 +232,3 @@ def _article(word: str) -> str:
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
-
-def _local_name(iri: str) -> str:
-    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..ontology.namespaces import BASE, GRAPH
+from ..ontology.namespaces import BASE, GRAPH, local_name
 from ..release.store import text
 
 _PROVENANCE = f"<{GRAPH.provenance}>"
@@ -60,11 +60,6 @@ class EntityView:
     types: list[tuple[str, str]]
     outgoing: list[Statement]
     incoming: list[Statement]
-
-
-def local_name(iri: str) -> str:
-    """The last part of an IRI, to show when a term has no label."""
-    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def local_path(iri: str) -> str | None:

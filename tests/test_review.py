@@ -237,7 +237,8 @@ def test_the_ontology_page_has_a_metadata_header_and_downloads(release: Path, da
     told = (OWL.versionInfo, OWL.versionIRI, DCTERMS.license, DCTERMS.creator, DCTERMS.bibliographicCitation)
     for prop in told:
         assert str(source.value(header, prop)) in page, prop
-    assert source.value(header, OWL.priorVersion) is None and "none: this is the first" in page
+    prior = source.value(header, OWL.priorVersion)
+    assert prior is not None and str(prior) in page and "none: this is the first" not in page
     for name, fmt in (("mineral-diplomacy.ttl", "turtle"), ("mineral-diplomacy.rdf", "xml"),
                       ("mineral-diplomacy.jsonld", "json-ld")):
         assert f'href="{name}"' in page

@@ -69,6 +69,7 @@ class Changes:
     target: str
     counts: dict[str, int] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
+    same_data_as: str = ""  # set on a release whose data is that of ``target``: these are its changes
 
     def section(self, name: str) -> list[Change]:
         return [c for c in self.changes if c.section == name]
@@ -76,6 +77,10 @@ class Changes:
     @property
     def lead(self) -> str:
         """The changes' span in words; a first release says there was nothing to compare with."""
+        if self.same_data_as:
+            span = "the first release" if self.base == FIRST else f"{self.base} to {self.target}"
+            return (f"This release holds the same data as {self.same_data_as} (only the pages or the "
+                    f"checks changed), so what changed last is shown: from {span}.")
         if self.base == FIRST:
             return (f"{self.target} is the first release built in this folder: there is no earlier "
                     "release to compare it with, so everything it holds is counted as added.")

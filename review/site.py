@@ -13,7 +13,7 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -690,7 +690,7 @@ def changes_since(previous: Path | None, data: ReviewData) -> Changes:
     ):
         kept = previous / SITE_DIR / CHANGES_FILE
         if kept.is_file():
-            return Changes.from_json(kept.read_text(encoding="utf-8"))
+            return replace(Changes.from_json(kept.read_text(encoding="utf-8")), same_data_as=previous.name)
     return compare(ReviewData(previous) if previous else None, data)
 
 

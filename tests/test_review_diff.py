@@ -167,3 +167,13 @@ def test_a_first_release_says_it_has_nothing_to_compare_with(published: Path) ->
                   if (r / "site" / "changelog.md").read_text().startswith("# What changed from nothing ")]
     page = re.sub(r"<[^>]+>", "", (release / "site" / "changelog.html").read_text())
     assert f"{release.name} is the first release built in this folder: there is no earlier release" in page
+
+
+def test_a_release_with_the_same_data_says_its_changes_are_the_last_ones(published: Path) -> None:
+    """A rebuild that changed only the pages holds the same dataset: its changelog shows the last
+    changes of the data and says so, rather than ids that seem to have nothing to do with it."""
+    from mineral_diplomacy.review.site import changes_since
+
+    release = (published / "current").resolve()
+    changes = changes_since(release, ReviewData(release))
+    assert changes.lead.startswith(f"This release holds the same data as {release.name} (only the pages")

@@ -100,13 +100,16 @@ class Verbaliser:
         parts: list[Part] = []
         cursor = 0
         for match in PLACEHOLDER.finditer(template):
-            parts.append(Part(template[cursor : match.start()]))
+            before, end = template[cursor : match.start()], match.end()
             node = subject if match[2] == "subject" else obj
+            if node == it and before.endswith("“") and template[end : end + 1] == "”":
+                before, end = before[:-1], end + 1  # a pronoun is not quoted as a name is
+            parts.append(Part(before))
             phrase = [Part("it")] if node == it else self.phrase(node, when=match[1] == "when ")
             if match[1] == "an ":
                 parts.append(Part(_article(phrase[0].text) + " "))
             parts.extend(phrase)
-            cursor = match.end()
+            cursor = end
         parts.append(Part(template[cursor:]))
         return Sentence(tuple(p for p in parts if p.text))
 

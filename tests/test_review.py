@@ -595,3 +595,13 @@ def test_every_page_names_the_release_it_describes(release: Path) -> None:
     names the release (the folder name a workbook's About sheet gives)."""
     for page in ("index.html", "id/country/chile.html", "ontology/class-Engagement.html"):
         assert f"release {release.resolve().name}</span>" in (release / "site" / page).read_text()
+
+
+def test_a_pronoun_is_not_quoted_as_a_name(release: Path) -> None:
+    """An assessment's statement is quoted where it is the subject ("“The biggest challenge …” is
+    about India"), but under its own sentence the record's thing is "It", never "“it”"."""
+    page = html.unescape(re.sub(r"<[^>]+>", "", (release / "site/sources/thirty-critical-minerals-list.html")
+                                .read_text()))
+    assert "“it”" not in page and "It is about Geological Survey of India." in page
+    india = html.unescape(re.sub(r"<[^>]+>", "", (release / "site/id/country/india.html").read_text()))
+    assert "“The biggest challenge is fragmentation and import dependence on China” is about India." in india

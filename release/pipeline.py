@@ -154,11 +154,13 @@ def run_build(
     graphs = {**built.graphs, GRAPH.inferred: reasoning.inferred, **external}
     shape_count = len(set(load_shapes().subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#NodeShape"))))
     summary = summarise(graphs, records_count, shape_count)
-    table_rows: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    table_rows: dict[str, dict[str, set[tuple[str, int]]]] = {}
     for entity, places in built.locations.items():
         for where in places:
             if where.graph in (GRAPH.reference, GRAPH.lists) and where.line > 0:
-                rows = table_rows.setdefault(str(where.graph), {}).setdefault(str(entity), [])
-                rows[:] = sorted({*rows, (where.file, where.line)})
-    release = publish(release_files(graphs, summary, table_rows), out_dir, prepare=prepare, salt=salt)
+                table_rows.setdefault(str(where.graph), {}).setdefault(str(entity), set()).add(
+                    (where.file, where.line))
+    rows = {graph: {entity: sorted(lines) for entity, lines in entities.items()}
+            for graph, entities in table_rows.items()}
+    release = publish(release_files(graphs, summary, rows), out_dir, prepare=prepare, salt=salt)
     return BuildResult(release, summary, reasoning.seconds)

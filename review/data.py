@@ -17,6 +17,14 @@ from ..release.layout import TABLE_ROWS_FILE
 from .verdicts import fact_key
 
 Quad = tuple[URIRef, URIRef, Node, URIRef]
+# where the statements of a graph other than a record's come from, in words
+GRAPH_WORDS = {
+    GRAPH.reference: "the reference tables",
+    GRAPH.lists: "the official lists",
+    GRAPH.links: "the links to other datasets (the mapping sets)",
+    GRAPH.inferred: "inferred by the OWL reasoner",
+    GRAPH.provenance: "the provenance",
+}
 TERM_KINDS = (
     (OWL.Class, "class"),
     (OWL.ObjectProperty, "property"),

@@ -32,7 +32,7 @@ from ..release.layout import SITE_DIR
 from ..shapes.validate import load_shapes
 from . import TEMPLATES_DIR
 from .candidates import CandidateWords, documents_with_queues
-from .data import RecordInfo, ReviewData, is_nested, local_path, ontology_terms
+from .data import GRAPH_WORDS, RecordInfo, ReviewData, is_nested, local_path, ontology_terms
 from .diagrams import Diagram, Edge, render_svg
 from .diff import Changes, compare
 from .report import LEVEL_WORDS, LEVELS, Check, run_checks
@@ -121,16 +121,8 @@ class Site:
             return f"“{record.quote}” — {record.source} ({record.file}:{record.line})"
         rows = self.data.rows_of(graph, subject, value) if subject is not None and value is not None else []
         if rows:
-            table = "the reference tables" if graph == GRAPH.reference else "the official lists"
-            return f"{table}: {_lines(rows)} (their sources: shared/reference/SOURCES.md)"
-        names = {
-            GRAPH.reference: "the reference tables",
-            GRAPH.lists: "the official lists",
-            GRAPH.inferred: "inferred by the OWL reasoner",
-            GRAPH.provenance: "the provenance",
-            GRAPH.links: "the links to other datasets (the mapping sets)",
-        }
-        return names.get(graph, str(graph))
+            return f"{GRAPH_WORDS[graph]}: {_lines(rows)} (their sources: shared/reference/SOURCES.md)"
+        return GRAPH_WORDS.get(graph, str(graph))
 
     def name(self, node: URIRef) -> str:
         """What a thing is called on the pages: its label, or the phrase that says what it is

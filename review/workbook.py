@@ -42,7 +42,7 @@ from ..graph.sources import SourceCollection, project_sources
 from ..ontology.namespaces import GRAPH, ID, MD, PREFIXES, local
 from ..ontology.vocabulary import vocabulary_from
 from .candidates import CANDIDATE_COLUMNS, CANDIDATE_EDITS, CandidateWords, candidate_rows
-from .data import TERM_KINDS, ReviewData, is_nested, ontology_terms
+from .data import GRAPH_WORDS, TERM_KINDS, Quad, ReviewData, is_nested, ontology_terms
 from .verbalise import PLACEHOLDER, Verbaliser
 from .verdicts import VERDICTS, Verdict, append_verdicts, load_verdicts
 
@@ -192,15 +192,10 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
                 field_name = f"{path}.{sub_path}"
             else:
                 field_name, as_written = _as_written(written.node if written else None, keys.get(p), o)
-            key = data.key(graph, s, p, o)
             rows.append(
                 _with_check(
                     {
-                        "key": key,
-                        "sentence": words.sentence(s, p, o).text,
-                        "subject": data.label(s) or "".join(part.text for part in words.phrase(s)),
-                        "property": data.label(p) or str(p),
-                        "value": "".join(part.text for part in words.phrase(o)),
+                        **_statement(data, words, given, (s, p, o, graph)),
                         "source": record.source,
                         "quote": record.quote,
                         "rests on": record.identification or "the sentence",
@@ -209,18 +204,13 @@ def fact_rows(data: ReviewData, records: dict[tuple[str, int], Record], keys: di
                         "line": str(record.line),
                         "field": field_name,
                         "as written": as_written,
-                        "verdicts so far": "; ".join(given.get(key, [])),
                     }
                 )
             )
     return rows
 
 
-TABLE_GRAPHS = {
-    GRAPH.reference: "the reference tables",
-    GRAPH.lists: "the official lists",
-    GRAPH.links: "the mapping sets (links to other datasets)",
-}
+TABLE_GRAPHS = (GRAPH.reference, GRAPH.lists, GRAPH.links)
 
 
 def table_fact_rows(data: ReviewData, shared_dir: Path, verdicts: list[Verdict]) -> list[Row]:
@@ -238,16 +228,12 @@ def table_fact_rows(data: ReviewData, shared_dir: Path, verdicts: list[Verdict])
         return lines[file][line - 1] if 0 < line <= len(lines[file]) else ""
 
     rows = []
-    for graph, rests_on in TABLE_GRAPHS.items():
+    for graph in TABLE_GRAPHS:
+        rests_on = GRAPH_WORDS[graph]
         for s, p, o, _ in data.by_graph.get(graph, []):
             where = data.rows_of(graph, s, o)
-            key = data.key(graph, s, p, o)
             rows.append(_with_check({
-                "key": key,
-                "sentence": words.sentence(s, p, o).text,
-                "subject": data.label(s) or "".join(part.text for part in words.phrase(s)),
-                "property": data.label(p) or str(p),
-                "value": "".join(part.text for part in words.phrase(o)),
+                **_statement(data, words, given, (s, p, o, graph)),
                 "source": "; ".join(sorted({file for file, _ in where})) or rests_on,
                 "quote": "\n".join(text(file, line) for file, line in where),
                 "rests on": rests_on,
@@ -256,9 +242,23 @@ def table_fact_rows(data: ReviewData, shared_dir: Path, verdicts: list[Verdict])
                 "line": str(where[0][1]) if where else "",
                 "field": "",
                 "as written": NOT_EDITABLE,
-                "verdicts so far": "; ".join(given.get(key, [])),
             }))
     return rows
+
+
+def _statement(data: ReviewData, words: Verbaliser, given: dict[str, list[str]], quad: Quad) -> Row:
+    """The columns every Facts row has: its key, the statement in words and its parts, and the
+    verdicts given on it so far."""
+    s, p, o, graph = quad
+    key = data.key(graph, s, p, o)
+    return {
+        "key": key,
+        "sentence": words.sentence(s, p, o).text,
+        "subject": data.label(s) or "".join(part.text for part in words.phrase(s)),
+        "property": data.label(p) or str(p),
+        "value": "".join(part.text for part in words.phrase(o)),
+        "verdicts so far": "; ".join(given.get(key, [])),
+    }
 
 
 def _given(verdicts: list[Verdict]) -> dict[str, list[str]]:

@@ -38,6 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,7 +50,10 @@ from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import fill, prepare_store
+from mineral_diplomacy.server.evaluate import QueryJob, run_query
+from mineral_diplomacy.server.evaluators import EvaluatorPool
 from mineral_diplomacy.server.front import nginx_config
+from mineral_diplomacy.server.store import load_release
 
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 KABIL = f"<{BASE}id/organization/kabil>"
@@ -273,6 +277,50 @@ def start_recipe(upstream: str) -> tuple[subprocess.Popen, str, Path]:
     return process, f"http://127.0.0.1:{port}/sparql", folder
 
 
+def trivial_app(environ: dict, start_response) -> list[bytes]:
+    """A WSGI application that answers every request at once: what the HTTP server alone costs."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def time_parts(release: Path, store: ox.Store, query: str, accept: str, plain_s: float,
+               args: argparse.Namespace) -> dict[str, float]:
+    """Where the plain application's time goes for one query, each part measured on its own in
+    this run: gunicorn (as ``serve`` runs it: gthread workers, 16 threads) answering at once with
+    a trivial application; the evaluator path (the same job sent to an evaluator process and its
+    answer read back, in this process); the evaluation alone (the same job run in this process:
+    parse, run, choose the format, serialise); and what is left for Flask and the protocol."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "16", "-w", "2", "--reuse-port",
+         "-b", f"127.0.0.1:{port}", "--chdir", str(Path(__file__).parent), "run:trivial_app"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        wait_until_up(url, server)
+        client = Client(url)
+        http_s = median_seconds(lambda: client.query(query, accept), args.repeat, args.budget)
+    finally:
+        stop(server)
+    pool = EvaluatorPool(load_release(release), 1)
+    job = QueryJob(query, (), (), accept, (), "http://127.0.0.1/sparql")
+    try:
+        evaluator_s = median_seconds(lambda: _timed(pool.run, partial(
+            run_query, job=job, prefixes=PREFIXES, max_bytes=1 << 30), 60, 1), args.repeat, args.budget)
+    finally:
+        pool.close()
+    evaluation_s = median_seconds(lambda: _timed(run_query, store, job, PREFIXES, 1 << 30),
+                                  args.repeat, args.budget)
+    return {"plain_s": plain_s, "http_server_s": http_s, "evaluator_path_s": evaluator_s,
+            "evaluation_s": evaluation_s, "app_s": plain_s - http_s - evaluator_s}
+
+
+def _timed(function, *arguments) -> float:
+    started = time.perf_counter()
+    function(*arguments)
+    return time.perf_counter() - started
+
+
 def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dict[str, str]) -> dict:
     quads = data.count(b"\n")
     print(f"\n== {label}: {quads} quads ==", flush=True)
@@ -345,6 +393,12 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
                     args.budget, warm_up=False) if rdflib_dataset is not None else None
                 result["latency"][name] = row
                 print(_latency_line(name, row), flush=True)
+            if "entity lookup" in result["latency"]:
+                lookup, row = QUERIES["entity lookup"], result["latency"]["entity lookup"]
+                result["parts"] = {**time_parts(build / "current", store, PREFIX_HEADER + lookup,
+                                                accept_for(lookup), row["plain"], args),
+                                   "overhead_s": row["plain"] - row["pyoxigraph"]}
+                print(f"where the plain app's time goes (entity lookup): {result['parts']}", flush=True)
             lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})
             result["throughput"] = {path: wrk(url + lookup, args.wrk_seconds) for path, url in
                                     [("plain", plain), ("cached", endpoint), ("recipe", recipe),
@@ -473,6 +527,16 @@ def summary(report: dict) -> str:
                 ratio = f"{figures['rps'] / oxi_rate:.2f}" if oxi_rate else "—"
                 lines.append(f"| {label} | {figures['rps']:,.0f} | {_ms(figures['p50_s'], budget_ms)} | "
                              f"{_ms(figures['p99_s'], budget_ms)} | {ratio} |")
+        if parts := size.get("parts"):
+            lines += ["", "Where the plain app's time goes (entity lookup, one client, medians of parts "
+                      "measured apart in the same run, ms):", "",
+                      "| plain app | its overhead over bare pyoxigraph | HTTP server alone (gunicorn, "
+                      "trivial app) | evaluator path (send, evaluate, answer back) | of which the "
+                      "evaluation (in one process) | the rest: Flask and the protocol |",
+                      "|---:|---:|---:|---:|---:|---:|",
+                      "| " + " | ".join(f"{parts[k] * 1000:.2f}" for k in
+                                       ("plain_s", "overhead_s", "http_server_s", "evaluator_path_s",
+                                        "evaluation_s", "app_s")) + " |"]
         lines += ["", "Median latency of each query, one client (ms), and ratio to the oxigraph server:", "",
                   "| query | plain app | cached path | nginx recipe | bare pyoxigraph | oxigraph server "
                   "| rdflib | plain / oxigraph | cached / oxigraph | recipe / oxigraph |",

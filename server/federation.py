@@ -57,7 +57,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
 def service_targets(query: str) -> list[str]:
     """The SERVICE targets of a query: absolute IRIs, '?var' for a variable target, or the text of
     a target the lexer cannot read."""
-    if "service" not in query.lower():  # keywords cannot be escaped: no SERVICE call at all
+    if not _SERVICE.search(query):  # keywords cannot be escaped: no SERVICE call at all
         return []
     tokens = _tokens(query)
     prefixes: dict[str, str] = {}
@@ -96,6 +96,8 @@ def check_services(query: str, allowed: frozenset[str]) -> None:
     A comment ends at a line feed or a carriage return, as SPARQL says (and as the parser was
     checked to do). A comment is where a reader and the parser could disagree about where code
     starts, so one that mentions SERVICE beside any other control character is refused."""
+    if not _SERVICE.search(query):  # keywords cannot be escaped: no SERVICE call, nothing to check
+        return
     if allowed and (at := _stray_service(query)) is not None:
         line = query.count("\n", 0, at) + 1
         column = at - (query.rfind("\n", 0, at) + 1) + 1

@@ -345,10 +345,48 @@ def serve_command(args: argparse.Namespace) -> int:
               "alone, with no per-client share, no body buffering and no HTTP cache (install "
               "nginx-light for production).", file=sys.stderr)
     os.environ["MINERAL_DIPLOMACY_BUILD_DIR"] = str(args.out)
+    if args.engine:
+        os.environ["MINERAL_DIPLOMACY_ENGINE"] = args.engine
     print(f"Serving {args.out / 'current'} at http://127.0.0.1:{port}/ (SPARQL endpoint: /sparql)"
           f"{' behind nginx' if choice == 'nginx' else ''}", flush=True)
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
                               "mineral_diplomacy.server.wsgi:app"])
+    return 0  # not reached
+
+
+def engine_command(args: argparse.Namespace) -> int:
+    """Load the published release into the oxigraph server's store (once per release) and run the
+    server on it, read-only, unable to open connections (so no SERVICE call reaches anything)."""
+    import shutil
+
+    from ..release.store import write_store
+    from ..server.engine import oxigraph_command
+    from ..server.sandbox import forbid_connections
+
+    if not (args.out / "current").exists():
+        print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
+        return 2
+    command = oxigraph_command(args.out, args.port, args.timeout)
+    if command is None:
+        print("The oxigraph server is not installed: pip install -c .ci/constraints.txt -e '.[engines]'.",
+              file=sys.stderr)
+        return 2
+    release = (args.out / "current").resolve()
+    location = Path(command[command.index("--location") + 1])
+    if not location.is_dir():  # loaded aside, then moved in: a failed load leaves nothing half-made
+        staging = location.with_name(f".staging-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_store(release, staging)
+        staging.rename(location)
+        print(f"Loaded release {release.name} into {location} in {time.perf_counter() - started:.1f} s")
+    if not forbid_connections(only_connect=True):
+        print("warning: this system cannot refuse the engine's connections (not Linux x86-64 or arm64): "
+              "a SERVICE call that passed the endpoint's check would reach its target.", file=sys.stderr)
+    print(f"The oxigraph server answers release {release.name} at http://127.0.0.1:{args.port}/query; "
+          f"serve it with: mineral-diplomacy serve --engine http://127.0.0.1:{args.port}/query", flush=True)
+    os.execv(command[0], command)
     return 0  # not reached
 
 
@@ -434,7 +472,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--front", choices=("nginx", "none"), default=None,
                        help="what faces clients: nginx (the default when installed) in front of gunicorn, "
                             "or gunicorn alone (development and tests only)")
+    serve.add_argument("--engine", default=None, metavar="URL",
+                       help="answer /sparql from this SPARQL endpoint holding the release (see "
+                            "'engine'); default: embedded, the worker's own evaluators")
     serve.set_defaults(handler=serve_command)
+    engine = commands.add_parser("engine", help="load the published release into another SPARQL engine "
+                                                "and run it, read-only")
+    engine.add_argument("name", choices=("oxigraph",), help="the engine: the oxigraph server")
+    engine.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
+    engine.add_argument("--port", type=int, default=7878, help="port on 127.0.0.1 (default 7878)")
+    engine.add_argument("--timeout", type=float, default=60,
+                        help="the engine's own time limit for a query, in seconds (default 60)")
+    engine.set_defaults(handler=engine_command)
     from ..review.cli import add_commands
 
     add_commands(commands)

@@ -40,7 +40,13 @@ def prepare_store(release: Path) -> None:
     mode = store_mode()
     if mode == "memory" or (mode == "auto" and count_quads(release) <= DISK_STORE_QUADS):
         return
-    store = ox.Store(str(release / STORE_DIR))
+    write_store(release, release / STORE_DIR)
+
+
+def write_store(release: Path, location: Path) -> None:
+    """Write the release into a new on-disk store at ``location`` (RocksDB, as pyoxigraph and the
+    oxigraph server read it), its default graph the merge of its named graphs as ``fill`` makes it."""
+    store = ox.Store(str(location))
     fill(store, release)
     store.flush()  # the store closes when this returns, before any process opens it read-only
 

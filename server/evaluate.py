@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, NotAcceptable, choose
+from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, choose
 from .sandbox import connections_let_through
 
 
@@ -55,6 +56,12 @@ class QueryFailed(Exception):
         self.retry_after = retry_after  # seconds, for a 503 the client may simply retry
 
 
+def too_large(max_bytes: int) -> QueryFailed:
+    """The failure of a result past the server's cap."""
+    return QueryFailed(422, f"The result is larger than the server's cap of {max_bytes} bytes and was not "
+                            "sent. Add LIMIT and OFFSET to the query to fetch it in pages.")
+
+
 class _CappedBuffer(io.RawIOBase):
     """A bytes buffer that refuses to grow past a limit."""
 
@@ -91,22 +98,29 @@ def run_query(store: ox.Store, job: QueryJob, prefixes: dict[str, str], max_byte
         raise QueryFailed(400, f"Malformed query: {error}") from None
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
-    formats = GRAPH_FORMATS if isinstance(result, ox.QueryTriples) else RESULT_FORMATS
+    fmt = negotiated(job, graph=isinstance(result, ox.QueryTriples))
     try:
-        fmt = choose(formats, parse_accept_header(job.accept, MIMEAccept), job.formats)
-    except NotAcceptable as error:
-        raise QueryFailed(406, str(error)) from None
-    output = _CappedBuffer(max_bytes)
-    try:
-        result.serialize(output, fmt.writer)  # type: ignore[arg-type]
-    except OverflowError:
-        raise QueryFailed(
-            422,
-            f"The result is larger than the server's cap of {max_bytes} bytes and was not sent. "
-            "Add LIMIT and OFFSET to the query to fetch it in pages.",
-        ) from None
+        body = serialised(lambda output: result.serialize(output, fmt.writer), max_bytes)  # type: ignore[arg-type]
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(400, f"The query could not be evaluated: {error}") from None
-    return Answer(output.buffer.getvalue(), fmt.media_type,
-                  federated=connections_let_through() != reached)
+    return Answer(body, fmt.media_type, federated=connections_let_through() != reached)
 
+
+def negotiated(job: QueryJob, graph: bool) -> Format:
+    """The format the job's Accept header and format parameters choose for a graph or for results
+    (else QueryFailed 406)."""
+    try:
+        return choose(GRAPH_FORMATS if graph else RESULT_FORMATS, parse_accept_header(job.accept, MIMEAccept),
+                      job.formats)
+    except NotAcceptable as error:
+        raise QueryFailed(406, str(error)) from None
+
+
+def serialised(write: Callable[[io.RawIOBase], object], max_bytes: int) -> bytes:
+    """What ``write`` writes to a buffer capped at ``max_bytes`` (past it: QueryFailed 422)."""
+    output = _CappedBuffer(max_bytes)
+    try:
+        write(output)
+    except OverflowError:
+        raise too_large(max_bytes) from None
+    return output.buffer.getvalue()

@@ -74,12 +74,14 @@ def die_with_parent(signal_number: int) -> None:
                                                 ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
-def _program(handled: int) -> _Program:
+def _program(handled: int, only_connect: bool = False) -> _Program:
     """The filter: calls through another architecture's interface, x32 calls and io_uring are
-    refused; connect, sendto, sendmsg and sendmmsg get ``handled``; everything else is allowed."""
+    refused; connect, sendto, sendmsg and sendmmsg (or connect alone) get ``handled``; everything
+    else is allowed."""
     architecture, numbers = REFUSED[platform.machine()]
     refuse = SECCOMP_RET_ERRNO | errno.EPERM
     *opening, io_uring = numbers
+    opening = opening[:1] if only_connect else opening
     n = len(opening)  # a jump skips that many instructions: to the allow (n), handled (n+1), refuse (n+2)
     program = [
         (LOAD_WORD, 0, 0, ARCHITECTURE),
@@ -108,13 +110,18 @@ def _refused() -> None:
     raise OSError(code, f"the kernel refused the network filter: {errno.errorcode.get(code, code)}")
 
 
-def forbid_connections() -> bool:
+def forbid_connections(only_connect: bool = False) -> bool:
     """Make connect(2) and the other ways to open a connection fail in this process from now on
-    (and any system call made through another architecture's interface). False where that cannot
-    be done (not Linux, or another architecture); raises OSError if the kernel refuses the filter."""
+    (and any system call made through another architecture's interface), and in the programs it
+    executes. False where that cannot be done (not Linux, or another architecture); raises OSError
+    if the kernel refuses the filter.
+
+    ``only_connect`` leaves sendto, sendmsg and sendmmsg allowed, for a server that writes its
+    answers with them (the oxigraph server): they reach another host only from a socket the program
+    chose to make so (a datagram socket, TCP Fast Open), which a query cannot make it choose."""
     if sys.platform != "linux" or platform.machine() not in REFUSED:
         return False
-    program = _program(SECCOMP_RET_ERRNO | errno.EPERM)
+    program = _program(SECCOMP_RET_ERRNO | errno.EPERM, only_connect)
     libc = ctypes.CDLL(None, use_errno=True)
     zero = ctypes.c_ulong(0)
     _no_new_privileges(libc)

@@ -8,14 +8,12 @@ import re
 import socket
 import time
 from collections.abc import Callable
-from functools import partial
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
-from ..ontology.namespaces import PREFIXES
 from .description import RDFLIB_FORMATS, description
-from .evaluate import QueryFailed, run_query
+from .evaluate import QueryFailed
 from .federation import MalformedEscape, ServiceNotAllowed, check_services
 from .negotiation import GRAPH_FORMATS, NotAcceptable, choose
 from .protocol import parse_query_request
@@ -113,9 +111,7 @@ def sparql_blueprint(state: ServerState) -> Blueprint:
             answer = state.kept(key)
             cached = answer is not None
             if answer is None:
-                task = partial(run_query, job=parsed.job, prefixes=PREFIXES,
-                               max_bytes=config.max_result_bytes)
-                answer = state.run(task, parsed.timeout, client_gone())
+                answer = state.answer(parsed.job, parsed.timeout, client_gone())
                 if not answer.federated:  # another endpoint's data is not this release's: never kept
                     state.keep(key, answer)
         except QueryFailed as failed:

@@ -3,10 +3,12 @@ evaluators and the statistics of the release, as one typed object."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,11 @@ from cachetools import LRUCache
 from flask import Flask
 
 from ..graph import BUILD_DIR
+from ..ontology.namespaces import PREFIXES
 from ..queries.catalogue import Question, load_questions
 from .description import GraphStatistics, LinksetStatistics, statistics_and_linksets
-from .evaluate import Answer, QueryFailed
+from .engine import RemoteEngine
+from .evaluate import Answer, QueryFailed, QueryJob, run_query
 from .evaluators import EvaluatorPool, StoreTask, parser_stack
 from .protocol import Limits
 from .reconcile import DEFAULT_TYPES, on_index
@@ -48,6 +52,9 @@ class ServerConfig:
     # the address clients use, for the URLs the server writes (VoID, the reconciliation manifest);
     # never taken from a request's Host header. Default: where `serve` listens.
     public_url: str = ""
+    # the SPARQL endpoint (its query URL) of another engine that holds the release and answers
+    # /sparql; "" for the embedded evaluators
+    engine: str = ""
 
     @classmethod
     def from_environment(cls) -> ServerConfig:
@@ -67,6 +74,7 @@ class ServerConfig:
             threads=int(env("MINERAL_DIPLOMACY_THREADS", "16")),
             service_allowlist=frozenset(a.strip() for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
+            engine=env("MINERAL_DIPLOMACY_ENGINE", "").removeprefix("embedded"),
         )
 
     @property
@@ -95,6 +103,7 @@ class ServerState:
         # answers and pages (the per-client share is the front's: nginx's limit_conn)
         self.places = threading.BoundedSemaphore(max(1, config.threads - 1))
         self._pool: EvaluatorPool | None = None
+        self.engine = RemoteEngine(config.engine, config.max_result_bytes) if config.engine else None
         self._lock = threading.Lock()  # the answers'
         self._pool_lock = threading.Lock()
         self._statistics: tuple[Statistics, list[LinksetStatistics]] | None = None
@@ -137,12 +146,27 @@ class ServerState:
         """``task(store)`` on an evaluator within ``timeout`` seconds (default: the server's), if
         the worker has a place for it (else QueryFailed 503); stopped early if ``gone()`` says the
         client has closed its connection."""
+        with self._place():
+            return self.evaluators.run(task, timeout or self.config.default_timeout,
+                                       self.config.queue_wait, gone)
+
+    def answer(self, job: QueryJob, timeout: float, gone: Callable[[], bool] | None = None) -> Answer:
+        """The answer to a query job: from the engine the server was given, else from an evaluator."""
+        if self.engine is None:
+            return self.run(partial(run_query, job=job, prefixes=PREFIXES,
+                                    max_bytes=self.config.max_result_bytes), timeout, gone)
+        with self._place():
+            self.engine.check_holds(self.release.quads, timeout)
+            return self.engine.answer(job, timeout)
+
+    @contextlib.contextmanager
+    def _place(self) -> Iterator[None]:
+        """A place for a query in this worker (else QueryFailed 503), for as long as it runs."""
         if not self.places.acquire(blocking=False):
             raise QueryFailed(503, "The server is running as many queries as it can; try again shortly.",
                               retry_after=1)
         try:
-            return self.evaluators.run(task, timeout or self.config.default_timeout,
-                                       self.config.queue_wait, gone)
+            yield
         finally:
             self.places.release()
 

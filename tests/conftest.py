@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,29 @@ def server_url(published: Path, server_log: Path):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@contextlib.contextmanager
+def oxigraph_engine(build_dir: Path) -> Iterator[str]:
+    """The oxigraph server holding the release published in ``build_dir``, started by the project's
+    command (``mineral-diplomacy engine oxigraph``) on a free port; its query URL, then stopped."""
+    import os
+    import sys
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mineral_diplomacy.cli", "engine", "oxigraph", "--out", str(build_dir),
+         "--port", str(port), "--timeout", "5"], env=os.environ.copy(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    wait_until_up(process, lambda: urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2).read(),
+                  "the oxigraph server")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

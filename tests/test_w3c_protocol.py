@@ -1,10 +1,11 @@
 """The W3C SPARQL 1.1 Protocol test suite (../shared/w3c/sparql11-protocol/manifest.ttl), run
-against the endpoint: every query test passes (the dataset tests on a release holding the three
+against the endpoint on each engine: every query test passes (the dataset tests on a release holding the three
 test graphs), and every update request is refused, as a read-only endpoint must."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from rdflib.namespace import RDF, RDFS
 from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
+
+from .conftest import oxigraph_engine
 
 SUITE = SHARED_DIR / "w3c" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -38,9 +41,10 @@ RESULT_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    """A release holding each test graph as the named graph its manifest label gives."""
+@pytest.fixture(scope="module", params=["embedded", "oxigraph"])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    """A release holding each test graph as the named graph its manifest label gives, served by
+    each engine: the embedded evaluators, and the oxigraph server behind the endpoint."""
     lines = []
     for test in TESTS:
         for data in MANIFEST.objects(test, UT.graphData):
@@ -50,7 +54,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
                 lines.append(f"{triple.removesuffix(' .')} <{name}> .")
     out = tmp_path_factory.mktemp("w3c")
     publish({"dataset.nq": ("\n".join(sorted(set(lines))) + "\n").encode()}, out)
-    return create_app(ServerConfig(build_dir=out, default_timeout=10)).test_client()
+    if request.param == "embedded":
+        yield create_app(ServerConfig(build_dir=out, default_timeout=10)).test_client()
+        return
+    with oxigraph_engine(out) as engine:
+        yield create_app(ServerConfig(build_dir=out, default_timeout=10, engine=engine)).test_client()
 
 
 def _requests(test: URIRef) -> list[Any]:

@@ -1,0 +1,253 @@
+"""The endpoint in front of another SPARQL engine (``serve --engine URL``): the oxigraph server,
+loaded and run by ``mineral-diplomacy engine oxigraph``, gives every question the answer the
+embedded evaluators give; the endpoint's guarantees hold whatever the engine does (a stand-in
+engine plays the failures: answers cut short, partial, late, of another release)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+
+from mineral_diplomacy.cli.commands import main
+from mineral_diplomacy.queries.catalogue import Question, differences, load_questions
+from mineral_diplomacy.server.app import ServerConfig, create_app
+from mineral_diplomacy.server.engine import QUADS, oxigraph_command, query_form
+from mineral_diplomacy.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+from .conftest import free_port, oxigraph_engine, wait_until_up
+
+QUESTIONS = [q for q in load_questions() if not q.needs_network]
+JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(scope="module")
+def clients(published: Path) -> Iterator[dict[str, FlaskClient]]:
+    """The endpoint on the embedded evaluators and on the oxigraph server, same release."""
+    with oxigraph_engine(published) as engine:
+        yield {"embedded": create_app(ServerConfig(build_dir=published)).test_client(),
+               "oxigraph": create_app(ServerConfig(build_dir=published, engine=engine)).test_client()}
+
+
+def rows_of(body: bytes) -> list[dict[str, str]]:
+    """SPARQL JSON results as rows of text (an ASK answer as one row with 'ask')."""
+    answer = json.loads(body)
+    if "boolean" in answer:
+        return [{"ask": str(answer["boolean"]).lower()}]
+    return [{name: cell["value"] for name, cell in row.items()} for row in answer["results"]["bindings"]]
+
+
+@pytest.mark.parametrize("engine", ["embedded", "oxigraph"])
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+def test_every_question_gives_its_expected_rows_on_every_engine(
+        clients: dict[str, FlaskClient], engine: str, question: Question) -> None:
+    response = clients[engine].post("/sparql", data={"query": question.sparql}, headers={"Accept": JSON})
+    assert response.status_code == 200, response.data
+    problems = differences(question, rows_of(response.data))
+    assert not problems, "\n".join([f"{question.id} on {engine}", *problems])
+
+
+def test_the_default_graph_is_the_set_of_triples_on_every_engine(clients: dict[str, FlaskClient],
+                                                                  published: Path) -> None:
+    """The default graph counts each distinct triple once (read from the release's N-Quads), and
+    the protocol's default-graph-uri picks one graph, on both engines."""
+    lines = (published / "current" / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    triples = {line.rsplit(" <", 1)[0] for line in lines if line}
+    ontology = "https://w3id.org/mineral-diplomacy/graph/ontology"
+    in_ontology = sum(1 for line in lines if line.endswith(f"<{ontology}> ."))
+    assert len(triples) < len(lines)  # some triples are in several graphs: the test can tell
+    for client in clients.values():
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        answer = client.get("/sparql", query_string={"query": count}, headers={"Accept": JSON})
+        assert rows_of(answer.data) == [{"n": str(len(triples))}]
+        picked = client.get("/sparql", query_string={"query": count, "default-graph-uri": ontology},
+                            headers={"Accept": JSON})
+        assert rows_of(picked.data) == [{"n": str(in_ontology)}]
+
+
+@pytest.mark.parametrize("fmt", [*RESULT_FORMATS, *GRAPH_FORMATS], ids=lambda f: f.media_type)
+def test_every_format_is_written_alike_on_every_engine(clients: dict[str, FlaskClient], fmt) -> None:
+    """The same bytes from both engines (the endpoint writes the engine's answer with the same
+    writers), for a SELECT and a CONSTRUCT with a fixed order."""
+    chile = "FILTER(STR(?l) IN (\"Chile\", \"Peru\"))"
+    query = (f"CONSTRUCT {{ ?c rdfs:label ?l }} WHERE {{ ?c a md:Country ; rdfs:label ?l {chile} }}"
+             if fmt in GRAPH_FORMATS else
+             f"SELECT ?c ?l WHERE {{ ?c a md:Country ; rdfs:label ?l {chile} }} ORDER BY ?c")
+    bodies = set()
+    for client in clients.values():
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": fmt.media_type})
+        assert response.status_code == 200 and response.mimetype == fmt.media_type, response.data
+        bodies.add(response.data)
+    assert len(bodies) == 1 and b"Chile" in bodies.pop()
+
+
+def test_the_oxigraph_engine_keeps_the_endpoints_caps_and_errors(published: Path) -> None:
+    with oxigraph_engine(published) as engine:
+        settings = ServerConfig(build_dir=published, engine=engine, max_result_bytes=300)
+        client = create_app(settings).test_client()
+        big = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+        assert big.status_code == 422 and b"cap of 300 bytes" in big.data
+        malformed = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+        assert malformed.status_code == 400 and b"Malformed query (the engine says)" in malformed.data
+        refused = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://a.example/> "
+                                                               "{ ?s ?p ?o } }"})
+        assert refused.status_code == 403
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """A SPARQL engine that answers as the test tells it (``server.behaviour``) and notes the
+    queries it was sent (``server.queries``); it says it holds ``server.quads`` quads."""
+
+    def do_GET(self) -> None:
+        self._answer(parse_qs(urlsplit(self.path).query)["query"][0])
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        is_form = self.headers.get_content_type() == "application/x-www-form-urlencoded"
+        self._answer(parse_qs(body)["query"][0] if is_form else body)
+
+    def _answer(self, query: str) -> None:
+        server = self.server
+        if query == QUADS:
+            self._send(200, "text/csv", f"n\r\n{server.quads}\r\n".encode())  # type: ignore[attr-defined]
+            return
+        server.queries.append(query)  # type: ignore[attr-defined]
+        head = b'{"head":{"vars":["s"]},"results":{"bindings":['
+        behaviour = server.behaviour  # type: ignore[attr-defined]
+        if behaviour == "cut short":  # the oxigraph server's way: the error in the body, after its 200
+            self._send(200, JSON, head + b"Operation not permitted (os error 1)")
+        elif behaviour == "partial":  # Virtuoso's way: 206 and what it had
+            self._send(206, JSON, head + b"]}}")
+        elif behaviour == "late":
+            time.sleep(3)
+            self._send(200, JSON, head + b"]}}")
+        elif behaviour == "html":
+            self._send(200, "text/html", b"<html>a proxy's page</html>")
+        else:
+            self._send(200, JSON, head + b'{"s":{"type":"uri","value":"http://a.example/x"}}]}}')
+
+    def _send(self, status: int, media_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def stand_in(published: Path) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    server.queries, server.behaviour = [], "whole"  # type: ignore[attr-defined]
+    server.quads = sum(1 for _ in (published / "current" / "dataset.nq").open("rb"))  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def _client(published: Path, server: ThreadingHTTPServer, **settings: object) -> FlaskClient:
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    return create_app(ServerConfig(build_dir=published, engine=url, **settings)).test_client()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("behaviour", ["cut short", "partial", "html"])
+def test_an_answer_that_is_not_whole_is_an_error_never_kept(published: Path, stand_in: ThreadingHTTPServer,
+                                                            behaviour: str) -> None:
+    client = _client(published, stand_in)
+    stand_in.behaviour = behaviour  # type: ignore[attr-defined]
+    for _ in range(2):
+        answer = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                            headers={"Accept": "text/csv"})
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "1", answer.data
+    assert len(stand_in.queries) == 2  # type: ignore[attr-defined]  # asked again: nothing was kept
+    stand_in.behaviour = "whole"  # type: ignore[attr-defined]
+    whole = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                       headers={"Accept": "text/csv"})
+    assert whole.status_code == 200 and whole.data == b"s\r\nhttp://a.example/x\r\n"
+
+
+def test_a_late_engine_gives_503_at_the_time_limit(published: Path, stand_in: ThreadingHTTPServer) -> None:
+    client = _client(published, stand_in)
+    stand_in.behaviour = "late"  # type: ignore[attr-defined]
+    started = time.monotonic()
+    answer = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }", "timeout": "0.5"})
+    assert answer.status_code == 503 and b"time limit (0.5 s)" in answer.data
+    assert time.monotonic() - started < 2
+
+
+def test_the_engine_sees_only_what_the_endpoint_lets_through(published: Path,
+                                                              stand_in: ThreadingHTTPServer) -> None:
+    client = _client(published, stand_in)
+    refused = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://10.0.0.1/> "
+                                                           "{ ?s ?p ?o } }"})
+    not_acceptable = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                                headers={"Accept": "image/png"})
+    assert (refused.status_code, not_acceptable.status_code) == (403, 406)
+    assert stand_in.queries == []  # type: ignore[attr-defined]
+    client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    (sent,) = stand_in.queries  # type: ignore[attr-defined]
+    prologue = sent.split("\n")[0]  # on the query's first line
+    assert prologue.startswith("BASE <http://127.0.0.1:8765/sparql> PREFIX ") and "PREFIX md: <" in prologue
+    assert sent.endswith("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_an_engine_holding_another_release_or_none_is_refused(published: Path,
+                                                               stand_in: ThreadingHTTPServer) -> None:
+    stand_in.quads += 1  # type: ignore[attr-defined]
+    other = _client(published, stand_in).get("/sparql", query_string={"query": "ASK {}"})
+    assert other.status_code == 503 and b"holds another release" in other.data
+    assert stand_in.queries == []  # type: ignore[attr-defined]
+    stand_in.shutdown()
+    stand_in.server_close()
+    gone = _client(published, stand_in).get("/sparql", query_string={"query": "ASK {}"})
+    assert gone.status_code == 503 and gone.headers["Retry-After"] == "1"
+    assert b"could not be reached" in gone.data
+
+
+def test_the_oxigraph_server_reaches_no_other_endpoint(published: Path,
+                                                        stand_in: ThreadingHTTPServer) -> None:
+    """With the stand-in allow-listed, a SERVICE call to it passes the endpoint's check; the
+    oxigraph server, run by the project's command, cannot connect (the kernel refuses): the query
+    gets 503, and the stand-in hears nothing. The control: the same oxigraph server started
+    without the project's command reaches the stand-in."""
+    target = f"http://127.0.0.1:{stand_in.server_address[1]}/sparql"
+    query = f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"
+    with oxigraph_engine(published) as engine:
+        client = create_app(ServerConfig(build_dir=published, engine=engine,
+                                         service_allowlist=frozenset({target}))).test_client()
+        answer = client.get("/sparql", query_string={"query": query})
+        assert answer.status_code == 503 and b"not whole" in answer.data
+    assert stand_in.queries == []  # type: ignore[attr-defined]
+    port = free_port()
+    command = oxigraph_command(published, port, 5)
+    assert command is not None
+    unconfined = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/query?" + urlencode({"query": query})
+        wait_until_up(unconfined, lambda: urllib.request.urlopen(url, timeout=5).read(), "oxigraph")
+    finally:
+        unconfined.terminate()
+        unconfined.wait(timeout=10)
+    assert stand_in.queries  # type: ignore[attr-defined]
+
+
+def test_query_form() -> None:
+    assert query_form("PREFIX a: <x:select> # ASK\n construct { } WHERE {}") == "CONSTRUCT"
+    assert query_form("'DESCRIBE' SELECT ?x {}") == "SELECT"
+    assert query_form("nothing here") is None
+
+
+def test_engine_command_needs_a_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["engine", "oxigraph", "--out", str(tmp_path)]) == 2
+    assert "No published build" in capsys.readouterr().err

@@ -13,7 +13,9 @@ built dataset with renamed entities), it measures:
 * throughput and latency of a simple lookup with 8 concurrent connections (wrk) against the three
   paths and the oxigraph server.
 * where the plain application's time goes for that lookup: gunicorn with a trivial application,
-  and with a trivial Flask application; the evaluator path; the evaluation in one process.
+  and with a trivial Flask application; the evaluator path; the evaluation in one process;
+* the endpoint in front of the oxigraph server as the project runs it as an engine (its own
+  on-disk store), against that server queried directly: latency, throughput, load time.
 
 Ratios are given against the oxigraph server. Run: ``.venv/bin/python benchmarks/run.py``
 (needs ``pip install -e '.[bench]'`` for the oxigraph server, and Debian's ``wrk`` and ``nginx``).
@@ -246,13 +248,15 @@ def wrk(url: str, seconds: int) -> dict[str, float] | None:
             "p99_s": _wrk_seconds(*p99.groups())}
 
 
-def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subprocess.Popen, str, float]:
+def start_endpoint(build: Path, cache_bytes: int | None = None,
+                   engine: str = "") -> tuple[subprocess.Popen, str, float]:
     """The endpoint (gunicorn + Flask, without its nginx front); with ``cache_bytes=0``, the plain
-    application (no answer cache). The process, its SPARQL URL and its start-up time."""
+    application (no answer cache); with ``engine``, in front of that SPARQL engine. The process,
+    its SPARQL URL and its start-up time."""
     port = free_port()
     env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port),
            "MINERAL_DIPLOMACY_MAX_TIMEOUT": str(QUERY_LIMIT_SECONDS),
-           "MINERAL_DIPLOMACY_TIMEOUT": str(QUERY_LIMIT_SECONDS)}
+           "MINERAL_DIPLOMACY_TIMEOUT": str(QUERY_LIMIT_SECONDS), "MINERAL_DIPLOMACY_ENGINE": engine}
     if cache_bytes is not None:
         env["MINERAL_DIPLOMACY_CACHE_BYTES"] = str(cache_bytes)
     process = subprocess.Popen(
@@ -262,6 +266,19 @@ def start_endpoint(build: Path, cache_bytes: int | None = None) -> tuple[subproc
     seconds = wait_until_up(f"http://127.0.0.1:{port}/health", process)
     wait_until_settled(process.pid)
     return process, f"http://127.0.0.1:{port}/sparql", seconds
+
+
+def start_engine(build: Path) -> tuple[subprocess.Popen, str, float]:
+    """The oxigraph server as the project runs it as an engine (``mineral-diplomacy engine
+    oxigraph``: the release loaded into its own on-disk store, served read-only): the process, its
+    query URL and the seconds from the command to its first answer (the load included)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mineral_diplomacy.cli", "engine", "oxigraph", "--out", str(build),
+         "--port", str(port), "--timeout", str(QUERY_LIMIT_SECONDS)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    return process, url, wait_until_up(f"{url}?query=ASK%7B%7D", process)
 
 
 def start_recipe(upstream: str) -> tuple[subprocess.Popen, str, Path]:
@@ -420,7 +437,33 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
             for process in (recipe_process, plain_process, endpoint_process, oxi_process):
                 stop(process)
             shutil.rmtree(recipe_folder, ignore_errors=True)
+        result["engines"] = bench_engine(build, all_queries, args)
     return result
+
+
+def bench_engine(build: Path, queries: dict[str, str], args: argparse.Namespace) -> dict:
+    """The endpoint in front of the oxigraph server (answer caches off) against that server
+    queried directly, same run: median latency of each query, the entity lookup's throughput,
+    and the engine's load time."""
+    engine_process, engine, load_s = start_engine(build)
+    front_process, front, _ = start_endpoint(build, cache_bytes=0, engine=engine)
+    figures: dict = {"oxigraph": {"load_s": load_s, "latency": {}}}
+    try:
+        clients = {"front": Client(front), "direct": Client(engine)}
+        for name, body in queries.items():
+            query, accept = PREFIX_HEADER + body, accept_for(body)
+            row = {path: median_or_error(path, lambda q=query, a=accept, c=client: c.query(q, a),
+                                         args.repeat, args.budget) for path, client in clients.items()}
+            figures["oxigraph"]["latency"][name] = row
+            print(f"  {name:<40} front over oxigraph={row['front'] * 1000:.2f}ms "
+                  f"oxigraph directly={row['direct'] * 1000:.2f}ms", flush=True)
+        lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})
+        figures["oxigraph"]["throughput"] = {path: wrk(url + lookup, args.wrk_seconds)
+                                             for path, url in [("front", front), ("direct", engine)]}
+    finally:
+        for process in (front_process, engine_process):
+            stop(process)
+    return figures
 
 
 def _rdflib_run(dataset: rdflib.Dataset, query: str, limit: float) -> float:
@@ -557,6 +600,7 @@ def summary(report: dict) -> str:
             lines.append(f"| {name} | " + " | ".join(_ms(row[k], budget_ms) for k in
                                                      [*PATHS, "pyoxigraph", "oxigraph_server", "rdflib"])
                          + " | " + " | ".join(_ratio(row[k], oxi) for k in PATHS) + " |")
+        lines += _engine_lines(size.get("engines", {}), budget_ms)
         ranges = []
         for path, label in PATHS.items():
             ratios = [row[path] / row["oxigraph_server"] for row in size["latency"].values()
@@ -566,6 +610,24 @@ def summary(report: dict) -> str:
         lines += ["", f"Ratio to the oxigraph server over all {len(size['latency'])} queries: "
                   + "; ".join(ranges), ""]
     return "\n".join(lines)
+
+
+def _engine_lines(engines: dict, budget_ms: float) -> list[str]:
+    """The table of the endpoint in front of each engine against that engine queried directly."""
+    lines = []
+    for engine, figures in engines.items():
+        rates = {path: (figures.get("throughput", {}).get(path) or {}).get("rps")
+                 for path in ("front", "direct")}
+        lines += ["", f"The endpoint in front of the {engine} server (answer caches off) against that server "
+                  f"queried directly (loaded and up in {figures['load_s']:.2f} s); entity lookup, 8 "
+                  f"connections: {rates['front'] or 0:,.0f} against {rates['direct'] or 0:,.0f} requests/s. "
+                  "Median ms, one client:", "",
+                  "| query | front over the engine | the engine directly | what the front adds |",
+                  "|---|---:|---:|---:|"]
+        for name, row in figures["latency"].items():
+            lines.append(f"| {name} | {_ms(row['front'], budget_ms)} | {_ms(row['direct'], budget_ms)} | "
+                         f"{_ms(row['front'] - row['direct'], budget_ms)} |")
+    return lines
 
 
 if __name__ == "__main__":

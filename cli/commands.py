@@ -331,6 +331,14 @@ def serve_command(args: argparse.Namespace) -> int:
     if not (args.out / "current").exists():  # said here, before any process or folder is made
         print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
         return 2
+    if args.engine:
+        from ..server.engine import RemoteEngine
+
+        try:
+            RemoteEngine(args.engine, 0)
+        except ValueError as error:
+            print(f"--engine: {error}", file=sys.stderr)
+            return 2
     choice = args.front or ("nginx" if front.nginx_binary() else "none")
     if choice == "nginx":
         if front.nginx_binary() is None:
@@ -375,11 +383,16 @@ def engine_command(args: argparse.Namespace) -> int:
     location = Path(command[command.index("--location") + 1])
     if not location.is_dir():  # loaded aside, then moved in: a failed load leaves nothing half-made
         staging = location.with_name(f".staging-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
         staging.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        write_store(release, staging)
-        staging.rename(location)
+        try:
+            write_store(release, staging)
+            staging.rename(location)
+        except OSError:
+            if not location.is_dir():  # (another run may have loaded it meanwhile: then use that)
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         print(f"Loaded release {release.name} into {location} in {time.perf_counter() - started:.1f} s")
     if not forbid_connections(only_connect=True):
         print("warning: this system cannot refuse the engine's connections (not Linux x86-64 or arm64): "

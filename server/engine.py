@@ -12,9 +12,12 @@ keep answering from the worker's own copy of the release.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import shutil
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +32,10 @@ from .lexer import tokens
 ENGINES_DIR = "engines"  # in the build folder: each engine's stores, one per release
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+# An engine's answer in its own format (SPARQL JSON, N-Triples) may be this many times the result
+# cap: the cap itself applies to the answer as written for the client, as on the embedded engine.
+WIRE_FACTOR = 4
+ERROR_BYTES = 64 * 1024  # what is read of an answer other than 200 (its start is shown)
 
 
 def query_form(query: str) -> str | None:
@@ -36,6 +43,14 @@ def query_form(query: str) -> str | None:
     comments (None if it has none: the engine will say what is wrong)."""
     return next((text.upper() for kind, text in tokens(query)
                  if kind == "word" and text.upper() in FORMS), None)
+
+
+def _shut(opened: list[socket.socket]) -> None:
+    """End the reads and writes of a connection's socket from another thread (a blocked read
+    returns)."""
+    for sock in opened:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class EngineUnavailable(QueryFailed):
@@ -56,8 +71,9 @@ class RemoteEngine:
         self.max_bytes = max_bytes
         self.holds: int | None = None  # the quads the engine was found to hold, once they matched
 
-    def answer(self, job: QueryJob, timeout: float) -> Answer:
-        """The engine's whole answer to ``job`` within ``timeout`` seconds, or QueryFailed. The
+    def answer(self, job: QueryJob, deadline: float) -> Answer:
+        """The engine's whole answer to ``job`` before ``deadline`` (``time.monotonic``), or
+        QueryFailed. The
         engine is asked for SPARQL JSON results or N-Triples; the answer is read whole (a partial
         one does not parse) and written in the format the client chose."""
         graph = query_form(job.query) in ("CONSTRUCT", "DESCRIBE")
@@ -67,7 +83,7 @@ class RemoteEngine:
                             *(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items())])
         fields = [("query", prologue + job.query), *(("default-graph-uri", g) for g in job.default_graphs),
                   *(("named-graph-uri", g) for g in job.named_graphs)]
-        status, media_type, body = self._post(urlencode(fields), wire.media_type, timeout)
+        status, media_type, body = self._post(urlencode(fields), wire.media_type, deadline)
         if status == 400:
             said = body.decode(errors="replace")[:2000]
             raise QueryFailed(400, f"Malformed query (the engine says): {said}")
@@ -89,44 +105,58 @@ class RemoteEngine:
                                     "it was not sent. Try again.") from None
         return Answer(whole, fmt.media_type, federated=bool(service_targets(job.query)))
 
-    def _post(self, form: str, accept: str, timeout: float) -> tuple[int, str, bytes]:
-        """POST a form to the engine: its status, media type and whole body (at most
-        ``max_bytes``, else 422), read before the deadline."""
+    def _post(self, form: str, accept: str, deadline: float) -> tuple[int, str, bytes]:
+        """POST a form to the engine: its status, media type and whole body, all read before the
+        deadline (a watchdog shuts the connection then, whatever the engine is sending). A 200's
+        body may be at most four times the result cap in the engine's format (else 422), another
+        status's is read up to 64 KiB; a body that ends before its length, or whose end cannot be
+        told (neither a length nor chunks), is not whole (503)."""
         parts = urlsplit(self.url)
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = kind(parts.hostname or "", parts.port, timeout=timeout)
-        deadline = time.monotonic() + timeout
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        timeout = deadline - time.monotonic()
+        connection = kind(parts.hostname or "", parts.port, timeout=max(timeout, 0.001))
+        opened: list[socket.socket] = []  # the connection's socket (a response may outlive its sock)
+        watchdog = threading.Timer(max(timeout, 0), _shut, args=(opened,))
+        watchdog.start()
         try:
-            connection.request("POST", path or "/", body=form, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+            connection.connect()
+            opened.append(connection.sock)
+            if time.monotonic() >= deadline:  # (the watchdog may have fired before it had the socket)
+                raise TimeoutError
+            connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                               body=form, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                   "Accept": accept})
             response = connection.getresponse()
+            limit = WIRE_FACTOR * self.max_bytes if response.status == 200 else ERROR_BYTES
             body = bytearray()
-            while chunk := response.read1(65536):
+            while len(body) <= limit and (chunk := response.read1(65536)):
                 body += chunk
-                if len(body) > self.max_bytes and response.status == 200:
-                    raise too_large(self.max_bytes)
-                if (remaining := deadline - time.monotonic()) <= 0:
-                    raise TimeoutError
-                if connection.sock is not None:
-                    connection.sock.settimeout(remaining)
-            return response.status, response.headers.get_content_type() if response.headers.get(
-                "Content-Type") else "", bytes(body)
-        except TimeoutError:
-            raise EngineUnavailable(f"The SPARQL engine gave no whole answer within the time limit "
-                                    f"({timeout:g} s).") from None
+            if response.status == 200 and len(body) > limit:
+                raise too_large(self.max_bytes)
+            if time.monotonic() >= deadline:
+                raise TimeoutError
+            unended = response.length is None and not response.chunked  # only the close would end it
+            if response.status == 200 and (response.length or unended):
+                raise EngineUnavailable("The SPARQL engine's answer ended before its end (or gave no way to "
+                                        "tell its end); it was not sent. Try again.")
+            media_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
+            return response.status, media_type, bytes(body[:limit])
         except (OSError, http.client.HTTPException) as error:
+            if time.monotonic() >= deadline or isinstance(error, TimeoutError):
+                raise EngineUnavailable("The SPARQL engine gave no whole answer within the query's time "
+                                        "limit.") from None
             raise EngineUnavailable(f"The SPARQL engine could not be reached, or its answer was cut short "
                                     f"({type(error).__name__}: {error}); try again.") from None
         finally:
+            watchdog.cancel()
             connection.close()
 
-    def check_holds(self, quads: int, timeout: float) -> None:
+    def check_holds(self, quads: int, deadline: float) -> None:
         """Until it has been found to, check that the engine holds as many quads in its named graphs
         as the release (an engine loaded from another release would answer for this one)."""
         if self.holds == quads:
             return
-        status, _, body = self._post(urlencode([("query", QUADS)]), "text/csv", timeout)
+        status, _, body = self._post(urlencode([("query", QUADS)]), "text/csv", deadline)
         held = body.decode(errors="replace").splitlines()[1:2]
         if status != 200 or not held or not held[0].strip().isdigit():
             raise EngineUnavailable(f"The SPARQL engine did not say how many quads it holds ({status}).")

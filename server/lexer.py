@@ -7,14 +7,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+# SPARQL 1.1's name characters (PN_CHARS_BASE, and PN_CHARS without it, of its grammar)
+_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+         "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
+_MORE = "_0-9\u00b7\u0300-\u036f\u203f-\u2040\\-"
 TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
   | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
-  | (?P<pname>(?:[A-Za-z][\w.-]*)?:(?:[\w.:%-]|\\[_~.!$&'()*+,;=/?\#@%-])*)
+  | (?P<pname>(?:[{_BASE}](?:[{_BASE}{_MORE}.]*[{_BASE}{_MORE}])?)?
+              :(?:[{_BASE}{_MORE}.:%]|\\[_~.!$&'()*+,;=/?\#@%-])*(?<!(?<!\\)\.))
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<other>\S)
     """,

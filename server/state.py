@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -156,8 +157,9 @@ class ServerState:
             return self.run(partial(run_query, job=job, prefixes=PREFIXES,
                                     max_bytes=self.config.max_result_bytes), timeout, gone)
         with self._place():
-            self.engine.check_holds(self.release.quads, timeout)
-            return self.engine.answer(job, timeout)
+            deadline = time.monotonic() + timeout  # one for both requests
+            self.engine.check_holds(self.release.quads, deadline)
+            return self.engine.answer(job, deadline)
 
     @contextlib.contextmanager
     def _place(self) -> Iterator[None]:

@@ -130,6 +130,22 @@ class StandIn(BaseHTTPRequestHandler):
         elif behaviour == "late":
             time.sleep(3)
             self._send(200, JSON, head + b"]}}")
+        elif behaviour == "short":  # a length it does not send: whole lines, then the connection closes
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.send_header("Content-Length", "10000")
+            self.end_headers()
+            self.wfile.write(b"<http://a.example/x> <http://a.example/p> <http://a.example/y> .\n" * 5)
+            self.close_connection = True
+        elif behaviour == "dribble":  # the head at once, then a byte every 0.2 s
+            self.send_response(200)
+            self.send_header("Content-Type", JSON)
+            self.send_header("Content-Length", str(len(head) + 3))
+            self.end_headers()
+            for byte in head + b"]}}":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
         elif behaviour == "html":
             self._send(200, "text/html", b"<html>a proxy's page</html>")
         else:
@@ -161,14 +177,16 @@ def _client(published: Path, server: ThreadingHTTPServer, **settings: object) ->
     return create_app(ServerConfig(build_dir=published, engine=url, **settings)).test_client()  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("behaviour", ["cut short", "partial", "html"])
+@pytest.mark.parametrize("behaviour", ["cut short", "partial", "html", "short"])
 def test_an_answer_that_is_not_whole_is_an_error_never_kept(published: Path, stand_in: ThreadingHTTPServer,
                                                             behaviour: str) -> None:
     client = _client(published, stand_in)
     stand_in.behaviour = behaviour  # type: ignore[attr-defined]
+    query = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" if behaviour == "short"  # N-Triples asked for
+             else "SELECT ?s WHERE { ?s ?p ?o }")
     for _ in range(2):
-        answer = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
-                            headers={"Accept": "text/csv"})
+        answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"}
+                            if behaviour != "short" else {"Accept": "application/n-triples"})
         assert answer.status_code == 503 and answer.headers["Retry-After"] == "1", answer.data
     assert len(stand_in.queries) == 2  # type: ignore[attr-defined]  # asked again: nothing was kept
     stand_in.behaviour = "whole"  # type: ignore[attr-defined]
@@ -177,13 +195,17 @@ def test_an_answer_that_is_not_whole_is_an_error_never_kept(published: Path, sta
     assert whole.status_code == 200 and whole.data == b"s\r\nhttp://a.example/x\r\n"
 
 
-def test_a_late_engine_gives_503_at_the_time_limit(published: Path, stand_in: ThreadingHTTPServer) -> None:
+@pytest.mark.parametrize("behaviour", ["late", "dribble"])
+def test_a_late_engine_gives_503_at_the_time_limit(published: Path, stand_in: ThreadingHTTPServer,
+                                                   behaviour: str) -> None:
+    """Whether the engine says nothing or sends its answer a byte at a time, the query's time
+    limit bounds the wait."""
     client = _client(published, stand_in)
-    stand_in.behaviour = "late"  # type: ignore[attr-defined]
+    stand_in.behaviour = behaviour  # type: ignore[attr-defined]
     started = time.monotonic()
     answer = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }", "timeout": "0.5"})
-    assert answer.status_code == 503 and b"time limit (0.5 s)" in answer.data
-    assert time.monotonic() - started < 2
+    assert answer.status_code == 503 and b"within the query's time limit" in answer.data
+    assert time.monotonic() - started < 1.2
 
 
 def test_the_engine_sees_only_what_the_endpoint_lets_through(published: Path,
@@ -195,11 +217,11 @@ def test_the_engine_sees_only_what_the_endpoint_lets_through(published: Path,
                                 headers={"Accept": "image/png"})
     assert (refused.status_code, not_acceptable.status_code) == (403, 406)
     assert stand_in.queries == []  # type: ignore[attr-defined]
-    client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    client.get("/sparql", query_string={"query": "SELECT *\nWHERE { ?s ?p ?o }"})
     (sent,) = stand_in.queries  # type: ignore[attr-defined]
-    prologue = sent.split("\n")[0]  # on the query's first line
-    assert prologue.startswith("BASE <http://127.0.0.1:8765/sparql> PREFIX ") and "PREFIX md: <" in prologue
-    assert sent.endswith("SELECT * WHERE { ?s ?p ?o }")
+    first, second = sent.split("\n")  # the prologue on the query's first line: its lines stay
+    assert first.startswith("BASE <http://127.0.0.1:8765/sparql> PREFIX ") and "PREFIX md: <" in first
+    assert first.endswith("> SELECT *") and second == "WHERE { ?s ?p ?o }"
 
 
 def test_an_engine_holding_another_release_or_none_is_refused(published: Path,
@@ -245,9 +267,16 @@ def test_the_oxigraph_server_reaches_no_other_endpoint(published: Path,
 def test_query_form() -> None:
     assert query_form("PREFIX a: <x:select> # ASK\n construct { } WHERE {}") == "CONSTRUCT"
     assert query_form("'DESCRIBE' SELECT ?x {}") == "SELECT"
+    assert query_form("PREFIX construct·x: <http://a.example/> SELECT * WHERE { ?s ?p ?o }") == "SELECT"
     assert query_form("nothing here") is None
 
 
 def test_engine_command_needs_a_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["engine", "oxigraph", "--out", str(tmp_path)]) == 2
     assert "No published build" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_engine_that_is_not_a_url(published: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--out", str(published), "--port", str(free_port()), "--engine", "oxigraph"]) == 2
+    assert "--engine: The engine must be an http(s) URL" in capsys.readouterr().err

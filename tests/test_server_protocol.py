@@ -18,7 +18,7 @@ from mineral_diplomacy.ontology.namespaces import GRAPH
 from mineral_diplomacy.queries.catalogue import load_questions
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
-from mineral_diplomacy.server.federation import service_targets
+from mineral_diplomacy.server.federation import ServiceNotAllowed, check_services, service_targets
 from mineral_diplomacy.server.store import load_current
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -323,6 +323,19 @@ def test_service_targets_are_decoded_as_the_sparql_parser_does() -> None:
         SELECT * WHERE { SERVICE <http://a.example/\u0073parql> { ?s ?p ?o }
                          SERVICE e:a\/b { ?s ?p ?o } SERVICE SILENT <x\y> { ?s ?p ?o } }"""
     assert service_targets(query) == ["http://a.example/sparql", "http://b.example/a/b", "<"]
+
+
+def test_prefixed_names_are_read_with_the_grammars_characters() -> None:
+    """A prefix that starts with a letter outside ASCII is one prefix (the lexer once read "é:" as
+    "é" and the empty prefix, so a later "PREFIX :" made "é:sparql" look allow-listed while the
+    parser called the other IRI); a final dot ends the statement, not the name."""
+    query = ("PREFIX é: <http://evil.example/> PREFIX : <http://allowed.example/> "
+             "SELECT * { SERVICE é:sparql { ?s ?p ?o } }")
+    assert service_targets(query) == ["http://evil.example/sparql"]
+    with pytest.raises(ServiceNotAllowed):
+        check_services(query, frozenset({"http://allowed.example/sparql"}))
+    assert service_targets("PREFIX e: <http://a.example/> SELECT * { SERVICE e:x. {} }") == ["http://a.example/x"]
+    assert service_targets("PREFIX e·f: <http://a.example/> SELECT * { SERVICE e·f:y {} }") == ["http://a.example/y"]
 
 
 # --- service description and VoID --------------------------------------------------------------

@@ -11,7 +11,7 @@ import gc
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from .evaluate import QueryFailed
 from .headers import COMMON_HEADERS
@@ -24,11 +24,16 @@ from .state import EXTENSION, ServerConfig, ServerState, server_state
 SERVER_DIR = Path(__file__).parent
 
 
+RELEASE_HEADER = "X-Release"  # every answer names the release it comes from
+
+
 def common_headers(response: Response) -> Response:
-    """Add ``COMMON_HEADERS`` (and ``Vary: Accept`` where the answer does not say); a redirect to
-    this same site (Werkzeug's slash redirects name the request's Host) keeps only its path."""
+    """Add ``COMMON_HEADERS``, the release (so a client of replicas can tell when its answers
+    change release) and ``Vary: Accept`` where the answer does not say; a redirect to this same
+    site (Werkzeug's slash redirects name the request's Host) keeps only its path."""
     for name, value in COMMON_HEADERS:
         response.headers[name] = value
+    response.headers[RELEASE_HEADER] = server_state(current_app).release.name
     response.headers.setdefault("Vary", "Accept")
     if (location := response.headers.get("Location")) and urlsplit(location).netloc == request.host:
         path = urlunsplit(("", "", *urlsplit(location)[2:]))

@@ -81,9 +81,9 @@ class RemoteEngine:
         wire = ox.RdfFormat.N_TRIPLES if graph else ox.QueryResultsFormat.JSON
         prologue = "".join([f"BASE <{job.base_iri}> " if job.base_iri else "",
                             *(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items())])
-        fields = [("query", prologue + job.query), *(("default-graph-uri", g) for g in job.default_graphs),
-                  *(("named-graph-uri", g) for g in job.named_graphs)]
-        status, media_type, body = self._post(urlencode(fields), wire.media_type, deadline)
+        dataset = [*(("default-graph-uri", g) for g in job.default_graphs),
+                   *(("named-graph-uri", g) for g in job.named_graphs)]
+        status, media_type, body = self._post(prologue + job.query, dataset, wire.media_type, deadline)
         if status == 400:
             said = body.decode(errors="replace")[:2000]
             raise QueryFailed(400, f"Malformed query (the engine says): {said}")
@@ -105,27 +105,29 @@ class RemoteEngine:
                                     "it was not sent. Try again.") from None
         return Answer(whole, fmt.media_type, federated=bool(service_targets(job.query)))
 
-    def _post(self, form: str, accept: str, deadline: float) -> tuple[int, str, bytes]:
-        """POST a form to the engine: its status, media type and whole body, all read before the
-        deadline (a watchdog shuts the connection then, whatever the engine is sending). A 200's
-        body may be at most four times the result cap in the engine's format (else 422), another
-        status's is read up to 64 KiB; a body that ends before its length, or whose end cannot be
-        told (neither a length nor chunks), is not whole (503)."""
+    def _post(self, query: str, dataset: list[tuple[str, str]], accept: str,
+              deadline: float) -> tuple[int, str, bytes]:
+        """POST a query to the engine (the protocol's direct POST, the dataset in the URL): its
+        status, media type and whole body, all read before the deadline (a watchdog shuts the
+        connection then, whatever the engine is sending). A 200's body may be at most four times
+        the result cap in the engine's format (else 422), another status's is read up to 64 KiB; a
+        body that ends before its length, or whose end cannot be told (neither a length nor
+        chunks), is not whole (503)."""
         parts = urlsplit(self.url)
+        target = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, urlencode(dataset)]))
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        timeout = deadline - time.monotonic()
-        connection = kind(parts.hostname or "", parts.port, timeout=max(timeout, 0.001))
+        connection = kind(parts.hostname or "", parts.port, timeout=max(deadline - time.monotonic(), 0.001))
         opened: list[socket.socket] = []  # the connection's socket (a response may outlive its sock)
-        watchdog = threading.Timer(max(timeout, 0), _shut, args=(opened,))
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _shut, args=(opened,))
         watchdog.start()
         try:
             connection.connect()
             opened.append(connection.sock)
             if time.monotonic() >= deadline:  # (the watchdog may have fired before it had the socket)
                 raise TimeoutError
-            connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                               body=form, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                   "Accept": accept})
+            connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            connection.request("POST", target, body=query.encode(), headers={
+                "Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept})
             response = connection.getresponse()
             limit = WIRE_FACTOR * self.max_bytes if response.status == 200 else ERROR_BYTES
             body = bytearray()
@@ -156,7 +158,7 @@ class RemoteEngine:
         as the release (an engine loaded from another release would answer for this one)."""
         if self.holds == quads:
             return
-        status, _, body = self._post(urlencode([("query", QUADS)]), "text/csv", deadline)
+        status, _, body = self._post(QUADS, [], "text/csv", deadline)
         held = body.decode(errors="replace").splitlines()[1:2]
         if status != 200 or not held or not held[0].strip().isdigit():
             raise EngineUnavailable(f"The SPARQL engine did not say how many quads it holds ({status}).")

@@ -32,14 +32,23 @@ def nginx_binary() -> str | None:
     return found if Path(found).is_file() else None
 
 
-def nginx_config(prefix: Path, listen: str, upstream: str, client_requests: int = 2) -> str:
+def nginx_config(prefix: Path, listen: str, upstream: str | list[str], client_requests: int = 2) -> str:
     """The production recipe with its placeholders filled (the security headers from
-    ``headers.py``, for the answers nginx writes itself; ``client_requests`` at once per client)."""
+    ``headers.py``, for the answers nginx writes itself; ``client_requests`` at once per client),
+    in front of one endpoint or of replicas (a list of addresses): each client kept on one
+    replica while it answers, a failed GET sent to another."""
+    if isinstance(upstream, str):
+        servers = f"server {upstream} max_fails=0;"
+    else:
+        servers = "hash $remote_addr consistent;" + "".join(
+            f"\n        server {address} max_fails=0;" for address in upstream)
     text = NGINX_RECIPE.read_text().replace("@CLIENT_REQUESTS@", str(client_requests))
+    # the directive (the header comment names the placeholder too)
+    text = text.replace("\n        @UPSTREAM_SERVERS@\n", f"\n        {servers}\n")
     text = text.replace("@RECONCILE_REQUESTS@", str(4 * client_requests))
     for placeholder, (_, value) in zip(("@NOSNIFF@", "@FRAMES@", "@CSP@"), SECURITY_HEADERS, strict=True):
         text = text.replace(placeholder, value)
-    return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen).replace("@UPSTREAM@", upstream)
+    return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen)
 
 
 def prepare(listen: str) -> Path:

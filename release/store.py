@@ -147,6 +147,15 @@ def load_store(release: Path) -> ox.Store:
     return store
 
 
+NAMED_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def named_quads(store: ox.Store) -> int:
+    """How many distinct quads the store holds in named graphs (the release's facts, each once)."""
+    _, rows = select(store, NAMED_QUADS)
+    return int(text(rows[0]["n"]))
+
+
 def select(store: ox.Store, query: str) -> tuple[list[str], list[Row]]:
     """Run a SELECT query (the default graph is the merge of all graphs): its variable names and rows."""
     solutions = store.query(query, prefixes=PREFIXES)

@@ -25,13 +25,13 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 
 from ..ontology.namespaces import PREFIXES
+from ..release.store import NAMED_QUADS
 from .evaluate import Answer, QueryFailed, QueryJob, negotiated, serialised, too_large
 from .federation import service_targets
 from .lexer import tokens
 
 ENGINES_DIR = "engines"  # in the build folder: each engine's stores, one per release
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 # An engine's answer in its own format (SPARQL JSON, N-Triples) may be this many times the result
 # cap: the cap itself applies to the answer as written for the client, as on the embedded engine.
 WIRE_FACTOR = 4
@@ -154,11 +154,12 @@ class RemoteEngine:
             connection.close()
 
     def check_holds(self, quads: int, deadline: float) -> None:
-        """Until it has been found to, check that the engine holds as many quads in its named graphs
-        as the release (an engine loaded from another release would answer for this one)."""
+        """Until it has been found to, check that the engine holds as many distinct quads in its
+        named graphs as the release, ``quads`` (an engine loaded from another release would answer
+        for this one)."""
         if self.holds == quads:
             return
-        status, _, body = self._post(QUADS, [], "text/csv", deadline)
+        status, _, body = self._post(NAMED_QUADS, [], "text/csv", deadline)
         held = body.decode(errors="replace").splitlines()[1:2]
         if status != 200 or not held or not held[0].strip().isdigit():
             raise EngineUnavailable(f"The SPARQL engine did not say how many quads it holds ({status}).")

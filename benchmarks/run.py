@@ -270,12 +270,14 @@ def start_endpoint(build: Path, cache_bytes: int | None = None,
 
 def start_engine(build: Path) -> tuple[subprocess.Popen, str, float]:
     """The oxigraph server as the project runs it as an engine (``mineral-diplomacy engine
-    oxigraph``: the release loaded into its own on-disk store, served read-only): the process, its
-    query URL and the seconds from the command to its first answer (the load included)."""
+    oxigraph``: the release loaded into its own on-disk store, served read-only), without its own
+    time limit (with one, oxigraph 0.5.13 keeps a thread per query for that long, and a throughput
+    run exhausts them): the process, its query URL and the seconds from the command to its first
+    answer (the load included)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mineral_diplomacy.cli", "engine", "oxigraph", "--out", str(build),
-         "--port", str(port), "--timeout", str(QUERY_LIMIT_SECONDS)],
+         "--port", str(port), "--timeout", "0"],  # with a limit, it keeps a thread per query (docs)
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     return process, url, wait_until_up(f"{url}?query=ASK%7B%7D", process)

@@ -494,8 +494,9 @@ def parser() -> argparse.ArgumentParser:
     engine.add_argument("name", choices=("oxigraph",), help="the engine: the oxigraph server")
     engine.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
     engine.add_argument("--port", type=int, default=7878, help="port on 127.0.0.1 (default 7878)")
-    engine.add_argument("--timeout", type=float, default=60,
-                        help="the engine's own time limit for a query, in seconds (default 60)")
+    engine.add_argument("--timeout", type=float, default=10,
+                        help="the engine's own time limit for a query, in seconds (default 10; 0: none). "
+                             "The oxigraph server keeps a thread per query for this long")
     engine.set_defaults(handler=engine_command)
     from ..review.cli import add_commands
 

@@ -172,14 +172,14 @@ class RemoteEngine:
 
 
 def oxigraph_command(build_dir: Path, port: int, timeout: float) -> list[str] | None:
-    """The command that runs the oxigraph server (the ``oxigraph`` package's, from PyPI) read-only on
-    the store of the release ``build_dir/current`` (``build_dir/engines/oxigraph/<release>``), on
-    127.0.0.1, with its own time limit; None when the server is not installed. Its default graph is
-    the store's, the merge of the named graphs as a set, as on the embedded engine (not its
-    ``--union-default-graph``, which counts a triple once per graph holding it)."""
+    """The command that runs the oxigraph server (the ``oxigraph`` package's, from PyPI) read-only
+    on the store of the release ``build_dir/current`` (``build_dir/engines/oxigraph/<release>``),
+    on 127.0.0.1, with its own time limit (none for 0); None when the server is not installed. Its
+    default graph is the store's, the merge of the named graphs as a set, as on the embedded
+    engine (not its ``--union-default-graph``, which counts a triple once per graph holding it)."""
     found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(found).is_file():
         return None
     location = build_dir / ENGINES_DIR / "oxigraph" / (build_dir / "current").resolve().name
-    return [found, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-            "--timeout-s", f"{max(1, round(timeout))}"]
+    limit = ["--timeout-s", f"{max(1, round(timeout))}"] if timeout > 0 else []
+    return [found, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}", *limit]

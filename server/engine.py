@@ -107,14 +107,14 @@ class RemoteEngine:
 
     def _post(self, query: str, dataset: list[tuple[str, str]], accept: str,
               deadline: float) -> tuple[int, str, bytes]:
-        """POST a query to the engine (the protocol's direct POST, the dataset in the URL): its
-        status, media type and whole body, all read before the deadline (a watchdog shuts the
+        """POST a query to the engine (as a form, which every engine reads): its status, media type
+        and whole body, all read before the deadline (a watchdog shuts the
         connection then, whatever the engine is sending). A 200's body may be at most four times
         the result cap in the engine's format (else 422), another status's is read up to 64 KiB; a
         body that ends before its length, or whose end cannot be told (neither a length nor
         chunks), is not whole (503)."""
         parts = urlsplit(self.url)
-        target = (parts.path or "/") + "?" + "&".join(filter(None, [parts.query, urlencode(dataset)]))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         connection = kind(parts.hostname or "", parts.port, timeout=max(deadline - time.monotonic(), 0.001))
         opened: list[socket.socket] = []  # the connection's socket (a response may outlive its sock)
@@ -126,8 +126,9 @@ class RemoteEngine:
             if time.monotonic() >= deadline:  # (the watchdog may have fired before it had the socket)
                 raise TimeoutError
             connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            connection.request("POST", target, body=query.encode(), headers={
-                "Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept})
+            form = urlencode([("query", query), *dataset])  # Virtuoso 7.2 never answers a direct POST
+            connection.request("POST", target, body=form, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
             response = connection.getresponse()
             limit = WIRE_FACTOR * self.max_bytes if response.status == 200 else ERROR_BYTES
             body = bytearray()

@@ -7,6 +7,7 @@ fails beyond what one retry absorbs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -61,29 +62,34 @@ def replicas(tmp_path: Path) -> Iterator[tuple[Path, list[int], list[subprocess.
     out = tmp_path / "build"
     publish({"dataset.nq": _dataset(1)}, out)
     ports, processes = [free_port(), free_port()], []
-    for port in ports:
-        env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_WORKERS": "2"}
-        log = (tmp_path / f"replica-{port}.log").open("wb")
-        process = subprocess.Popen([sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(out),
-                                    "--front", "none"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        wait_until_up(process, lambda p=port: _health(p), f"replica on {port}")
-        processes.append(process)
     folder = Path(tempfile.mkdtemp(prefix="replica-front-"))
     folder.chmod(0o755)
-    front = free_port()
-    (folder / "nginx.conf").write_text(nginx_config(folder, f"127.0.0.1:{front}",
-                                                    [f"127.0.0.1:{p}" for p in ports], client_requests=1000))
-    nginx = subprocess.Popen([nginx_binary() or "nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(nginx, lambda: _health(front), "the front")
-    yield out, ports, processes, front
-    nginx.terminate()
-    nginx.wait(timeout=10)
-    shutil.rmtree(folder, ignore_errors=True)
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+    nginx = None
+    try:  # whatever fails on the way, every process started is stopped
+        for port in ports:
+            env = {**os.environ, "MINERAL_DIPLOMACY_PORT": str(port), "MINERAL_DIPLOMACY_WORKERS": "2"}
+            log = (tmp_path / f"replica-{port}.log").open("wb")
+            command = [sys.executable, "-m", "mineral_diplomacy.cli", "serve", "--out", str(out),
+                       "--front", "none"]
+            processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                              start_new_session=True))
+            wait_until_up(processes[-1], lambda p=port: _health(p), f"replica on {port}")
+        front = free_port()
+        upstreams = [f"127.0.0.1:{p}" for p in ports]
+        config = folder / "nginx.conf"
+        config.write_text(nginx_config(folder, f"127.0.0.1:{front}", upstreams, client_requests=1000))
+        nginx = subprocess.Popen([nginx_binary() or "nginx", "-p", str(folder), "-c", str(config)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until_up(nginx, lambda: _health(front), "the front")
+        yield out, ports, processes, front
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+        for process in processes:  # each replica's session: its master, workers and evaluators
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
 
 

@@ -1,13 +1,15 @@
 """Answering /sparql from another SPARQL 1.1 engine that holds the release (``serve --engine URL``).
 
 The endpoint keeps what it adds in front of any engine: the protocol, the SERVICE check, the caps,
-the answers kept, the admission; the engine only evaluates. The engine is sent the query with the
-endpoint's base IRI and default prefixes written before it (on the query's first line, so its line
-numbers stay), the protocol's dataset parameters as they came, and the one format the client's
-Accept header chose. An answer is passed on only whole: a status other than 200 (Virtuoso's 206 for
-a partial result among them), another format, an answer cut short (an error after the engine's 200
-had started) or one past the deadline is an error, never cached. Pages, VoID and reconciliation
-keep answering from the worker's own copy of the release.
+the answers kept, the admission; the engine only evaluates. The engine is sent a form-encoded POST:
+the query with the endpoint's base IRI and default prefixes written before it (on the query's first
+line, so its line numbers stay) and the protocol's dataset parameters as they came. It is asked for
+SPARQL JSON results or N-Triples, which the endpoint parses and writes in the format the client
+chose, with the embedded engine's writers. An answer is passed on only whole: a status other than
+200 (Virtuoso's 206 for a partial result among them), another format, a body shorter than its
+length, one that does not parse (the oxigraph server writes an error met after its 200 into the
+body) or one past the deadline is an error, never cached. Pages, VoID and reconciliation keep
+answering from the worker's own copy of the release.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 # cap: the cap itself applies to the answer as written for the client, as on the embedded engine.
 WIRE_FACTOR = 4
 ERROR_BYTES = 64 * 1024  # what is read of an answer other than 200 (its start is shown)
+# the prefixes a query may use undeclared, as the evaluators are given them
+DEFAULT_PREFIXES = "".join(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items())
 
 
 def query_form(query: str) -> str | None:
@@ -72,15 +76,12 @@ class RemoteEngine:
         self.holds: int | None = None  # the quads the engine was found to hold, once they matched
 
     def answer(self, job: QueryJob, deadline: float) -> Answer:
-        """The engine's whole answer to ``job`` before ``deadline`` (``time.monotonic``), or
-        QueryFailed. The
-        engine is asked for SPARQL JSON results or N-Triples; the answer is read whole (a partial
-        one does not parse) and written in the format the client chose."""
+        """The engine's whole answer to ``job`` before ``deadline`` (``time.monotonic``), written in
+        the format the client chose, or QueryFailed."""
         graph = query_form(job.query) in ("CONSTRUCT", "DESCRIBE")
         fmt = negotiated(job, graph)
         wire = ox.RdfFormat.N_TRIPLES if graph else ox.QueryResultsFormat.JSON
-        prologue = "".join([f"BASE <{job.base_iri}> " if job.base_iri else "",
-                            *(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items())])
+        prologue = (f"BASE <{job.base_iri}> " if job.base_iri else "") + DEFAULT_PREFIXES
         dataset = [*(("default-graph-uri", g) for g in job.default_graphs),
                    *(("named-graph-uri", g) for g in job.named_graphs)]
         status, media_type, body = self._post(prologue + job.query, dataset, wire.media_type, deadline)
@@ -108,8 +109,8 @@ class RemoteEngine:
     def _post(self, query: str, dataset: list[tuple[str, str]], accept: str,
               deadline: float) -> tuple[int, str, bytes]:
         """POST a query to the engine (as a form, which every engine reads): its status, media type
-        and whole body, all read before the deadline (a watchdog shuts the
-        connection then, whatever the engine is sending). A 200's body may be at most four times
+        and whole body, all read before the deadline (a watchdog shuts the connection then,
+        whatever the engine is sending). A 200's body may be at most four times
         the result cap in the engine's format (else 422), another status's is read up to 64 KiB; a
         body that ends before its length, or whose end cannot be told (neither a length nor
         chunks), is not whole (503)."""

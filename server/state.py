@@ -62,6 +62,7 @@ class ServerConfig:
     def from_environment(cls) -> ServerConfig:
         env = os.environ.get
         allow = env("MINERAL_DIPLOMACY_SERVICE_ALLOWLIST", "")
+        engine = env("MINERAL_DIPLOMACY_ENGINE", "")
         return cls(
             build_dir=Path(env("MINERAL_DIPLOMACY_BUILD_DIR", str(BUILD_DIR))),
             default_timeout=float(env("MINERAL_DIPLOMACY_TIMEOUT", "10")),
@@ -76,7 +77,7 @@ class ServerConfig:
             threads=int(env("MINERAL_DIPLOMACY_THREADS", "16")),
             service_allowlist=frozenset(a.strip() for a in allow.split(",") if a.strip()),
             public_url=env("MINERAL_DIPLOMACY_PUBLIC_URL", ""),
-            engine=env("MINERAL_DIPLOMACY_ENGINE", "").removeprefix("embedded"),
+            engine="" if engine == "embedded" else engine,
         )
 
     @property

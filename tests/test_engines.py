@@ -112,7 +112,7 @@ class StandIn(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._answer(parse_qs(urlsplit(self.path).query)["query"][0])
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # a form from the endpoint; the query alone from the oxigraph server's SERVICE
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         is_form = self.headers.get_content_type() == "application/x-www-form-urlencoded"
         self._answer(parse_qs(body)["query"][0] if is_form else body)

@@ -37,9 +37,9 @@ def nginx_config(prefix: Path, listen: str, upstream: str | list[str], client_re
     ``headers.py``, for the answers nginx writes itself; ``client_requests`` at once per client),
     in front of one endpoint or of replicas (a list of addresses): each client kept on one
     replica while it answers, a failed GET sent to another."""
-    if isinstance(upstream, str):
-        servers = f"server {upstream} max_fails=0;"
-    else:
+    if isinstance(upstream, str):  # connections kept, closed before the endpoint closes them (5 s)
+        servers = f"server {upstream} max_fails=0;\n        keepalive 16;\n        keepalive_timeout 4s;"
+    else:  # no connection kept: one kept to a switching replica's old worker answers from the old release
         servers = "hash $remote_addr consistent;" + "".join(
             f"\n        server {address} max_fails=0;" for address in upstream)
     text = NGINX_RECIPE.read_text().replace("@CLIENT_REQUESTS@", str(client_requests))

@@ -363,42 +363,44 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def engine_command(args: argparse.Namespace) -> int:
-    """Load the published release into the oxigraph server's store (once per release) and run the
-    server on it, read-only, unable to open connections (so no SERVICE call reaches anything)."""
-    import shutil
-
-    from ..release.store import write_store
-    from ..server.engine import oxigraph_command
+    """Load the published release into another SPARQL engine (once per release) and run it on
+    127.0.0.1, read-only; the oxigraph server unable to open connections (so no SERVICE call
+    reaches anything), Virtuoso's anonymous user without the right to call SERVICE."""
+    from ..release import engines
     from ..server.sandbox import forbid_connections
 
     if not (args.out / "current").exists():
         print(f"No published build in {args.out}: run 'mineral-diplomacy build' first.", file=sys.stderr)
         return 2
-    command = oxigraph_command(args.out, args.port, args.timeout)
-    if command is None:
-        print("The oxigraph server is not installed: pip install -c .ci/constraints.txt -e '.[engines]'.",
-              file=sys.stderr)
-        return 2
     release = (args.out / "current").resolve()
-    location = Path(command[command.index("--location") + 1])
-    if not location.is_dir():  # loaded aside, then moved in: a failed load leaves nothing half-made
-        staging = location.with_name(f".staging-{os.getpid()}")
-        staging.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        try:
-            write_store(release, staging)
-            staging.rename(location)
-        except OSError:
-            if not location.is_dir():  # (another run may have loaded it meanwhile: then use that)
-                raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        print(f"Loaded release {release.name} into {location} in {time.perf_counter() - started:.1f} s")
-    if not forbid_connections(only_connect=True):
+    location = engines.engine_store(args.out, args.name)
+    port = args.port or {"oxigraph": 7878, "virtuoso": 8890}[args.name]
+    if args.name == "oxigraph":
+        program = engines.oxigraph_program()
+        if program is None:
+            print("The oxigraph server is not installed: pip install -c .ci/constraints.txt -e '.[engines]'.",
+                  file=sys.stderr)
+            return 2
+        load: Callable[[Path, Path], None] = engines.load_oxigraph
+        command = engines.oxigraph_command(program, location, port, args.timeout)
+        url = f"http://127.0.0.1:{port}/query"
+    else:
+        load, url = engines.load_virtuoso, f"http://127.0.0.1:{port}/sparql"
+    try:
+        took = engines.load_once(location, lambda folder: load(release, folder))
+    except engines.VirtuosoFailed as error:
+        print(error, file=sys.stderr)
+        return 2
+    if took is not None:
+        print(f"Loaded release {release.name} into {location} in {took:.1f} s")
+    if args.name == "virtuoso":  # (it connects to itself when it starts: its own grants refuse SERVICE)
+        ini = engines.virtuoso_ini(location, port, engines.free_port(), args.timeout)
+        command = engines.virtuoso_command(ini) or []
+    elif not forbid_connections(only_connect=True):
         print("warning: this system cannot refuse the engine's connections (not Linux x86-64 or arm64): "
               "a SERVICE call that passed the endpoint's check would reach its target.", file=sys.stderr)
-    print(f"The oxigraph server answers release {release.name} at http://127.0.0.1:{args.port}/query; "
-          f"serve it with: mineral-diplomacy serve --engine http://127.0.0.1:{args.port}/query", flush=True)
+    print(f"The {args.name} engine answers release {release.name} at {url}; "
+          f"serve it with: mineral-diplomacy serve --engine {url}", flush=True)
     os.execv(command[0], command)
     return 0  # not reached
 
@@ -491,9 +493,11 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=serve_command)
     engine = commands.add_parser("engine", help="load the published release into another SPARQL engine "
                                                 "and run it, read-only")
-    engine.add_argument("name", choices=("oxigraph",), help="the engine: the oxigraph server")
+    engine.add_argument("name", choices=("oxigraph", "virtuoso"),
+                        help="the oxigraph server or Virtuoso (Debian's virtuoso-opensource-7-bin)")
     engine.add_argument("--out", type=Path, default=BUILD_DIR, help="where releases are published")
-    engine.add_argument("--port", type=int, default=7878, help="port on 127.0.0.1 (default 7878)")
+    engine.add_argument("--port", type=int, default=None,
+                        help="port on 127.0.0.1 (default 7878 for oxigraph, 8890 for virtuoso)")
     engine.add_argument("--timeout", type=float, default=10,
                         help="the engine's own time limit for a query, in seconds (default 10; 0: none). "
                              "The oxigraph server keeps a thread per query for this long")

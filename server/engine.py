@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import shutil
 import socket
-import sys
 import threading
 import time
-from pathlib import Path
+from email.message import Message
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
@@ -32,7 +30,6 @@ from .evaluate import Answer, QueryFailed, QueryJob, negotiated, serialised, too
 from .federation import service_targets
 from .lexer import tokens
 
-ENGINES_DIR = "engines"  # in the build folder: each engine's stores, one per release
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 # An engine's answer in its own format (SPARQL JSON, N-Triples) may be this many times the result
 # cap: the cap itself applies to the answer as written for the client, as on the embedded engine.
@@ -40,6 +37,7 @@ WIRE_FACTOR = 4
 ERROR_BYTES = 64 * 1024  # what is read of an answer other than 200 (its start is shown)
 # the prefixes a query may use undeclared, as the evaluators are given them
 DEFAULT_PREFIXES = "".join(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items())
+VIRTUOSO_ASK = "__ASK_RETVAL"  # Virtuoso answers an ASK as a table of one row, this column
 
 
 def query_form(query: str) -> str | None:
@@ -47,6 +45,16 @@ def query_form(query: str) -> str | None:
     comments (None if it has none: the engine will say what is wrong)."""
     return next((text.upper() for kind, text in tokens(query)
                  if kind == "word" and text.upper() in FORMS), None)
+
+
+def not_sparql(query: str) -> str | None:
+    """What in the query is an engine's extension rather than SPARQL 1.1 (Virtuoso's pragmas, its
+    SQL functions: ``DEFINE``, ``bif:``, ``sql:``), None if nothing: such a query is not sent."""
+    for kind, text in tokens(query):
+        if (kind == "word" and text.upper() == "DEFINE") or (
+                kind in ("pname", "iri") and text.lstrip("<").lower().startswith(("bif:", "sql:"))):
+            return text
+    return None
 
 
 def _shut(opened: list[socket.socket]) -> None:
@@ -74,42 +82,60 @@ class RemoteEngine:
         self.url = url
         self.max_bytes = max_bytes
         self.holds: int | None = None  # the quads the engine was found to hold, once they matched
+        self.virtuoso = False  # the engine says it is Virtuoso (its Server header): its dialect applies
 
     def answer(self, job: QueryJob, deadline: float) -> Answer:
         """The engine's whole answer to ``job`` before ``deadline`` (``time.monotonic``), written in
         the format the client chose, or QueryFailed."""
-        graph = query_form(job.query) in ("CONSTRUCT", "DESCRIBE")
-        fmt = negotiated(job, graph)
-        wire = ox.RdfFormat.N_TRIPLES if graph else ox.QueryResultsFormat.JSON
+        if extension := not_sparql(job.query):
+            raise QueryFailed(400, f"Malformed query: {extension!r} is not SPARQL 1.1 (an engine's "
+                                   "extension); the endpoint does not send it.")
+        form = query_form(job.query)
+        fmt = negotiated(job, graph=form in ("CONSTRUCT", "DESCRIBE"))
+        wire = ox.RdfFormat.N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else ox.QueryResultsFormat.JSON
         prologue = (f"BASE <{job.base_iri}> " if job.base_iri else "") + DEFAULT_PREFIXES
         dataset = [*(("default-graph-uri", g) for g in job.default_graphs),
                    *(("named-graph-uri", g) for g in job.named_graphs)]
-        status, media_type, body = self._post(prologue + job.query, dataset, wire.media_type, deadline)
+        status, headers, body = self._post(prologue + job.query, dataset, wire.media_type, deadline)
         if status == 400:
             said = body.decode(errors="replace")[:2000]
             raise QueryFailed(400, f"Malformed query (the engine says): {said}")
-        if status != 200:
-            raise EngineUnavailable(f"The SPARQL engine answered {status}, not a whole answer "
-                                    f"({body.decode(errors='replace')[:300].strip()}); try again.")
+        media_type = headers.get_content_type() if headers.get("Content-Type") else ""
+        if status != 200 or headers.get("X-SQL-State"):  # (Virtuoso's partial answer: 206, or a state)
+            raise EngineUnavailable(f"The SPARQL engine answered {status} {headers.get('X-SQL-State', '')}, "
+                                    f"not a whole answer ({body.decode(errors='replace')[:300].strip()}); "
+                                    "try again.")
         if media_type != wire.media_type:
             raise EngineUnavailable(f"The SPARQL engine answered in {media_type or 'no format'}, "
                                     f"not the {wire.media_type} asked for.")
         try:
-            if graph:
-                triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+            if isinstance(wire, ox.RdfFormat):
+                triples = dict.fromkeys(ox.parse(body, format=wire))  # a graph: each triple once
                 whole = serialised(lambda out: ox.serialize(triples, out, fmt.writer), self.max_bytes)  # type: ignore[arg-type]
             else:
-                results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                results = self._results(form, body)
                 whole = serialised(lambda out: results.serialize(out, fmt.writer), self.max_bytes)  # type: ignore[arg-type]
         except (SyntaxError, ValueError, OSError) as error:  # the engine's error written after its 200
             raise EngineUnavailable(f"The SPARQL engine's answer was not whole ({error}); "
                                     "it was not sent. Try again.") from None
         return Answer(whole, fmt.media_type, federated=bool(service_targets(job.query)))
 
+    def _results(self, form: str | None, body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+        """SPARQL JSON results parsed; Virtuoso's table for an ASK read as the boolean it is."""
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if (form == "ASK" and self.virtuoso and isinstance(results, ox.QuerySolutions)
+                and [v.value for v in results.variables] == [VIRTUOSO_ASK]):
+            values = [str(row[0].value) if row[0] is not None else "" for row in results]
+            if values not in ([], ["0"], ["1"]):  # (no row: false)
+                raise ValueError(f"an ASK answered with {values[:3]}")
+            return ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(values == ["1"]).lower()}}}',
+                                          format=ox.QueryResultsFormat.JSON)
+        return results
+
     def _post(self, query: str, dataset: list[tuple[str, str]], accept: str,
-              deadline: float) -> tuple[int, str, bytes]:
+              deadline: float) -> tuple[int, Message, bytes]:
         """POST a query to the engine (as a form, which every engine reads): its status, media type
-        and whole body, all read before the deadline (a watchdog shuts the connection then,
+        headers and whole body, all read before the deadline (a watchdog shuts the connection then,
         whatever the engine is sending). A 200's body may be at most four times
         the result cap in the engine's format (else 422), another status's is read up to 64 KiB; a
         body that ends before its length, or whose end cannot be told (neither a length nor
@@ -131,6 +157,7 @@ class RemoteEngine:
             connection.request("POST", target, body=form, headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
             response = connection.getresponse()
+            self.virtuoso = response.headers.get("Server", "").startswith("Virtuoso/")
             limit = WIRE_FACTOR * self.max_bytes if response.status == 200 else ERROR_BYTES
             body = bytearray()
             while len(body) <= limit and (chunk := response.read1(65536)):
@@ -143,8 +170,7 @@ class RemoteEngine:
             if response.status == 200 and (response.length or unended):
                 raise EngineUnavailable("The SPARQL engine's answer ended before its end (or gave no way to "
                                         "tell its end); it was not sent. Try again.")
-            media_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
-            return response.status, media_type, bytes(body[:limit])
+            return response.status, response.headers, bytes(body[:limit])
         except (OSError, http.client.HTTPException) as error:
             if time.monotonic() >= deadline or isinstance(error, TimeoutError):
                 raise EngineUnavailable("The SPARQL engine gave no whole answer within the query's time "
@@ -169,19 +195,6 @@ class RemoteEngine:
             raise EngineUnavailable(
                 f"The SPARQL engine holds {held[0]} quads in named graphs, the release served here "
                 f"{quads}: it holds another release. Load this one into it "
-                "('mineral-diplomacy engine oxigraph' does for the oxigraph server).")
+                "('mineral-diplomacy engine oxigraph|virtuoso' does).")
         self.holds = quads
 
-
-def oxigraph_command(build_dir: Path, port: int, timeout: float) -> list[str] | None:
-    """The command that runs the oxigraph server (the ``oxigraph`` package's, from PyPI) read-only
-    on the store of the release ``build_dir/current`` (``build_dir/engines/oxigraph/<release>``),
-    on 127.0.0.1, with its own time limit (none for 0); None when the server is not installed. Its
-    default graph is the store's, the merge of the named graphs as a set, as on the embedded
-    engine (not its ``--union-default-graph``, which counts a triple once per graph holding it)."""
-    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    if not Path(found).is_file():
-        return None
-    location = build_dir / ENGINES_DIR / "oxigraph" / (build_dir / "current").resolve().name
-    limit = ["--timeout-s", f"{max(1, round(timeout))}"] if timeout > 0 else []
-    return [found, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}", *limit]

@@ -128,26 +128,27 @@ def server_url(published: Path, server_log: Path):
 
 
 @contextlib.contextmanager
-def oxigraph_engine(build_dir: Path) -> Iterator[str]:
-    """The oxigraph server holding the release published in ``build_dir``, started by the project's
-    command (``mineral-diplomacy engine oxigraph``) on a free port; its query URL, then stopped."""
+def engine_server(build_dir: Path, name: str = "oxigraph") -> Iterator[str]:
+    """The engine ``name`` (oxigraph, virtuoso) holding the release published in ``build_dir``,
+    loaded and started by the project's command (``mineral-diplomacy engine NAME``) on a free
+    port; its query URL, then stopped."""
     import os
     import sys
     import urllib.request
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mineral_diplomacy.cli", "engine", "oxigraph", "--out", str(build_dir),
+        [sys.executable, "-m", "mineral_diplomacy.cli", "engine", name, "--out", str(build_dir),
          "--port", str(port), "--timeout", "5"], env=os.environ.copy(),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
+    url = f"http://127.0.0.1:{port}/{'query' if name == 'oxigraph' else 'sparql'}"
     wait_until_up(process, lambda: urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2).read(),
-                  "the oxigraph server")
+                  f"the {name} engine", seconds=120)
     try:
         yield url
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()

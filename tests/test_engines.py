@@ -6,9 +6,11 @@ engine plays the failures: answers cut short, partial, late, of another release)
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,24 +22,33 @@ from flask.testing import FlaskClient
 
 from mineral_diplomacy.cli.commands import main
 from mineral_diplomacy.queries.catalogue import Question, differences, load_questions
+from mineral_diplomacy.release.engines import ENGINES_DIR, engine_store, oxigraph_command, oxigraph_program
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.store import NAMED_QUADS
 from mineral_diplomacy.server.app import ServerConfig, create_app
-from mineral_diplomacy.server.engine import oxigraph_command, query_form
+from mineral_diplomacy.server.engine import query_form
 from mineral_diplomacy.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 
-from .conftest import free_port, oxigraph_engine, wait_until_up
+from .conftest import engine_server, free_port, wait_until_up
 
 QUESTIONS = [q for q in load_questions() if not q.needs_network]
 JSON = "application/sparql-results+json"
+ENGINES = ["embedded", "oxigraph", "virtuoso"]
 
 
 @pytest.fixture(scope="module")
-def clients(published: Path) -> Iterator[dict[str, FlaskClient]]:
-    """The endpoint on the embedded evaluators and on the oxigraph server, same release."""
-    with oxigraph_engine(published) as engine:
-        yield {"embedded": create_app(ServerConfig(build_dir=published)).test_client(),
-               "oxigraph": create_app(ServerConfig(build_dir=published, engine=engine)).test_client()}
+def engines(published: Path) -> Iterator[dict[str, str]]:
+    """The oxigraph server and Virtuoso holding the release: their query URLs."""
+    with engine_server(published) as oxigraph, engine_server(published, "virtuoso") as virtuoso:
+        yield {"oxigraph": oxigraph, "virtuoso": virtuoso}
+
+
+@pytest.fixture(scope="module")
+def clients(published: Path, engines: dict[str, str]) -> dict[str, FlaskClient]:
+    """The endpoint on the embedded evaluators, on the oxigraph server and on Virtuoso, same release."""
+    return {"embedded": create_app(ServerConfig(build_dir=published)).test_client(),
+            **{name: create_app(ServerConfig(build_dir=published, engine=url)).test_client()
+               for name, url in engines.items()}}
 
 
 def rows_of(body: bytes) -> list[dict[str, str]]:
@@ -48,8 +59,33 @@ def rows_of(body: bytes) -> list[dict[str, str]]:
     return [{name: cell["value"] for name, cell in row.items()} for row in answer["results"]["bindings"]]
 
 
-@pytest.mark.parametrize("engine", ["embedded", "oxigraph"])
-@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
+# Where Virtuoso 7.2 (Debian's) answers otherwise than SPARQL 1.1 says, found by the test below and
+# documented in docs/serving.md; each is expected to fail, and the test fails the day one passes.
+BAG = "its default graph is every graph as a bag: a triple held in two graphs counts twice"
+CONCAT = "CONCAT with an unbound argument gives a string (SPARQL: an error, so COALESCE falls back)"
+BOOLEAN = "a boolean expression's value comes back as the integer 0 or 1"
+SQL = "compiles the query into SQL it cannot run (500: SQ200 'No column', or 'transitive start not given')"
+VIRTUOSO_DIFFERS = {
+    "amounts-by-currency": CONCAT, "holdings-abroad": CONCAT,
+    "context-agreements": BOOLEAN, "mous-and-operational": BOOLEAN,
+    "identification-only": BAG, "lists-designating-lithium": BAG,
+    "countries-by-engagements": SQL, "engagements-by-continent": SQL, "engagements-by-region": SQL,
+    "inside-the-indian-state": SQL, "source-vs-reference-countries": SQL,
+    "engagements-with-a-partner-on-a-day": "compares dates (xsd:gYear, xsd:gYearMonth, xsd:date) otherwise: "
+                                           "rows lose their known status",
+}
+VIRTUOSO_CRASHES = "disagreements"  # Virtuoso stops (a segmentation fault) on this question
+
+
+def on_engines(question: Question) -> list[object]:
+    """The question on each engine, marked where Virtuoso is known to answer otherwise."""
+    marks = {"virtuoso": [pytest.mark.xfail(strict=True, reason=VIRTUOSO_DIFFERS[question.id])]
+             if question.id in VIRTUOSO_DIFFERS else []}
+    return [pytest.param(question, engine, marks=marks.get(engine, []), id=f"{question.id}-{engine}")
+            for engine in ENGINES if (question.id, engine) != (VIRTUOSO_CRASHES, "virtuoso")]
+
+
+@pytest.mark.parametrize(("question", "engine"), [case for q in QUESTIONS for case in on_engines(q)])
 def test_every_question_gives_its_expected_rows_on_every_engine(
         clients: dict[str, FlaskClient], engine: str, question: Question) -> None:
     response = clients[engine].post("/sparql", data={"query": question.sparql}, headers={"Accept": JSON})
@@ -61,16 +97,17 @@ def test_every_question_gives_its_expected_rows_on_every_engine(
 def test_the_default_graph_is_the_set_of_triples_on_every_engine(clients: dict[str, FlaskClient],
                                                                   published: Path) -> None:
     """The default graph counts each distinct triple once (read from the release's N-Quads), and
-    the protocol's default-graph-uri picks one graph, on both engines."""
+    the protocol's default-graph-uri picks one graph, on every engine; on Virtuoso the default
+    graph is the bag of the release's quads (each once per graph holding it), a known difference."""
     lines = (published / "current" / "dataset.nq").read_text(encoding="utf-8").splitlines()
     triples = {line.rsplit(" <", 1)[0] for line in lines if line}
     ontology = "https://w3id.org/mineral-diplomacy/graph/ontology"
     in_ontology = sum(1 for line in lines if line.endswith(f"<{ontology}> ."))
     assert len(triples) < len(lines)  # some triples are in several graphs: the test can tell
-    for client in clients.values():
+    for engine, client in clients.items():
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         answer = client.get("/sparql", query_string={"query": count}, headers={"Accept": JSON})
-        assert rows_of(answer.data) == [{"n": str(len(triples))}]
+        assert rows_of(answer.data) == [{"n": str(len(lines) if engine == "virtuoso" else len(triples))}]
         picked = client.get("/sparql", query_string={"query": count, "default-graph-uri": ontology},
                             headers={"Accept": JSON})
         assert rows_of(picked.data) == [{"n": str(in_ontology)}]
@@ -78,12 +115,11 @@ def test_the_default_graph_is_the_set_of_triples_on_every_engine(clients: dict[s
 
 @pytest.mark.parametrize("fmt", [*RESULT_FORMATS, *GRAPH_FORMATS], ids=lambda f: f.media_type)
 def test_every_format_is_written_alike_on_every_engine(clients: dict[str, FlaskClient], fmt) -> None:
-    """The same bytes from both engines (the endpoint writes the engine's answer with the same
+    """The same bytes from every engine (the endpoint writes the engine's answer with the same
     writers), for a SELECT and a CONSTRUCT with a fixed order."""
     chile = "FILTER(STR(?l) IN (\"Chile\", \"Peru\"))"
-    query = (f"CONSTRUCT {{ ?c rdfs:label ?l }} WHERE {{ ?c a md:Country ; rdfs:label ?l {chile} }}"
-             if fmt in GRAPH_FORMATS else
-             f"SELECT ?c ?l WHERE {{ ?c a md:Country ; rdfs:label ?l {chile} }} ORDER BY ?c")
+    pattern = f"WHERE {{ ?c a md:Country ; rdfs:label ?l {chile} }} ORDER BY ?c"
+    query = f"CONSTRUCT {{ ?c rdfs:label ?l }} {pattern}" if fmt in GRAPH_FORMATS else f"SELECT * {pattern}"
     bodies = set()
     for client in clients.values():
         response = client.get("/sparql", query_string={"query": query}, headers={"Accept": fmt.media_type})
@@ -93,7 +129,7 @@ def test_every_format_is_written_alike_on_every_engine(clients: dict[str, FlaskC
 
 
 def test_the_oxigraph_engine_keeps_the_endpoints_caps_and_errors(published: Path) -> None:
-    with oxigraph_engine(published) as engine:
+    with engine_server(published) as engine:
         settings = ServerConfig(build_dir=published, engine=engine, max_result_bytes=300)
         client = create_app(settings).test_client()
         big = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
@@ -103,6 +139,56 @@ def test_the_oxigraph_engine_keeps_the_endpoints_caps_and_errors(published: Path
         refused = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://a.example/> "
                                                                "{ ?s ?p ?o } }"})
         assert refused.status_code == 403
+
+
+def test_virtuoso_behind_the_endpoint_keeps_its_guarantees(published: Path, engines: dict[str, str],
+                                                           stand_in: ThreadingHTTPServer) -> None:
+    """Virtuoso's own refusals (SERVICE, file functions) hold when it is asked directly; the endpoint
+    sends it no extension of SPARQL; its ASK answers are booleans; its own time limit is a 503."""
+    virtuoso = engines["virtuoso"]
+
+    def direct(query: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"{virtuoso}?{urlencode({'query': query})}", timeout=30) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    target = f"http://127.0.0.1:{stand_in.server_address[1]}/sparql"
+    status, said = direct(f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}")
+    assert status != 200 and b"SECURITY" in said
+    assert stand_in.queries == []  # type: ignore[attr-defined]
+    status, said = direct("SELECT (bif:file_to_string('/etc/passwd') AS ?x) WHERE {}")
+    assert status != 200 and b"security restrictions" in said
+    client = create_app(ServerConfig(build_dir=published, engine=virtuoso, default_timeout=20,
+                                     max_timeout=20)).test_client()
+    for extension in ("SELECT (bif:file_to_string('/etc/passwd') AS ?x) WHERE {}",
+                      "SELECT (<sql:file_to_string>('/etc/passwd') AS ?x) WHERE {}",
+                      'define get:soft "replace" SELECT * FROM <http://127.0.0.1:1/> WHERE { ?s ?p ?o }'):
+        refused = client.get("/sparql", query_string={"query": extension})
+        assert refused.status_code == 400 and b"not SPARQL 1.1" in refused.data, extension
+    for ask, expected in (("ASK { ?s a md:Country }", True), ("ASK { ?s a md:NoSuchClass }", False)):
+        answer = client.get("/sparql", query_string={"query": ask}, headers={"Accept": JSON})
+        assert answer.status_code == 200 and json.loads(answer.data)["boolean"] is expected
+    started = time.monotonic()  # the engine was started with a 5 s limit of its own
+    late = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE "
+                                                        "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"})
+    assert late.status_code == 503 and late.headers["Retry-After"] and time.monotonic() - started < 15
+    assert b"Transaction timed out" in late.data
+
+
+def test_a_question_that_stops_virtuoso_is_a_503(published: Path, tmp_path: Path) -> None:
+    """A known Virtuoso failure: it stops on one question; the endpoint answers 503, not a guess.
+    (A Virtuoso of its own, on a copy of the build: one database takes one server.)"""
+    question = next(q for q in QUESTIONS if q.id == VIRTUOSO_CRASHES)
+    out = tmp_path / "out"
+    shutil.copytree(published, out, symlinks=True, ignore=shutil.ignore_patterns(ENGINES_DIR))
+    with engine_server(out, "virtuoso") as virtuoso:
+        client = create_app(ServerConfig(build_dir=out, engine=virtuoso)).test_client()
+        answer = client.post("/sparql", data={"query": question.sparql}, headers={"Accept": JSON})
+        assert answer.status_code == 503 and b"could not be reached" in answer.data
+        again = client.get("/sparql", query_string={"query": "ASK {}"})
+        assert again.status_code == 503
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -248,15 +334,16 @@ def test_the_oxigraph_server_reaches_no_other_endpoint(published: Path,
     without the project's command reaches the stand-in."""
     target = f"http://127.0.0.1:{stand_in.server_address[1]}/sparql"
     query = f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"
-    with oxigraph_engine(published) as engine:
+    with engine_server(published) as engine:
         client = create_app(ServerConfig(build_dir=published, engine=engine,
                                          service_allowlist=frozenset({target}))).test_client()
         answer = client.get("/sparql", query_string={"query": query})
         assert answer.status_code == 503 and b"not whole" in answer.data
     assert stand_in.queries == []  # type: ignore[attr-defined]
     port = free_port()
-    command = oxigraph_command(published, port, 5)
-    assert command is not None
+    program = oxigraph_program()
+    assert program is not None
+    command = oxigraph_command(program, engine_store(published, "oxigraph"), port, 5)
     unconfined = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/query?" + urlencode({"query": query})
@@ -273,7 +360,7 @@ def test_a_release_that_repeats_a_line_is_the_one_the_engine_holds(tmp_path: Pat
     out = tmp_path / "build"
     line = '<http://a.example/s> <http://a.example/p> "o" <http://a.example/g> .\n'
     publish({"dataset.nq": (line * 2).encode()}, out)
-    with oxigraph_engine(out) as engine:
+    with engine_server(out) as engine:
         client = create_app(ServerConfig(build_dir=out, engine=engine)).test_client()
         answer = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
                             headers={"Accept": JSON})

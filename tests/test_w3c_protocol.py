@@ -19,7 +19,7 @@ from mineral_diplomacy.graph import SHARED_DIR
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.server.app import ServerConfig, create_app
 
-from .conftest import oxigraph_engine
+from .conftest import engine_server
 
 SUITE = SHARED_DIR / "w3c" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -41,10 +41,10 @@ RESULT_TYPES = {
 }
 
 
-@pytest.fixture(scope="module", params=["embedded", "oxigraph"])
+@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
 def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     """A release holding each test graph as the named graph its manifest label gives, served by
-    each engine: the embedded evaluators, and the oxigraph server behind the endpoint."""
+    each engine: the embedded evaluators, and the oxigraph server and Virtuoso behind the endpoint."""
     lines = []
     for test in TESTS:
         for data in MANIFEST.objects(test, UT.graphData):
@@ -57,7 +57,7 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "embedded":
         yield create_app(ServerConfig(build_dir=out, default_timeout=10)).test_client()
         return
-    with oxigraph_engine(out) as engine:
+    with engine_server(out, request.param) as engine:
         yield create_app(ServerConfig(build_dir=out, default_timeout=10, engine=engine)).test_client()
 
 

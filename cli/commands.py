@@ -395,7 +395,10 @@ def engine_command(args: argparse.Namespace) -> int:
         print(f"Loaded release {release.name} into {location} in {took:.1f} s")
     if args.name == "virtuoso":  # (it connects to itself when it starts: its own grants refuse SERVICE)
         ini = engines.virtuoso_ini(location, port, engines.free_port(), args.timeout)
-        command = engines.virtuoso_command(ini) or []
+        if (found := engines.virtuoso_command(ini)) is None:
+            print("Virtuoso is not installed: apt-get install virtuoso-opensource-7-bin.", file=sys.stderr)
+            return 2
+        command = found
     elif not forbid_connections(only_connect=True):
         print("warning: this system cannot refuse the engine's connections (not Linux x86-64 or arm64): "
               "a SERVICE call that passed the endpoint's check would reach its target.", file=sys.stderr)

@@ -132,6 +132,9 @@ def load_virtuoso(release: Path, folder: Path) -> None:
     data = (release / "dataset.nq").read_bytes()
     (folder / "dataset.nq").write_bytes(data)
     graphs = sorted({match.group()[2:-3].decode() for match in GRAPH_TERM.finditer(data)})
+    if unwritable := [graph for graph in graphs if "\\" in graph or "$" in graph]:
+        raise VirtuosoFailed(f"Graph IRIs with '\\' or '$' are not loaded into Virtuoso (its SQL client "
+                             f"would read them otherwise): {unwritable[:3]}")
     sql_port = free_port()
     ini = virtuoso_ini(folder, free_port(), sql_port, 0)
     server = subprocess.Popen(virtuoso_command(ini) or [], cwd=folder,
@@ -141,16 +144,19 @@ def load_virtuoso(release: Path, folder: Path) -> None:
         f"USER_SET_PASSWORD('dba', '{password}');",
         f"ld_dir({_text(str(folder))}, 'dataset.nq', 'urn:x-none');",  # (each quad has its graph)
         "rdf_loader_run();",
-        "SELECT 'load errors:', COUNT(*) FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;",
+        "SELECT 'files loaded whole:', COUNT(*) FROM DB.DBA.load_list",
+        "  WHERE ll_state = 2 AND ll_error IS NULL;",
         "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0);",
         *(f"DB.DBA.RDF_GRAPH_USER_PERMS_SET({_text(graph)}, 'nobody', 1);" for graph in graphs),
         "checkpoint;", "shutdown;", ""])
     try:
         said = _run_sql(server, sql, sql_port, script)
         errors = [line for line in said.splitlines() if "*** Error" in line]
-        if errors or not re.search(r"load errors:\s+0\b", said):
+        if errors or not re.search(r"files loaded whole:\s+1\b", said):
             raise VirtuosoFailed(f"Virtuoso did not load the release: {errors or said[-2000:]}")
         server.wait(timeout=120)
+    except subprocess.TimeoutExpired as late:
+        raise VirtuosoFailed(f"Virtuoso did not finish loading the release ({late}).") from None
     finally:
         if server.poll() is None:
             server.kill()
@@ -160,7 +166,7 @@ def load_virtuoso(release: Path, folder: Path) -> None:
 
 
 def _text(value: str) -> str:
-    """``value`` as an SQL string literal."""
+    """``value`` (without a backslash or a dollar sign) as an SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import re
 import socket
 import threading
 import time
@@ -47,14 +48,20 @@ def query_form(query: str) -> str | None:
                  if kind == "word" and text.upper() in FORMS), None)
 
 
+# Virtuoso's SQL functions, as a query can name them: bif:..., sql:..., also behind a type
+# (<SQLVAL::bif:...>) or a prefix (PREFIX v: <LONG::bif:>); looked for in the whole text, strings
+# and comments included (a reader that splits the text otherwise than Virtuoso cannot be fooled)
+ENGINE_FUNCTIONS = re.compile(r"\b(?:bif|sql):", re.IGNORECASE)
+
+
 def not_sparql(query: str) -> str | None:
-    """What in the query is an engine's extension rather than SPARQL 1.1 (Virtuoso's pragmas, its
-    SQL functions: ``DEFINE``, ``bif:``, ``sql:``), None if nothing: such a query is not sent."""
-    for kind, text in tokens(query):
-        if (kind == "word" and text.upper() == "DEFINE") or (
-                kind in ("pname", "iri") and text.lstrip("<").lower().startswith(("bif:", "sql:"))):
-            return text
-    return None
+    """What in the query is an engine's extension rather than SPARQL 1.1 (Virtuoso's pragmas and
+    SQL functions: ``DEFINE``, ``bif:``, ``sql:``), None if nothing: such a query is not sent. The
+    functions' names are refused anywhere in the text, even in a string (where they are harmless:
+    rephrase the string, for instance with a \\u escape)."""
+    if found := ENGINE_FUNCTIONS.search(query):
+        return found.group()
+    return next((text for kind, text in tokens(query) if kind == "word" and text.upper() == "DEFINE"), None)
 
 
 def _shut(opened: list[socket.socket]) -> None:
@@ -82,7 +89,6 @@ class RemoteEngine:
         self.url = url
         self.max_bytes = max_bytes
         self.holds: int | None = None  # the quads the engine was found to hold, once they matched
-        self.virtuoso = False  # the engine says it is Virtuoso (its Server header): its dialect applies
 
     def answer(self, job: QueryJob, deadline: float) -> Answer:
         """The engine's whole answer to ``job`` before ``deadline`` (``time.monotonic``), written in
@@ -121,16 +127,17 @@ class RemoteEngine:
         return Answer(whole, fmt.media_type, federated=bool(service_targets(job.query)))
 
     def _results(self, form: str | None, body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
-        """SPARQL JSON results parsed; Virtuoso's table for an ASK read as the boolean it is."""
+        """SPARQL JSON results parsed; for an ASK, a boolean: Virtuoso's one-row table (its column
+        ``__ASK_RETVAL``, 0 or 1; no row for false) read as the boolean it is, any other table an
+        answer that is not whole (ValueError)."""
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if (form == "ASK" and self.virtuoso and isinstance(results, ox.QuerySolutions)
-                and [v.value for v in results.variables] == [VIRTUOSO_ASK]):
-            values = [str(row[0].value) if row[0] is not None else "" for row in results]
-            if values not in ([], ["0"], ["1"]):  # (no row: false)
-                raise ValueError(f"an ASK answered with {values[:3]}")
-            return ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(values == ["1"]).lower()}}}',
-                                          format=ox.QueryResultsFormat.JSON)
-        return results
+        if form != "ASK" or isinstance(results, ox.QueryBoolean):
+            return results
+        values = [str(row[0].value) if row[0] is not None else "" for row in results]
+        if [v.value for v in results.variables] != [VIRTUOSO_ASK] or values not in ([], ["0"], ["1"]):
+            raise ValueError(f"an ASK answered with a table ({values[:3]})")
+        return ox.parse_query_results(f'{{"head": {{}}, "boolean": {str(values == ["1"]).lower()}}}',
+                                      format=ox.QueryResultsFormat.JSON)
 
     def _post(self, query: str, dataset: list[tuple[str, str]], accept: str,
               deadline: float) -> tuple[int, Message, bytes]:
@@ -157,7 +164,6 @@ class RemoteEngine:
             connection.request("POST", target, body=form, headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
             response = connection.getresponse()
-            self.virtuoso = response.headers.get("Server", "").startswith("Virtuoso/")
             limit = WIRE_FACTOR * self.max_bytes if response.status == 200 else ERROR_BYTES
             body = bytearray()
             while len(body) <= limit and (chunk := response.read1(65536)):

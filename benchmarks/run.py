@@ -24,6 +24,7 @@ Ratios are given against the oxigraph server. Run: ``.venv/bin/python benchmarks
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import math
@@ -187,10 +188,10 @@ class QueryError(RuntimeError):
 
 def median_or_error(name: str, run, repeat: int, budget: float) -> float:
     """``median_seconds``, or NaN (reported as "error", with the message printed) when the
-    server refuses the query."""
+    server refuses the query or cannot be reached."""
     try:
         return median_seconds(run, repeat, budget)
-    except QueryError as error:
+    except (QueryError, OSError, http.client.HTTPException) as error:  # (OSError: not reachable)
         print(f"  {name}: {error}", flush=True)
         return float("nan")
 
@@ -357,7 +358,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
     result: dict = {"quads": quads, "latency": {}}
     all_queries = {name: query for name, query in {**QUERIES, **questions}.items()
                    if not args.only or re.search(args.only, name)}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as running:  # (stops what started)
         build = Path(tmp) / "build"
         started = time.perf_counter()
         publish({"dataset.nq": data}, build, prepare=prepare_store)
@@ -380,9 +381,13 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
 
         # the endpoint as the README starts it; the plain application; the recipe in front
         endpoint_process, endpoint, result["endpoint_start_s"] = start_endpoint(build)
+        running.callback(stop, endpoint_process)
         result["endpoint_pss_mb"] = pss_megabytes(endpoint_process.pid)
         plain_process, plain, _ = start_endpoint(build, cache_bytes=0)
+        running.callback(stop, plain_process)
         recipe_process, recipe, recipe_folder = start_recipe(urllib.parse.urlsplit(endpoint).netloc)
+        running.callback(shutil.rmtree, recipe_folder, ignore_errors=True)
+        running.callback(stop, recipe_process)
 
         # the oxigraph server (Rust), in memory, loaded over HTTP
         oxi_port = free_port()
@@ -390,6 +395,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
         oxi_process = subprocess.Popen(
             [oxigraph, "serve", "--bind", f"127.0.0.1:{oxi_port}", "--union-default-graph"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        running.callback(stop, oxi_process)
         oxi = f"http://127.0.0.1:{oxi_port}"
         wait_until_up(f"{oxi}/query?query=ASK%7B%7D", oxi_process)
         started = time.perf_counter()
@@ -436,9 +442,7 @@ def bench_size(label: str, data: bytes, args: argparse.Namespace, questions: dic
             result["endpoint_pss_after_mb"] = pss_megabytes(endpoint_process.pid)
             print(f"throughput (8 connections, entity lookup): {result['throughput']}", flush=True)
         finally:
-            for process in (recipe_process, plain_process, endpoint_process, oxi_process):
-                stop(process)
-            shutil.rmtree(recipe_folder, ignore_errors=True)
+            running.close()  # (before the engines are measured)
         result["engines"] = bench_engine(build, all_queries, args)
     return result
 
@@ -449,10 +453,12 @@ def bench_engine(build: Path, queries: dict[str, str], args: argparse.Namespace)
     entity lookup's throughput, and the engine's load time."""
     figures: dict = {}
     for name in ("oxigraph", "virtuoso") if shutil.which("virtuoso-t") else ("oxigraph",):
-        engine_process, engine, load_s = start_engine(build, name)
-        front_process, front, _ = start_endpoint(build, cache_bytes=0, engine=engine)
-        figures[name] = {"load_s": load_s, "latency": {}}
-        try:
+        with contextlib.ExitStack() as running:  # (stops what started, whatever fails)
+            engine_process, engine, load_s = start_engine(build, name)
+            running.callback(stop, engine_process)
+            front_process, front, _ = start_endpoint(build, cache_bytes=0, engine=engine)
+            running.callback(stop, front_process)
+            figures[name] = {"load_s": load_s, "latency": {}}
             clients = {"front": Client(front), "direct": Client(engine)}
             for query_name, body in queries.items():
                 query, accept = PREFIX_HEADER + body, accept_for(body)
@@ -466,13 +472,11 @@ def bench_engine(build: Path, queries: dict[str, str], args: argparse.Namespace)
                     print(f"  {name} stopped on {query_name}; started again", flush=True)
                     port = urllib.parse.urlsplit(engine).port or 0
                     engine_process, _, _ = start_engine(build, name, port)
+                    running.callback(stop, engine_process)
                     clients["direct"] = Client(engine)
             lookup = "?" + urllib.parse.urlencode({"query": PREFIX_HEADER + QUERIES["entity lookup"]})
             figures[name]["throughput"] = {path: wrk(url + lookup, args.wrk_seconds)
                                            for path, url in [("front", front), ("direct", engine)]}
-        finally:
-            for process in (front_process, engine_process):
-                stop(process)
     return figures
 
 

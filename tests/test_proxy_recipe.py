@@ -63,7 +63,11 @@ def test_the_proxy_keeps_answers_while_fresh_then_revalidates(proxy: str) -> Non
     assert status == 200 and first["x-proxy-cache"] == "MISS" and b"Khanij Bidesh India Ltd" in body
     _, second, _ = _get(url)  # kept from its second use (proxy_cache_min_uses 2)
     assert second["x-proxy-cache"] == "MISS"
-    _, again, same = _get(url)
+    for _ in range(10):  # (a request right after may miss the answer: failed twice in full CI runs,
+        _, again, same = _get(url)  # likely nginx moving it into its cache after the client has it all)
+        if again["x-proxy-cache"] == "HIT":
+            break
+        time.sleep(0.1)
     assert again["x-proxy-cache"] == "HIT" and same == body and again["etag"] == first["etag"]
     _, json_answer, json_body = _get(url, "application/sparql-results+json")  # Vary: Accept
     assert json_answer["x-proxy-cache"] == "MISS" and json_body.startswith(b"{")

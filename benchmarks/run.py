@@ -34,7 +34,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from flask import Flask
 from mineral_diplomacy.graph import BUILD_DIR
 from mineral_diplomacy.ontology.namespaces import BASE, PREFIXES
 from mineral_diplomacy.queries.catalogue import load_questions
+from mineral_diplomacy.release.engines import free_port
 from mineral_diplomacy.release.layout import publish
 from mineral_diplomacy.release.pipeline import run_build
 from mineral_diplomacy.release.store import fill, prepare_store
@@ -88,12 +88,6 @@ def synthetic_nquads(original: bytes, copies: int) -> bytes:
             out.append(line.replace(f"{BASE}id/", f"{BASE}id/c{copy}/")
                        .replace(f"{BASE}record/", f"{BASE}record/c{copy}/"))
     return ("\n".join(out) + "\n").encode()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, process: subprocess.Popen, limit: float = 300) -> float:

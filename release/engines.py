@@ -126,8 +126,10 @@ def load_virtuoso(release: Path, folder: Path) -> None:
     graphs only (Virtuoso's own graphs hidden from it), and the administrator's password is random
     and forgotten, so nothing can change the database once loaded. The anonymous user may not call
     SERVICE nor read files (Virtuoso's defaults, which the tests check)."""
-    program, sql = virtuoso_command(folder / VIRTUOSO_INI), shutil.which(VIRTUOSO_SQL)
-    if program is None or sql is None:
+    sql_port = free_port()
+    command = virtuoso_command(virtuoso_ini(folder, free_port(), sql_port, 0))
+    sql = shutil.which(VIRTUOSO_SQL)
+    if command is None or sql is None:
         raise VirtuosoFailed("Virtuoso is not installed: apt-get install virtuoso-opensource-7-bin.")
     data = (release / "dataset.nq").read_bytes()
     (folder / "dataset.nq").write_bytes(data)
@@ -135,9 +137,7 @@ def load_virtuoso(release: Path, folder: Path) -> None:
     if unwritable := [graph for graph in graphs if "\\" in graph or "$" in graph]:
         raise VirtuosoFailed(f"Graph IRIs with '\\' or '$' are not loaded into Virtuoso (its SQL client "
                              f"would read them otherwise): {unwritable[:3]}")
-    sql_port = free_port()
-    ini = virtuoso_ini(folder, free_port(), sql_port, 0)
-    server = subprocess.Popen(virtuoso_command(ini) or [], cwd=folder,
+    server = subprocess.Popen(command, cwd=folder,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     password = secrets.token_urlsafe(24)
     script = "\n".join([

@@ -97,8 +97,9 @@ class RemoteEngine:
             raise QueryFailed(400, f"Malformed query: {extension!r} is not SPARQL 1.1 (an engine's "
                                    "extension); the endpoint does not send it.")
         form = query_form(job.query)
-        fmt = negotiated(job, graph=form in ("CONSTRUCT", "DESCRIBE"))
-        wire = ox.RdfFormat.N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else ox.QueryResultsFormat.JSON
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        fmt = negotiated(job, graph)
+        wire = ox.RdfFormat.N_TRIPLES if graph else ox.QueryResultsFormat.JSON
         prologue = (f"BASE <{job.base_iri}> " if job.base_iri else "") + DEFAULT_PREFIXES
         dataset = [*(("default-graph-uri", g) for g in job.default_graphs),
                    *(("named-graph-uri", g) for g in job.named_graphs)]
@@ -115,8 +116,8 @@ class RemoteEngine:
             raise EngineUnavailable(f"The SPARQL engine answered in {media_type or 'no format'}, "
                                     f"not the {wire.media_type} asked for.")
         try:
-            if isinstance(wire, ox.RdfFormat):
-                triples = dict.fromkeys(ox.parse(body, format=wire))  # a graph: each triple once
+            if graph:
+                triples = dict.fromkeys(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))  # a graph: each once
                 whole = serialised(lambda out: ox.serialize(triples, out, fmt.writer), self.max_bytes)  # type: ignore[arg-type]
             else:
                 results = self._results(form, body)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mineral_diplomacy.graph import RECORDS_DIR
+from mineral_diplomacy.release.engines import free_port
 
 SOURCE_003 = "003_b26980c2506844ff.txt"
 # For builds of a small record set: none of the project's own documents (their publishers are
@@ -82,15 +83,6 @@ def wait_until_up(process: subprocess.Popen[bytes], probe: Callable[[], object],
                 process.kill()
                 raise RuntimeError(f"{what} did not start") from None
             time.sleep(0.2)
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
